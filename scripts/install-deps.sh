@@ -1,0 +1,28 @@
+#!/bin/bash
+# Installs every build, run and test dependency from Debian 12 packages.
+# Idempotent; run as root. Why each package is here: docs/dependencies.md.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+PKGS=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  # libraries (DESIGN.md)
+  libboost-dev libboost-system-dev nlohmann-json3-dev libpugixml-dev libcli11-dev
+  libfmt-dev libspdlog-dev libsqlite3-dev libedit-dev
+  # tests
+  libgtest-dev googletest python3
+  # hypervisor and the test guest
+  qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 cpio
+  # the peer we compare against (virsh -c test:///default), not a dependency
+  libvirt-clients
+  # networking (virtual networks, test namespaces)
+  iproute2 dnsmasq-base nftables
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update
+  apt-get install -y --no-install-recommends "${missing[@]}"
+fi

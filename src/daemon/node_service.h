@@ -1,0 +1,88 @@
+// The node's API as one C++ interface. Implemented in-process by daemon::Node
+// (used by stratusd and by `stratus -c test:///...`) and remotely by
+// api::NodeClient (HTTP over the daemon's socket). Like libvirt's driver
+// table: the CLI does not care which one it holds.
+//
+// Domain keys: every `key` argument is a domain name or UUID. virsh's lookup
+// order (id, then UUID, then name) is lookupDomain's job.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/types.h"
+#include "util/error.h"
+
+namespace stratus::daemon {
+
+// A lifecycle event, numbered like virDomainEventType/detail so `event`
+// output can match virsh's.
+struct DomainEvent {
+  std::string domainName;
+  std::string domainUuid;
+  int type = 0;    // 0 defined, 1 undefined, 2 started, 3 suspended, 4 resumed, 5 stopped, 6 shutdown, 7 pmsuspended, 8 crashed
+  int detail = 0;  // per type, as libvirt
+  std::uint64_t seq = 0;  // monotonically increasing per node
+};
+
+class EventSubscription {
+ public:
+  virtual ~EventSubscription() = default;  // unsubscribes
+};
+using EventCallback = std::function<void(const DomainEvent&)>;
+
+class NodeService {
+ public:
+  virtual ~NodeService() = default;
+
+  // ---- connection / host ----
+  virtual std::string uri() = 0;  // canonical URI of this connection
+  virtual Result<std::string> hostname() = 0;
+  virtual Result<VersionInfo> version() = 0;
+  virtual Result<NodeInfo> nodeInfo() = 0;
+
+  // ---- domains: definitions ----
+  virtual Result<std::vector<DomainSummary>> listDomains() = 0;
+  // virsh lookup: a number is tried as a running domain's id, then the text as
+  // a UUID, then as a name. NoDomain when nothing matches.
+  virtual Result<DomainSummary> lookupDomain(const std::string& idUuidOrName) = 0;
+  virtual Result<DefineResult> defineDomain(const std::string& xml, const std::string& sourceName) = 0;
+  virtual Status undefineDomain(const std::string& key, const UndefineOptions& opts) = 0;
+  virtual Result<std::string> domainXml(const std::string& key, const XmlOptions& opts) = 0;
+  virtual Result<DomainInfo> domainInfo(const std::string& key) = 0;
+  virtual Status setAutostart(const std::string& key, bool enabled) = 0;
+  virtual Status setMetadata(const std::string& key, MetadataKind kind, const std::string& text,
+                             const ModifyScope& scope) = 0;
+  virtual Result<std::string> getMetadata(const std::string& key, MetadataKind kind,
+                                          const ModifyScope& scope) = 0;
+  virtual Status renameDomain(const std::string& key, const std::string& newName) = 0;
+
+  // ---- domains: lifecycle ----
+  // create: start a transient domain from XML.
+  virtual Result<DefineResult> createDomain(const std::string& xml, const std::string& sourceName,
+                                            const StartOptions& opts) = 0;
+  virtual Status startDomain(const std::string& key, const StartOptions& opts) = 0;
+  virtual Status shutdownDomain(const std::string& key, const ShutdownOptions& opts) = 0;
+  virtual Status destroyDomain(const std::string& key, const DestroyOptions& opts) = 0;
+  virtual Status suspendDomain(const std::string& key) = 0;
+  virtual Status resumeDomain(const std::string& key) = 0;
+  virtual Status rebootDomain(const std::string& key) = 0;
+  virtual Status resetDomain(const std::string& key) = 0;
+  virtual Status saveDomain(const std::string& key, const std::string& file, const SaveOptions& opts) = 0;
+  virtual Result<DomainSummary> restoreDomain(const std::string& file, const SaveOptions& opts) = 0;
+  virtual Status managedSave(const std::string& key, const SaveOptions& opts) = 0;
+  virtual Status managedSaveRemove(const std::string& key) = 0;
+  virtual Status setMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) = 0;
+  virtual Status setMaxMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) = 0;
+  virtual Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
+                          bool maximum) = 0;
+
+  // ---- events ----
+  // The callback runs on an internal thread; keep it short. Dropping the
+  // returned object unsubscribes.
+  virtual Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) = 0;
+};
+
+}  // namespace stratus::daemon

@@ -1,0 +1,103 @@
+// Wire-level types shared by every NodeService implementation (in-process
+// node, HTTP client) and their front ends. JSON forms live in api/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "conf/domain_def.h"
+#include "conf/domain_state.h"
+
+namespace stratus::daemon {
+
+struct DomainSummary {
+  int id = -1;  // -1 while inactive (virsh prints "-")
+  std::string name;
+  std::string uuid;
+  conf::DomainState state = conf::DomainState::Shutoff;
+  int reason = 0;
+  bool persistent = true;
+  bool autostart = false;
+  bool managedSave = false;
+  std::string title;
+};
+
+struct DomainInfo {
+  DomainSummary summary;
+  std::string osType;            // "hvm" (virsh dominfo "OS Type")
+  std::uint64_t maxMemKiB = 0;   // "Max memory"
+  std::uint64_t usedMemKiB = 0;  // "Used memory"
+  unsigned vcpus = 0;            // "CPU(s)"
+  std::uint64_t cpuTimeNs = 0;   // "CPU time" (active only)
+  std::string securityModel = "none";
+  std::string securityDoi = "0";
+};
+
+struct NodeInfo {
+  std::string model;  // "x86_64"
+  unsigned cpus = 0;
+  unsigned mhz = 0;
+  unsigned nodes = 1;
+  unsigned sockets = 1;
+  unsigned cores = 1;
+  unsigned threads = 1;
+  std::uint64_t memoryKiB = 0;
+};
+
+struct VersionInfo {
+  std::string libraryVersion;     // Stratus' own version, "0.1.0"
+  std::string hypervisorName;     // "QEMU", "Test"
+  std::string hypervisorVersion;  // "7.2.22" (may be empty when unknown)
+};
+
+struct DefineResult {
+  DomainSummary domain;
+  std::vector<conf::Warning> warnings;  // unknown XML kept verbatim, etc.
+};
+
+// ---- options of the verbs (virsh flags, named) ----
+struct UndefineOptions {
+  bool managedSave = false;       // --managed-save: also remove the managed save image
+  bool removeAllStorage = false;  // --remove-all-storage (accepted; storage arrives with pools)
+  bool nvram = false;
+  bool keepNvram = false;
+};
+
+struct XmlOptions {
+  bool inactive = false;      // --inactive: the persistent definition
+  bool securityInfo = false;  // --security-info
+};
+
+struct StartOptions {
+  bool paused = false;       // --paused
+  bool autodestroy = false;  // --autodestroy: destroy when the client connection closes
+  bool bypassCache = false;
+  bool forceBoot = false;    // --force-boot: discard a managed save
+};
+
+struct ShutdownOptions {
+  std::string mode;  // "", "acpi", "agent", "initctl", "signal", "paravirt"
+};
+
+struct DestroyOptions {
+  bool graceful = false;  // --graceful: SIGTERM only, no SIGKILL
+};
+
+// virsh's --live / --config / --current for commands that touch both the
+// running guest and its persistent definition.
+struct ModifyScope {
+  bool live = false;
+  bool config = false;
+  // Neither set == --current: live if the domain is running, else config.
+};
+
+enum class MetadataKind { Title, Description };
+
+struct SaveOptions {
+  bool running = false;
+  bool paused = false;
+  bool bypassCache = false;
+};
+
+}  // namespace stratus::daemon
