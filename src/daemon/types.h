@@ -32,6 +32,7 @@ struct DomainInfo {
   std::uint64_t cpuTimeNs = 0;   // "CPU time" (active only)
   std::string securityModel = "none";
   std::string securityDoi = "0";
+  std::string securityLabel;     // "label (enforcing)"; empty: line omitted
 };
 
 struct NodeInfo {
