@@ -1,0 +1,87 @@
+// daemon::Node: the in-process NodeService. Owns the domain registry (unique
+// names and UUIDs), persistence under a root directory, per-domain jobs
+// (one modifying job at a time; queries never wait for a job) and events.
+// A hypervisor driver runs the guests.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "daemon/node_service.h"
+#include "drivers/driver.h"
+
+namespace stratus::daemon {
+
+struct NodeConfig {
+  // Root of persistent and live state: ROOT/etc/stratus/qemu/NAME.xml,
+  // ROOT/etc/stratus/qemu/autostart/NAME.xml, ROOT/run/stratus/...
+  // Empty: nothing is persisted (the test driver's in-memory node).
+  std::string root;
+  // The URI this node answers to ("qemu:///system", "test:///default").
+  std::string uri = "qemu:///system";
+  // Directory name under etc/stratus and run/stratus for this driver ("qemu").
+  std::string driverDir = "qemu";
+  // Start domains marked autostart when the node is opened.
+  bool runAutostart = true;
+};
+
+class Node final : public NodeService {
+ public:
+  // Loads every persisted definition (and reattaches live guests) from
+  // cfg.root. Fails only when the root cannot be created or read.
+  static Result<std::unique_ptr<Node>> open(NodeConfig cfg,
+                                            std::unique_ptr<drivers::HypervisorDriver> driver);
+  ~Node() override;
+
+  // Paths under the root (for the daemon's socket, logs, tests).
+  std::string configDir() const;  // ROOT/etc/stratus/<driverDir>
+  std::string runDir() const;     // ROOT/run/stratus
+
+  // Stops accepting new jobs and waits for running jobs to finish; guests
+  // keep running (the next daemon reattaches).
+  void drain();
+
+  // NodeService
+  std::string uri() override;
+  Result<std::string> hostname() override;
+  Result<VersionInfo> version() override;
+  Result<NodeInfo> nodeInfo() override;
+  Result<std::vector<DomainSummary>> listDomains() override;
+  Result<DomainSummary> lookupDomain(const std::string& idUuidOrName) override;
+  Result<DefineResult> defineDomain(const std::string& xml, const std::string& sourceName) override;
+  Status undefineDomain(const std::string& key, const UndefineOptions& opts) override;
+  Result<std::string> domainXml(const std::string& key, const XmlOptions& opts) override;
+  Result<DomainInfo> domainInfo(const std::string& key) override;
+  Status setAutostart(const std::string& key, bool enabled) override;
+  Status setMetadata(const std::string& key, MetadataKind kind, const std::string& text,
+                     const ModifyScope& scope) override;
+  Result<std::string> getMetadata(const std::string& key, MetadataKind kind,
+                                  const ModifyScope& scope) override;
+  Status renameDomain(const std::string& key, const std::string& newName) override;
+  Result<DefineResult> createDomain(const std::string& xml, const std::string& sourceName,
+                                    const StartOptions& opts) override;
+  Status startDomain(const std::string& key, const StartOptions& opts) override;
+  Status shutdownDomain(const std::string& key, const ShutdownOptions& opts) override;
+  Status destroyDomain(const std::string& key, const DestroyOptions& opts) override;
+  Status suspendDomain(const std::string& key) override;
+  Status resumeDomain(const std::string& key) override;
+  Status rebootDomain(const std::string& key) override;
+  Status resetDomain(const std::string& key) override;
+  Status saveDomain(const std::string& key, const std::string& file, const SaveOptions& opts) override;
+  Result<DomainSummary> restoreDomain(const std::string& file, const SaveOptions& opts) override;
+  Status managedSave(const std::string& key, const SaveOptions& opts) override;
+  Status managedSaveRemove(const std::string& key) override;
+  Status setMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) override;
+  Status setMaxMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) override;
+  Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
+                  bool maximum) override;
+  Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override;
+
+  struct Impl;
+
+ private:
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stratus::daemon
