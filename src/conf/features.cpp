@@ -1,0 +1,44 @@
+#include "conf/features.h"
+
+#include <algorithm>
+
+#include "conf/domain_xml_io.h"
+
+namespace stratus::conf {
+
+namespace {
+constexpr std::string_view kKnownFeatures[] = {
+    "acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "xen", "pvspinlock", "capabilities",
+    "pmu", "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv", "msrs", "ccf-assist",
+    "cfpc", "sbbc", "ibs", "tcg", "async-teardown", "ras", "ps2", "aia", "sev", "sev-snp", "s390-pv"};
+}
+
+bool FeaturesDef::has(std::string_view name) const { return get(name) != nullptr; }
+
+const XmlElement* FeaturesDef::get(std::string_view name) const {
+  for (const auto& i : items)
+    if (i.name == name) return &i;
+  return nullptr;
+}
+
+FeaturesDef parseFeatures(Elem& e) {
+  FeaturesDef f;
+  f.present = true;
+  for (auto& c : e.allChildren()) {
+    std::string n = c.name();
+    if (std::find(std::begin(kKnownFeatures), std::end(kKnownFeatures), n) == std::end(kKnownFeatures))
+      e.ctx().warn(c.line(), c.path(), "unknown element <" + n + "> in " + e.path() + " kept verbatim");
+    f.items.push_back(toXmlElement(c.node()));
+  }
+  e.finish(f.extra);
+  return f;
+}
+
+void formatFeatures(XmlElement& domain, const FeaturesDef& f) {
+  if (f.items.empty() && f.extra.empty()) return;
+  auto& x = domain.add("features");
+  for (const auto& i : f.items) x.append(i);
+  appendExtra(x, f.extra);
+}
+
+}  // namespace stratus::conf
