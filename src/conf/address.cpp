@@ -29,7 +29,8 @@ DeviceAddress parseAddress(Elem& e) {
   } else if (a.type == "usb" || a.type == "virtio-serial" || a.type == "ccid") {
     a.bus = u(e.attrUInt("bus", 0xffffffffu));
     if (a.type != "usb") a.controller = u(e.attrUInt("controller", 0xffffffffu));
-    a.port = e.attrOr("port");
+    if (a.type == "ccid") a.slot = u(e.attrUInt("slot", 0xffffffffu));
+    else a.port = e.attrOr("port");
     e.keepAttrs({"device"});
   } else {
     e.keepAttrs({"cssid", "ssid", "devno", "iobase", "irq", "reg", "base", "slot"});
@@ -52,6 +53,7 @@ void formatAddress(XmlElement& parent, const DeviceAddress& a) {
     if (a.bus) x.set("bus", std::to_string(*a.bus));
     if (a.target) x.set("target", std::to_string(*a.target));
     if (a.unit) x.set("unit", std::to_string(*a.unit));
+    if (a.slot) x.set("slot", std::to_string(*a.slot));
     x.setIf("port", a.port);
   }
   appendExtra(x, a.extra);

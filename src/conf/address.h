@@ -15,7 +15,7 @@ struct FormatOptions;
 struct DeviceAddress {
   std::string type;  // pci, drive, usb, virtio-serial, ccid, isa, ccw, spapr-vio, ...
   // pci
-  std::optional<unsigned> domain, bus, slot, function;
+  std::optional<unsigned> domain, bus, slot, function;  // slot also for ccid
   std::string multifunction;  // on/off
   // drive (controller, bus, target, unit); virtio-serial/ccid (controller, bus, port)
   std::optional<unsigned> controller, target, unit;

@@ -106,6 +106,7 @@ Result<DomainDef> parseDomainDocument(std::string_view xml, const std::string& s
 
   DomainDef def;
   Elem dom(ctx, root, "domain");
+  dom.remember("domain");
   if (!dom.hasAttr("type")) {
     dom.failAttr("type", "missing domain type (e.g. <domain type='qemu'>)");
   } else {

@@ -15,6 +15,7 @@ struct Checker {
   const SourceMap& lines;
   int line(const std::string& key) const {
     auto it = lines.find(key);
+    if (it == lines.end()) it = lines.find("domain");
     return it == lines.end() ? 0 : it->second;
   }
   Error err(const std::string& key, std::string field, std::string msg) const {

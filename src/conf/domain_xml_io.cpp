@@ -378,6 +378,13 @@ std::optional<Error> findNestingError(std::string_view t, const ParseCtx& ctx, c
       if (stack.empty())
         return Error(ErrorCode::XmlSyntax, fmt::format("closing tag </{}> without an open element", name),
                      ErrorLocation{file, line, ""});
+      bool openSomewhere = false;
+      for (const auto& o : stack) openSomewhere |= o.name == name;
+      if (!openSomewhere)
+        return Error(ErrorCode::XmlSyntax,
+                     fmt::format("closing tag </{}> has no matching open element (innermost open is <{}> from line {})",
+                                 name, stack.back().name, stack.back().line),
+                     ErrorLocation{file, line, ""});
       if (stack.back().name != name)
         return Error(ErrorCode::XmlSyntax,
                      fmt::format("element <{}> opened at line {} is not closed (found </{}>)", stack.back().name,
