@@ -40,11 +40,11 @@ void formatClock(XmlElement& domain, const ClockDef& c) {
   for (const auto& t : c.timers) {
     auto& tx = x.add("timer");
     tx.set("name", t.name);
-    tx.setIf("track", t.track);
+    if (t.present) tx.set("present", *t.present ? "yes" : "no");
     tx.setIf("tickpolicy", t.tickpolicy);
+    tx.setIf("track", t.track);
     tx.setIf("frequency", t.frequency);
     tx.setIf("mode", t.mode);
-    if (t.present) tx.set("present", *t.present ? "yes" : "no");
     appendExtra(tx, t.extra);
   }
   appendExtra(x, c.extra);

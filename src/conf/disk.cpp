@@ -63,6 +63,7 @@ DiskDef parseDisk(Elem& e) {
     if (t->hasAttr("bus"))
       d.targetBus = t->attrEnum("bus", {"ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata", "sd", "none"});
     d.targetTray = t->attrEnum("tray", {"open", "closed"});
+    if (d.targetTray == "closed") d.targetTray.clear();  // the default; libvirt does not write it
     d.targetRemovable = t->attrEnum("removable", {"on", "off"});
     t->keepAttrs({"rotation_rate"});
     t->finish(d.targetExtra);

@@ -26,14 +26,60 @@ void diskDefaults(const DomainDef& def, DiskDef& d) {
   if (d.info.address && d.info.address->type == "drive" && !d.info.address->target) d.info.address->target = 0;
 }
 
+// "vdb" -> 1, "sdaa" -> 26; -1 when not a disk name.
+long diskNameIndex(const std::string& name) {
+  static const char* const kPrefixes[] = {"fd", "hd", "vd", "sd", "xvd", "ubd"};
+  std::string_view s = name;
+  bool found = false;
+  for (const char* p : kPrefixes)
+    if (s.starts_with(p)) {
+      s.remove_prefix(std::string_view(p).size());
+      found = true;
+      break;
+    }
+  if (!found || s.empty()) return -1;
+  long idx = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c < 'a' || c > 'z') return -1;
+    if (i > 0) idx = (idx + 1) * 26;
+    if (idx > (1L << 40)) return -1;
+    idx += c - 'a';
+  }
+  return idx;
+}
+
+// libvirt keeps disks of one bus sorted by target name, the buses in order
+// of first appearance (virDomainDiskInsert); do the same so dumpxml matches.
+void orderDisks(std::vector<DiskDef>& disks) {
+  std::vector<DiskDef> out;
+  for (auto& d : disks) {
+    long insertAt = -1;
+    long newIdx = diskNameIndex(d.targetDev);
+    for (long i = static_cast<long>(out.size()) - 1; i >= 0; --i) {
+      const auto& o = out[static_cast<std::size_t>(i)];
+      if (o.targetBus != d.targetBus) continue;
+      if (diskNameIndex(o.targetDev) > newIdx) insertAt = i;
+      else if (insertAt == -1) insertAt = i + 1;
+    }
+    if (insertAt < 0) out.push_back(std::move(d));
+    else out.insert(out.begin() + insertAt, std::move(d));
+  }
+  disks = std::move(out);
+}
+
 void graphicsDefaults(GraphicsDef& g) {
   if (g.type != "vnc" && g.type != "spice") return;
+  bool socketListen = std::any_of(g.listens.begin(), g.listens.end(),
+                                  [](const GraphicsListen& l) { return l.type == "socket"; });
   if (g.port && *g.port == -1) g.autoport = true;
-  if (g.type == "vnc" && !g.port && !g.autoport) {
+  if (g.type == "vnc" && !g.port && !g.autoport && !socketListen) {
     g.port = -1;
     g.autoport = true;
   }
-  if (g.autoport.value_or(false) && !g.port) g.port = -1;
+  if (g.type == "vnc" && g.autoport.value_or(false) && !g.port) g.port = -1;
+  if (g.listen.empty() && !g.listens.empty() && g.listens[0].type == "address")
+    g.listen = g.listens[0].address;
   if (g.listens.empty()) {
     GraphicsListen l;
     l.type = "address";
@@ -79,6 +125,7 @@ void fillDomainDefaults(DomainDef& def) {
 
   Devices& d = def.devices;
   for (auto& disk : d.disks) diskDefaults(def, disk);
+  orderDisks(d.disks);
   for (auto& c : d.controllers) {
     if (c.index) continue;
     unsigned idx = 0;
@@ -101,6 +148,8 @@ void fillDomainDefaults(DomainDef& def) {
     if (!v.heads && v.model != "none") v.heads = 1;
     if (i == 0 && !v.primary && v.model != "none") v.primary = true;
   }
+  for (auto& h : d.hostdevs)
+    if (h.mode == "subsystem" && h.managed.empty()) h.managed = "no";
   for (auto& w : d.watchdogs)
     if (w.action.empty()) w.action = "reset";
   chardevPorts(d.serials);

@@ -28,6 +28,7 @@ void memoryElement(XmlElement& dom, const char* name, std::uint64_t kib, unsigne
 void formatDevices(XmlElement& dom, const DomainDef& def, const FormatOptions& o) {
   const Devices& d = def.devices;
   auto& x = dom.add("devices");
+  x.expandEmpty = true;
   if (!d.emulator.empty()) x.add("emulator").text = d.emulator;
   for (const auto& v : d.disks) formatDisk(x, v, o);
   for (const auto& v : d.controllers) formatController(x, v, o);

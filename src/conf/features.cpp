@@ -7,10 +7,11 @@
 namespace stratus::conf {
 
 namespace {
-constexpr std::string_view kKnownFeatures[] = {
-    "acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "xen", "pvspinlock", "capabilities",
-    "pmu", "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv", "msrs", "ccf-assist",
-    "cfpc", "sbbc", "ibs", "tcg", "async-teardown", "ras", "ps2", "aia", "sev", "sev-snp", "s390-pv"};
+// In libvirt's order of formatting.
+const std::vector<std::string_view> kKnownFeatures = {
+    "acpi", "apic", "pae", "hap", "viridian", "privnet", "hyperv", "kvm", "pvspinlock", "capabilities", "pmu",
+    "vmport", "gic", "smm", "ioapic", "hpt", "vmcoreinfo", "htm", "nested-hv", "msrs", "ccf-assist", "xen",
+    "cfpc", "sbbc", "ibs", "tcg", "async-teardown", "ras", "ps2", "aia"};
 }
 
 bool FeaturesDef::has(std::string_view name) const { return get(name) != nullptr; }
@@ -26,7 +27,7 @@ FeaturesDef parseFeatures(Elem& e) {
   f.present = true;
   for (auto& c : e.allChildren()) {
     std::string n = c.name();
-    if (std::find(std::begin(kKnownFeatures), std::end(kKnownFeatures), n) == std::end(kKnownFeatures))
+    if (std::find(kKnownFeatures.begin(), kKnownFeatures.end(), n) == kKnownFeatures.end())
       e.ctx().warn(c.line(), c.path(), "unknown element <" + n + "> in " + e.path() + " kept verbatim");
     f.items.push_back(toXmlElement(c.node()));
   }
@@ -39,6 +40,7 @@ void formatFeatures(XmlElement& domain, const FeaturesDef& f) {
   auto& x = domain.add("features");
   for (const auto& i : f.items) x.append(i);
   appendExtra(x, f.extra);
+  sortChildren(x, kKnownFeatures);
 }
 
 }  // namespace stratus::conf

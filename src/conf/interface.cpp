@@ -118,9 +118,9 @@ void formatInterface(XmlElement& devices, const InterfaceDef& n, const FormatOpt
   if (n.mtu) x.add("mtu").set("size", std::to_string(*n.mtu));
   appendExtra(x, n.extra);
   formatDeviceInfo(x, n.info, opts);
-  sortChildren(x, {"mac", "source", "virtualport", "portForward", "ip", "route", "script", "downscript", "backend",
-                   "target", "guest", "model", "driver", "filterref", "tune", "teaming", "link", "mtu", "bandwidth",
-                   "vlan", "port", "coalesce", "rom", "acpi", "boot", "alias", "address"});
+  sortChildren(x, {"mac", "source", "vlan", "virtualport", "bandwidth", "portForward", "ip", "route", "script",
+                   "downscript", "backend", "target", "guest", "model", "driver", "filterref", "tune", "teaming",
+                   "link", "mtu", "port", "coalesce", "rom", "acpi", "boot", "alias", "address"});
 }
 
 }  // namespace stratus::conf

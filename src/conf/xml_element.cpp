@@ -101,6 +101,10 @@ void serializeXml(const XmlElement& e, std::string& out, int depth) {
     out += '>';
     out += escapeXmlText(e.text);
     out += "</" + e.name + ">\n";
+  } else if (e.expandEmpty) {
+    out += ">\n";
+    out.append(static_cast<std::size_t>(depth) * 2, ' ');
+    out += "</" + e.name + ">\n";
   } else {
     out += "/>\n";
   }

@@ -16,6 +16,7 @@ struct XmlElement {
   std::vector<std::pair<std::string, std::string>> attrs;
   std::string text;  // character data; only kept when there are no child elements
   std::vector<XmlElement> children;
+  bool expandEmpty = false;  // write <x>\n</x> instead of <x/> (libvirt does for <devices>)
 
   XmlElement() = default;
   explicit XmlElement(std::string n) : name(std::move(n)) {}
