@@ -3,31 +3,18 @@
 // temp dir removed, whatever the test's outcome.
 #include <gtest/gtest.h>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <mutex>
-#include <optional>
-#include <sstream>
 #include <string>
-#include <vector>
 
 #include "drivers/qemu/qmp_commands.h"
 #include "drivers/qemu/qmp_events.h"
 #include "drivers/qemu/qmp_transport.h"
-
-extern char** environ;
+#include "qmp_test_support.h"
 
 using namespace std::chrono_literals;
 using stratus::qemu::QmpEvent;
@@ -35,153 +22,9 @@ using stratus::qemu::QmpOptions;
 using stratus::qemu::QmpTransport;
 namespace qmp = stratus::qemu::qmp;
 
+using namespace stratus::qemu::testing;
+
 namespace {
-
-std::string findInPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  for (std::string dir; std::getline(ss, dir, ':');) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return {};
-}
-
-// A QEMU process in its own temp dir; killed (by PID) and reaped on destruction.
-class QemuProcess {
- public:
-  QemuProcess() {
-    char tmpl[] = "/tmp/stratus-qmpit-XXXXXX";
-    if (mkdtemp(tmpl)) dir_ = tmpl;
-  }
-  ~QemuProcess() {
-    if (pid_ > 0 && !exited_) {
-      ::kill(pid_, SIGKILL);
-      int status;
-      ::waitpid(pid_, &status, 0);
-    }
-    if (pidfd_ >= 0) ::close(pidfd_);
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-
-  const std::string& dir() const { return dir_; }
-  std::string socketPath() const { return dir_ + "/qmp.sock"; }
-  std::string logPath() const { return dir_ + "/qemu.log"; }
-  pid_t pid() const { return pid_; }
-
-  bool spawn(const std::string& binary) {
-    std::vector<std::string> args = {binary,
-                                     "-S",
-                                     "-machine", "pc,accel=tcg",
-                                     "-m", "64",
-                                     "-display", "none",
-                                     "-nodefaults",
-                                     "-no-user-config",
-                                     "-qmp", "unix:" + socketPath() + ",server=on,wait=off"};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, logPath().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    int rc = posix_spawn(&pid_, binary.c_str(), &fa, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) {
-      pid_ = -1;
-      return false;
-    }
-    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    return true;
-  }
-
-  bool alive() {
-    if (exited_) return false;
-    int status;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      exited_ = true;
-      status_ = status;
-      return false;
-    }
-    return true;
-  }
-
-  // Wait (on the pidfd, no polling) for QEMU to exit; false on timeout.
-  bool waitExit(std::chrono::milliseconds timeout) {
-    if (!alive()) return true;
-    if (pidfd_ >= 0) {
-      pollfd p{pidfd_, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
-    }
-    int status;
-    if (::waitpid(pid_, &status, 0) != pid_) return false;
-    exited_ = true;
-    status_ = status;
-    return true;
-  }
-  int status() const { return status_; }
-
-  std::string log() const {
-    std::ifstream in(logPath());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
- private:
-  std::string dir_;
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
-  bool exited_ = false;
-  int status_ = 0;
-};
-
-struct Recorder {
-  std::mutex m;
-  std::condition_variable cv;
-  std::vector<QmpEvent> events;
-  std::vector<stratus::Error> eofs;
-
-  QmpTransport::EventHandler onEvent() {
-    return [this](const QmpEvent& e) {
-      std::lock_guard l(m);
-      events.push_back(e);
-      cv.notify_all();
-    };
-  }
-  QmpTransport::EofHandler onEof() {
-    return [this](const stratus::Error& e) {
-      std::lock_guard l(m);
-      eofs.push_back(e);
-      cv.notify_all();
-    };
-  }
-  // Wait for the first event called `name` at or after position `from`.
-  std::optional<QmpEvent> waitEvent(const std::string& name, std::size_t from = 0,
-                                    std::chrono::milliseconds t = 10s) {
-    std::unique_lock l(m);
-    std::optional<QmpEvent> found;
-    cv.wait_for(l, t, [&] {
-      for (std::size_t i = from; i < events.size(); ++i)
-        if (events[i].name == name) {
-          found = events[i];
-          return true;
-        }
-      return false;
-    });
-    return found;
-  }
-  std::size_t count() {
-    std::lock_guard l(m);
-    return events.size();
-  }
-  bool waitEof(std::chrono::milliseconds t = 10s) {
-    std::unique_lock l(m);
-    return cv.wait_for(l, t, [&] { return !eofs.empty(); });
-  }
-};
 
 class QmpQemu : public ::testing::Test {
  protected:
@@ -194,7 +37,8 @@ class QmpQemu : public ::testing::Test {
   // Spawn QEMU and connect; returns the time from spawn to negotiated QMP.
   std::chrono::microseconds start() {
     auto t0 = std::chrono::steady_clock::now();
-    if (!qemu.spawn(binary)) {
+    if (!qemu.spawnQemu(binary, {"-S", "-machine", "pc,accel=tcg", "-m", "64", "-display", "none",
+                                 "-nodefaults", "-no-user-config"})) {
       ADD_FAILURE() << "cannot spawn " << binary;
       return {};
     }
@@ -316,7 +160,7 @@ TEST_F(QmpQemu, ConnectFailsFastWhenQemuCannotStart) {
     f << "#!/bin/sh\nexit 1\n";
   }
   std::filesystem::permissions(bogus, std::filesystem::perms::owner_all);
-  ASSERT_TRUE(qemu.spawn(bogus));
+  ASSERT_TRUE(qemu.spawn({bogus}));
   QmpOptions o;
   o.connectTimeout = 30s;
   o.processAlive = [this] { return qemu.alive(); };
