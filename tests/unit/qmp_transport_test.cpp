@@ -376,3 +376,29 @@ TEST(QmpTransport, ConcurrentCallersAreSerialised) {
   EXPECT_EQ(ok.load(), kThreads * kPerThread);
   expectScriptOk(srv);
 }
+
+TEST(QmpTransport, CloseFromEofHandlerIsSafe) {
+  FakeQmpServer srv;
+  srv.handshake().close();
+  srv.start();
+  std::promise<void> closed;
+  QmpTransport* self = nullptr;
+  std::mutex selfMutex;
+  std::condition_variable selfCv;
+  auto onEof = [&](const stratus::Error&) {
+    std::unique_lock l(selfMutex);
+    selfCv.wait_for(l, 5s, [&] { return self != nullptr; });
+    self->close();  // on the reader thread: must neither deadlock nor crash
+    closed.set_value();
+  };
+  auto qmp = QmpTransport::connect(srv.socketPath(), fastOptions(), {}, onEof);
+  ASSERT_TRUE(qmp.ok()) << qmp.error().message;
+  {
+    std::lock_guard l(selfMutex);
+    self = qmp->get();
+  }
+  selfCv.notify_all();
+  ASSERT_EQ(closed.get_future().wait_for(5s), std::future_status::ready);
+  qmp->reset();  // joins the reader from this thread
+  expectScriptOk(srv);
+}

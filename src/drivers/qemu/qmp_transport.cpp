@@ -35,7 +35,6 @@ class Fd {
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
   int get() const { return fd_; }
-  int release() { int fd = fd_; fd_ = -1; return fd; }
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = fd;
@@ -161,7 +160,13 @@ QmpTransport::QmpTransport(int fd, QmpOptions options, EventHandler onEvent, Eof
       options_(std::move(options)),
       onEvent_(std::move(onEvent)),
       onEof_(std::move(onEof)) {
-  reader_ = std::thread([this] { readerLoop(); });
+  // Hold mutex_ until readerId_ is set: the reader takes it before doing anything.
+  std::lock_guard lock(mutex_);
+  reader_ = std::thread([this] {
+    { std::lock_guard started(mutex_); }
+    readerLoop();
+  });
+  readerId_ = reader_.get_id();
 }
 
 QmpTransport::~QmpTransport() { close(); }
@@ -171,15 +176,20 @@ void QmpTransport::close() {
     std::lock_guard lock(mutex_);
     closing_ = true;
   }
-  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
-  if (reader_.joinable()) {
-    if (reader_.get_id() == std::this_thread::get_id()) return;  // from a handler: join later
-    reader_.join();
+  // From a handler on the reader thread: only wake the reader; the owner's
+  // close() or destructor joins it and releases the socket.
+  if (readerId_ == std::this_thread::get_id()) {
+    ::shutdown(fd_, SHUT_RDWR);
+    return;
   }
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
+  std::lock_guard once(closeMutex_);
+  if (fd_ < 0) return;
+  ::shutdown(fd_, SHUT_RDWR);  // the reader sees EOF, fails the pending command
+  if (reader_.joinable()) reader_.join();
+  // Wait for a command still in execute() to return before the fd number can be reused.
+  std::lock_guard noCommand(commandMutex_);
+  ::close(fd_);
+  fd_ = -1;
 }
 
 bool QmpTransport::alive() const {
@@ -315,7 +325,7 @@ Status QmpTransport::writeAll(const std::string& data) {
 
 Result<Json> QmpTransport::execute(const std::string& command, const Json& arguments,
                                    std::optional<std::chrono::milliseconds> timeout) {
-  if (reader_.get_id() == std::this_thread::get_id())
+  if (readerId_ == std::this_thread::get_id())
     return Error(ErrorCode::InternalError,
                  fmt::format("QMP command '{}' issued from the monitor's own event thread", command));
 

@@ -7,8 +7,10 @@
 // When the connection ends (QEMU died or quit) the pending command fails and the
 // EOF handler runs once.
 //
-// Threading: the event and EOF handlers run on the reader thread and must not
-// block; calling execute() from them is refused (it would deadlock).
+// Threading: execute() and close() may be called from any thread. The event and
+// EOF handlers run on the reader thread and must not block; calling execute()
+// from them is refused (it would deadlock), and they must not destroy the
+// transport (close() from them is fine).
 #pragma once
 
 #include <chrono>
@@ -111,7 +113,9 @@ class QmpTransport {
   std::optional<std::uint64_t> pendingId_;
   std::optional<Json> pendingReply_;
 
+  std::mutex closeMutex_;  // serialises close() callers
   std::thread reader_;
+  std::thread::id readerId_;  // set before the reader does anything
 };
 
 }  // namespace stratus::qemu
