@@ -31,13 +31,16 @@ WANTED_MODULES="button evdev virtio_ring virtio virtio_pci virtio_blk virtio_net
 die() { echo "make-guest: $*" >&2; exit 1; }
 
 if [ -z "${KVER:-}" ]; then
-    newest=$(ls -1 /boot/vmlinuz-*-cloud-amd64 2>/dev/null | sort -V | tail -n 1 || true)
+    newest=$(find /boot -maxdepth 1 -name 'vmlinuz-*-cloud-amd64' -printf '%f\n' 2>/dev/null |
+             sort -V | tail -n 1)
     [ -n "$newest" ] || die "no /boot/vmlinuz-*-cloud-amd64 (apt-get install linux-image-cloud-amd64)"
-    KVER=${newest#/boot/vmlinuz-}
+    KVER=${newest#vmlinuz-}
 fi
 KERNEL=/boot/vmlinuz-$KVER
 [ -r "$KERNEL" ] || die "cannot read $KERNEL"
-[ -n "$BUSYBOX" ] && [ -x "$BUSYBOX" ] || die "busybox not found (apt-get install busybox-static)"
+if [ -z "$BUSYBOX" ] || [ ! -x "$BUSYBOX" ]; then
+    die "busybox not found (apt-get install busybox-static)"
+fi
 BUSYBOX=$(readlink -f "$BUSYBOX")
 if ldd "$BUSYBOX" >/dev/null 2>&1; then
     die "$BUSYBOX is dynamically linked (apt-get install busybox-static)"
@@ -171,9 +174,10 @@ while true; do
     start_dhcp
     cpus=$(grep -c '^processor' /proc/cpuinfo)
     mem=$(sed -n 's/^MemTotal: *\([0-9]*\) kB/\1/p' /proc/meminfo)
-    disks=$(ls /sys/block | grep '^vd' | tr '\n' ',')
+    disks=
+    for b in /sys/block/vd*; do [ -e "$b" ] && disks="$disks${disks:+,}${b##*/}"; done
     addr=$(ip -4 -o addr show dev eth0 2>/dev/null | sed -n 's/.* inet \([0-9./]*\) .*/\1/p' | head -n 1)
-    echo "tick $n cpus=$cpus mem_kib=$mem disks=${disks%,} ip=${addr:-none}"
+    echo "tick $n cpus=$cpus mem_kib=$mem disks=$disks ip=${addr:-none}"
 done
 INIT
 chmod 755 "$root/init"

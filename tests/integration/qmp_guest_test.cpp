@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
@@ -55,6 +56,16 @@ TEST(QmpGuest, BootTicksBalloonHotplugAndPowerButton) {
   std::string script = std::string(STRATUS_SOURCE_DIR) + "/scripts/make-guest.sh";
   std::string cmd = "GUEST_DIR='" + guestDir + "' '" + script + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << "make-guest.sh failed";
+  // A second run with unchanged inputs rebuilds nothing.
+  {
+    std::string again;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    char buf[512];
+    while (std::fgets(buf, sizeof buf, p)) again += buf;
+    ASSERT_EQ(::pclose(p), 0);
+    EXPECT_NE(again.find("up to date"), std::string::npos) << again;
+  }
 
   QemuProcess qemu;
   ASSERT_FALSE(qemu.dir().empty());
