@@ -149,7 +149,11 @@ until ev=$(power_button); do
 done
 if [ -n "$ev" ]; then
     [ -c "/dev/$ev" ] || mknod "/dev/$ev" c $(tr ':' ' ' <"/sys/class/input/$ev/dev")
-    ( head -c 24 "/dev/$ev" >/dev/null; echo "GUEST-POWERDOWN"; sync; poweroff -f ) &
+    # The reader opens the device (so no key press can be missed) and says
+    # so before GUEST-READY is printed: a power button pressed the moment the
+    # guest reports ready must still power it off.
+    ( exec 3<"/dev/$ev"; : >/run/power-armed; head -c 24 <&3 >/dev/null; echo "GUEST-POWERDOWN"; sync; poweroff -f ) &
+    while [ ! -e /run/power-armed ]; do sleep 0.05; done
 else
     echo "GUEST-NO-POWER-BUTTON"
 fi
