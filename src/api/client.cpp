@@ -123,9 +123,9 @@ class NodeClient final : public daemon::NodeService {
   }
 
   Result<std::vector<daemon::DomainSummary>> listDomains() override {
-    auto j = sendJson("GET", "/v1/domains");
-    if (!j.ok()) return j.error();
-    return fromJson<std::vector<daemon::DomainSummary>>(j->value("domains", nlohmann::json::array()), "domains");
+    auto r = send("GET", "/v1/domains");
+    if (!r.ok()) return r.error();
+    return decodeDomainList(r->body);
   }
 
   Result<daemon::DomainSummary> lookupDomain(const std::string& key) override {

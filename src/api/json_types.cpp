@@ -268,3 +268,226 @@ void from_json(const nlohmann::json& j, XmlOptions& v) {
 }
 
 }  // namespace stratus::daemon
+
+namespace stratus::api {
+
+namespace {
+
+// Length of the valid UTF-8 sequence at s[i], 0 when invalid.
+std::size_t utf8Length(std::string_view s, std::size_t i) {
+  auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n;
+  std::uint32_t cp;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+    cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k) {
+    auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+    return 0;
+  return n;
+}
+
+void appendField(std::string& out, const char* key, std::string_view value) {
+  out.push_back('"');
+  out.append(key);
+  out.append("\":");
+  appendJsonString(out, value);
+}
+
+void appendInt(std::string& out, const char* key, long long value) {
+  out.push_back('"');
+  out.append(key);
+  out.append("\":");
+  out.append(std::to_string(value));
+}
+
+void appendBool(std::string& out, const char* key, bool value) {
+  out.push_back('"');
+  out.append(key);
+  out.append(value ? "\":true" : "\":false");
+}
+
+// Fills DomainSummary objects from {"domains":[{...},...]} as the parser
+// goes; unknown fields (and nested values) are skipped.
+class DomainListSax final : public nlohmann::json::json_sax_t {
+ public:
+  explicit DomainListSax(std::vector<daemon::DomainSummary>& out) : out_(out) {}
+
+  bool null() override { return true; }
+  bool boolean(bool v) override {
+    if (!inItem()) return true;
+    auto& d = out_.back();
+    if (key_ == "persistent") d.persistent = v;
+    else if (key_ == "autostart") d.autostart = v;
+    else if (key_ == "managed_save") d.managedSave = v;
+    return true;
+  }
+  bool number_integer(number_integer_t v) override { return integer(static_cast<long long>(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return integer(static_cast<long long>(v)); }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t& v) override {
+    if (!inItem()) return true;
+    auto& d = out_.back();
+    if (key_ == "name") d.name = std::move(v);
+    else if (key_ == "uuid") d.uuid = std::move(v);
+    else if (key_ == "title") d.title = std::move(v);
+    else if (key_ == "state") {
+      auto st = stateFromWireName(v);
+      d.state = st.value_or(conf::DomainState::NoState);
+    }
+    return true;
+  }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    ++depth_;
+    if (depth_ == 2 && inDomains_ && arrayDepth_ == 1) out_.emplace_back();
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (depth_ == 1) topKey_ = k;
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (depth_ == 1 && topKey_ == "domains" && arrayDepth_ == 0) inDomains_ = true;
+    if (inDomains_) ++arrayDepth_;
+    return true;
+  }
+  bool end_array() override {
+    if (inDomains_ && --arrayDepth_ == 0) inDomains_ = false;
+    return true;
+  }
+  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& e) override {
+    error_ = e.what();
+    return false;
+  }
+  const std::string& error() const { return error_; }
+  bool sawDomains() const { return sawDomains_ || !out_.empty(); }
+
+ private:
+  bool inItem() const { return inDomains_ && arrayDepth_ == 1 && depth_ == 2 && !out_.empty(); }
+  bool integer(long long v) {
+    if (!inItem()) return true;
+    auto& d = out_.back();
+    if (key_ == "id") d.id = static_cast<int>(v);
+    else if (key_ == "reason") d.reason = static_cast<int>(v);
+    return true;
+  }
+
+  std::vector<daemon::DomainSummary>& out_;
+  int depth_ = 0;
+  int arrayDepth_ = 0;
+  bool inDomains_ = false;
+  bool sawDomains_ = false;
+  std::string key_, topKey_, error_;
+};
+
+}  // namespace
+
+void appendJsonString(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  std::size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      // Copy the run of plain characters at once.
+      std::size_t j = i + 1;
+      while (j < s.size()) {
+        auto d = static_cast<unsigned char>(s[j]);
+        if (d < 0x20 || d >= 0x80 || d == '"' || d == '\\') break;
+        ++j;
+      }
+      out.append(s.data() + i, j - i);
+      i = j;
+      continue;
+    }
+    if (c >= 0x80) {
+      auto n = utf8Length(s, i);
+      if (n == 0) {
+        out.append("\\ufffd");
+        ++i;
+      } else {
+        out.append(s.data() + i, n);
+        i += n;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': out.append("\\\""); break;
+      case '\\': out.append("\\\\"); break;
+      case '\b': out.append("\\b"); break;
+      case '\f': out.append("\\f"); break;
+      case '\n': out.append("\\n"); break;
+      case '\r': out.append("\\r"); break;
+      case '\t': out.append("\\t"); break;
+      default:
+        out.append("\\u00");
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+    }
+    ++i;
+  }
+  out.push_back('"');
+}
+
+std::string encodeDomainList(const std::vector<daemon::DomainSummary>& list) {
+  std::string out;
+  out.reserve(64 + list.size() * 200);
+  out.append("{\"domains\":[");
+  bool first = true;
+  // Keys in the order nlohmann's (sorted) objects print them.
+  for (const auto& d : list) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.push_back('{');
+    appendBool(out, "autostart", d.autostart);
+    out.push_back(',');
+    appendInt(out, "id", d.id);
+    out.push_back(',');
+    appendBool(out, "managed_save", d.managedSave);
+    out.push_back(',');
+    appendField(out, "name", d.name);
+    out.push_back(',');
+    appendBool(out, "persistent", d.persistent);
+    out.push_back(',');
+    appendInt(out, "reason", d.reason);
+    out.push_back(',');
+    appendField(out, "state", stateWireName(d.state));
+    out.push_back(',');
+    appendField(out, "title", d.title);
+    out.push_back(',');
+    appendField(out, "uuid", d.uuid);
+    out.push_back('}');
+  }
+  out.append("]}");
+  return out;
+}
+
+Result<std::vector<daemon::DomainSummary>> decodeDomainList(std::string_view text) {
+  std::vector<daemon::DomainSummary> out;
+  DomainListSax sax(out);
+  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, false);
+  if (!ok) return Error(ErrorCode::InternalError, "malformed domain list from stratusd: " + sax.error());
+  return out;
+}
+
+}  // namespace stratus::api

@@ -70,6 +70,14 @@ Error errorFromJson(const nlohmann::json& j);
 // HTTP status for an error code: 404 no-domain, 409 domain-exists, ...
 int httpStatusFor(ErrorCode code);
 
+// Fast paths for the big list (10,000 domains in a few ms): the same JSON as
+// nlohmann::json{{"domains", list}}.dump(), written and read without building
+// a DOM.
+std::string encodeDomainList(const std::vector<daemon::DomainSummary>& list);
+Result<std::vector<daemon::DomainSummary>> decodeDomainList(std::string_view text);
+// Appends `s` as a JSON string literal (invalid UTF-8 becomes U+FFFD).
+void appendJsonString(std::string& out, std::string_view s);
+
 // Parses `text` as JSON, or an InvalidArgument error naming `what`.
 Result<nlohmann::json> parseJson(std::string_view text, std::string_view what);
 

@@ -10,7 +10,7 @@ void addDomainRoutes(Router& r, RouteContext ctx) {
   r.add("GET", "/v1/domains", [&node](Request&) {
     auto list = node.listDomains();
     if (!list.ok()) return errorResponse(list.error());
-    return jsonResponse(200, nlohmann::json{{"domains", *list}});
+    return textResponse(200, "application/json", encodeDomainList(*list));  // the fast path for 10,000s
   });
 
   r.add("GET", "/v1/lookup", [&node](Request& req) {

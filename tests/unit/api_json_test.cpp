@@ -247,3 +247,36 @@ TEST(ApiHttp, RouterMatchesAndRejects) {
   EXPECT_EQ(b.status, 400);
   EXPECT_EQ(json::parse(b.body)["error"]["code"], "invalid-argument");
 }
+
+TEST(ApiJson, FastDomainListMatchesNlohmann) {
+  std::vector<daemon::DomainSummary> list;
+  for (int i = 0; i < 20; ++i) {
+    auto s = sampleSummary();
+    s.id = i - 1;
+    s.state = static_cast<conf::DomainState>(i % 8);
+    s.name = "n" + std::to_string(i) + std::string(1, static_cast<char>(i)) + "\\\"ü";
+    list.push_back(s);
+  }
+  list[3].title = std::string("bad \xff utf8");
+  auto fast = api::encodeDomainList(list);
+  json reference{{"domains", list}};
+  EXPECT_EQ(json::parse(fast), json::parse(reference.dump(-1, ' ', false, json::error_handler_t::replace)));
+  auto back = api::decodeDomainList(fast);
+  ASSERT_TRUE(back.ok()) << back.error().describe();
+  ASSERT_EQ(back->size(), list.size());
+  for (std::size_t i = 0; i < list.size(); ++i)
+    if (i != 3) expectSame(list[i], (*back)[i]);
+  EXPECT_EQ((*back)[3].title, "bad \xef\xbf\xbd utf8");
+  // Unknown fields, nested values and other keys are skipped.
+  auto extra = api::decodeDomainList(
+      R"({"v":[1,{"id":5}],"domains":[{"id":3,"name":"a","future":{"id":9,"x":[1,2]},"state":"running"}],"n":{"id":1}})");
+  ASSERT_TRUE(extra.ok());
+  ASSERT_EQ(extra->size(), 1u);
+  EXPECT_EQ((*extra)[0].id, 3);
+  EXPECT_EQ((*extra)[0].name, "a");
+  EXPECT_EQ((*extra)[0].state, conf::DomainState::Running);
+  EXPECT_FALSE(api::decodeDomainList("{\"domains\":[").ok());
+  auto empty = api::decodeDomainList(R"({"domains":[]})");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
+}
