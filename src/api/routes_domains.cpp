@@ -14,9 +14,16 @@ void addDomainRoutes(Router& r, RouteContext ctx) {
   });
 
   r.add("GET", "/v1/lookup", [&node](Request& req) {
+    // ?key=: virsh's order (running id, UUID, name). ?id=N: a running id only.
+    if (auto id = req.queryValue("id")) {
+      auto d = node.lookupDomain(*id);
+      if (d.ok() && std::to_string(d->id) != *id)
+        return errorResponse(Error(ErrorCode::NoDomain, "Domain not found: no domain with matching id " + *id));
+      return valueResponse(d);
+    }
     auto key = req.queryValue("key");
     if (!key || key->empty())
-      return errorResponse(Error(ErrorCode::InvalidArgument, "lookup needs ?key=ID|UUID|NAME"));
+      return errorResponse(Error(ErrorCode::InvalidArgument, "lookup needs ?key=ID|UUID|NAME or ?id=ID"));
     return valueResponse(node.lookupDomain(*key));
   });
 

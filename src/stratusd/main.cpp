@@ -136,15 +136,25 @@ std::shared_ptr<spdlog::logger> makeLogger(const Paths& p, bool toStderr, bool v
   return log;
 }
 
+struct DriverChoice {
+  std::unique_ptr<drivers::HypervisorDriver> driver;
+  std::string uri;
+};
+
+// The one place that knows the drivers. The qemu driver plugs in here.
+Result<DriverChoice> makeDriver(const std::string& name) {
+  if (name == "test") return DriverChoice{drivers::makeTestDriver(), "test:///system"};
+  if (name == "qemu")
+    return Error(ErrorCode::Unsupported, "the qemu driver is not part of this build yet; use --driver test");
+  return Error(ErrorCode::InvalidArgument, "unknown driver '" + name + "' (test or qemu)");
+}
+
 int run(const Options& opts) {
   Paths paths = pathsFor(opts);
-  if (opts.driver != "test" && opts.driver != "qemu") {
-    std::fprintf(stderr, "stratusd: unknown driver '%s' (test or qemu)\n", opts.driver.c_str());
-    return 2;
-  }
-  if (opts.driver == "qemu") {
-    std::fprintf(stderr, "stratusd: the qemu driver is not part of this build yet; use --driver test\n");
-    return 1;
+  auto driver = makeDriver(opts.driver);
+  if (!driver.ok()) {
+    std::fprintf(stderr, "stratusd: %s\n", driver.error().message.c_str());
+    return driver.error().code == ErrorCode::InvalidArgument ? 2 : 1;
   }
 
   // Signals are taken synchronously by sigwait below; block them before any
@@ -188,10 +198,10 @@ int run(const Options& opts) {
 
   daemon::NodeConfig cfg;
   cfg.root = opts.root;
-  cfg.uri = opts.driver == "test" ? "test:///system" : "qemu:///system";
+  cfg.uri = driver->uri;
   cfg.driverDir = "qemu";
   cfg.runAutostart = true;
-  auto node = daemon::Node::open(cfg, drivers::makeTestDriver());
+  auto node = daemon::Node::open(cfg, std::move(driver->driver));
   if (!node.ok()) {
     log->error("cannot open the node: {}", node.error().describe());
     return 1;

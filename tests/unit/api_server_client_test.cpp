@@ -222,6 +222,8 @@ TEST_F(ApiServerTest, RawHttpStatusesAndDocumentedFields) {
   check("GET", "/v1/domains", "/v1/domains", 200);
   check("GET", "/v1/lookup", "/v1/lookup?key=vm1", 200);
   check("GET", "/v1/lookup", "/v1/lookup", 400);
+  check("GET", "/v1/lookup", "/v1/lookup?id=1", 200);
+  check("GET", "/v1/lookup", "/v1/lookup?id=2", 404);
   check("GET", "/v1/domains/{key}", "/v1/domains/vm1", 200);
   check("GET", "/v1/domains/{key}", "/v1/domains/none", 404);
   check("POST", "/v1/domains", "/v1/domains?source=a.xml", 201, "application/xml", "<domain><name>z</name></domain>");
