@@ -1,6 +1,7 @@
 // NodeClient: every NodeService method as one HTTP request (docs/api.md).
 #include "api/client.h"
 
+#include <mutex>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -99,6 +100,7 @@ class NodeClient final : public daemon::NodeService {
 
   // ---- NodeService ----
   std::string uri() override {
+    std::lock_guard lk(uriMu_);
     if (uri_.empty()) {
       auto j = sendJson("GET", "/v1/host");
       if (j.ok() && j->contains("uri")) uri_ = j->value("uri", std::string());
@@ -253,6 +255,7 @@ class NodeClient final : public daemon::NodeService {
 
  private:
   HttpConnection conn_;
+  std::mutex uriMu_;
   std::string uri_;
 };
 

@@ -1,6 +1,7 @@
 #include "api/json_types.h"
 
 #include <array>
+#include <charconv>
 
 namespace stratus::api {
 
@@ -321,83 +322,220 @@ void appendBool(std::string& out, const char* key, bool value) {
   out.append(value ? "\":true" : "\":false");
 }
 
-// Fills DomainSummary objects from {"domains":[{...},...]} as the parser
-// goes; unknown fields (and nested values) are skipped.
-class DomainListSax final : public nlohmann::json::json_sax_t {
+// A small pull reader for the domain list: no DOM, no per-token
+// allocation beyond the strings it keeps. Unknown fields are skipped, so
+// newer daemons may add fields.
+class ListReader {
  public:
-  explicit DomainListSax(std::vector<daemon::DomainSummary>& out) : out_(out) {}
+  explicit ListReader(std::string_view t) : t_(t) {}
 
-  bool null() override { return true; }
-  bool boolean(bool v) override {
-    if (!inItem()) return true;
-    auto& d = out_.back();
-    if (key_ == "persistent") d.persistent = v;
-    else if (key_ == "autostart") d.autostart = v;
-    else if (key_ == "managed_save") d.managedSave = v;
+  bool parse(std::vector<daemon::DomainSummary>& out) {
+    if (!expect('{')) return false;
+    if (peek() == '}') return ++p_, atEnd();
+    for (;;) {
+      std::string key;
+      if (!readString(key) || !expect(':')) return false;
+      if (key == "domains") {
+        if (!readList(out)) return false;
+      } else if (!skipValue()) {
+        return false;
+      }
+      if (peek() == ',') {
+        ++p_;
+        continue;
+      }
+      return expect('}') && atEnd();
+    }
+  }
+  const std::string& error() const { return err_; }
+
+ private:
+  bool readList(std::vector<daemon::DomainSummary>& out) {
+    if (!expect('[')) return false;
+    if (peek() == ']') return ++p_, true;
+    for (;;) {
+      auto& d = out.emplace_back();
+      if (!readSummary(d)) return false;
+      if (peek() == ',') {
+        ++p_;
+        continue;
+      }
+      return expect(']');
+    }
+  }
+
+  bool readSummary(daemon::DomainSummary& d) {
+    if (!expect('{')) return false;
+    if (peek() == '}') return ++p_, true;
+    std::string key, sval;
+    for (;;) {
+      if (!readString(key) || !expect(':')) return false;
+      bool ok = true;
+      if (key == "name") ok = readString(d.name);
+      else if (key == "uuid") ok = readString(d.uuid);
+      else if (key == "title") ok = readString(d.title);
+      else if (key == "state") {
+        ok = readString(sval);
+        d.state = stateFromWireName(sval).value_or(conf::DomainState::NoState);
+      } else if (key == "id") ok = readInt(d.id);
+      else if (key == "reason") ok = readInt(d.reason);
+      else if (key == "persistent") ok = readBool(d.persistent);
+      else if (key == "autostart") ok = readBool(d.autostart);
+      else if (key == "managed_save") ok = readBool(d.managedSave);
+      else ok = skipValue();
+      if (!ok) return false;
+      if (peek() == ',') {
+        ++p_;
+        continue;
+      }
+      return expect('}');
+    }
+  }
+
+  void ws() {
+    while (p_ < t_.size() && (t_[p_] == ' ' || t_[p_] == '\n' || t_[p_] == '\r' || t_[p_] == '\t')) ++p_;
+  }
+  char peek() {
+    ws();
+    return p_ < t_.size() ? t_[p_] : '\0';
+  }
+  bool atEnd() {
+    ws();
+    return p_ == t_.size() || fail("trailing data");
+  }
+  bool fail(const char* what) {
+    if (err_.empty()) err_ = std::string(what) + " at byte " + std::to_string(p_);
+    return false;
+  }
+  bool expect(char c) {
+    if (peek() != c) return fail("unexpected character");
+    ++p_;
     return true;
   }
-  bool number_integer(number_integer_t v) override { return integer(static_cast<long long>(v)); }
-  bool number_unsigned(number_unsigned_t v) override { return integer(static_cast<long long>(v)); }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t& v) override {
-    if (!inItem()) return true;
-    auto& d = out_.back();
-    if (key_ == "name") d.name = std::move(v);
-    else if (key_ == "uuid") d.uuid = std::move(v);
-    else if (key_ == "title") d.title = std::move(v);
-    else if (key_ == "state") {
-      auto st = stateFromWireName(v);
-      d.state = st.value_or(conf::DomainState::NoState);
+  bool readBool(bool& v) {
+    ws();
+    if (t_.substr(p_, 4) == "true") {
+      v = true;
+      p_ += 4;
+      return true;
+    }
+    if (t_.substr(p_, 5) == "false") {
+      v = false;
+      p_ += 5;
+      return true;
+    }
+    return fail("expected a boolean");
+  }
+  bool readInt(int& v) {
+    ws();
+    long long x = 0;
+    auto [end, ec] = std::from_chars(t_.data() + p_, t_.data() + t_.size(), x);
+    if (ec != std::errc()) return fail("expected an integer");
+    p_ = static_cast<std::size_t>(end - t_.data());
+    v = static_cast<int>(x);
+    return true;
+  }
+  static void appendUtf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    } else {
+      out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
+    }
+  }
+  bool hex4(std::uint32_t& v) {
+    if (p_ + 4 > t_.size()) return fail("short \\u escape");
+    v = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = t_[p_++];
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else return fail("bad \\u escape");
     }
     return true;
   }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override {
-    ++depth_;
-    if (depth_ == 2 && inDomains_ && arrayDepth_ == 1) out_.emplace_back();
-    return true;
+  bool readString(std::string& out) {
+    if (!expect('"')) return false;
+    out.clear();
+    for (;;) {
+      std::size_t start = p_;
+      while (p_ < t_.size() && t_[p_] != '"' && t_[p_] != '\\') ++p_;
+      out.append(t_.data() + start, p_ - start);
+      if (p_ >= t_.size()) return fail("unterminated string");
+      if (t_[p_++] == '"') return true;
+      if (p_ >= t_.size()) return fail("unterminated escape");
+      char e = t_[p_++];
+      switch (e) {
+        case '"': out.push_back('"'); break;
+        case '\\': out.push_back('\\'); break;
+        case '/': out.push_back('/'); break;
+        case 'b': out.push_back('\b'); break;
+        case 'f': out.push_back('\f'); break;
+        case 'n': out.push_back('\n'); break;
+        case 'r': out.push_back('\r'); break;
+        case 't': out.push_back('\t'); break;
+        case 'u': {
+          std::uint32_t cp;
+          if (!hex4(cp)) return false;
+          if (cp >= 0xd800 && cp <= 0xdbff && t_.substr(p_, 2) == "\\u") {
+            p_ += 2;
+            std::uint32_t lo;
+            if (!hex4(lo)) return false;
+            if (lo >= 0xdc00 && lo <= 0xdfff) cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+            else cp = 0xfffd;
+          } else if (cp >= 0xd800 && cp <= 0xdfff) {
+            cp = 0xfffd;
+          }
+          appendUtf8(out, cp);
+          break;
+        }
+        default: return fail("bad escape");
+      }
+    }
   }
-  bool key(string_t& k) override {
-    if (depth_ == 1) topKey_ = k;
-    key_ = std::move(k);
-    return true;
+  bool skipValue() {
+    char c = peek();
+    if (c == '"') {
+      std::string ignored;
+      return readString(ignored);
+    }
+    if (c == '{' || c == '[') {
+      char close = c == '{' ? '}' : ']';
+      ++p_;
+      if (peek() == close) return ++p_, true;
+      for (;;) {
+        if (c == '{') {
+          std::string k;
+          if (!readString(k) || !expect(':')) return false;
+        }
+        if (!skipValue()) return false;
+        if (peek() == ',') {
+          ++p_;
+          continue;
+        }
+        return expect(close);
+      }
+    }
+    // number, true, false, null
+    std::size_t start = p_;
+    while (p_ < t_.size() && std::string_view("+-.0123456789eEtruefalsn").find(t_[p_]) != std::string_view::npos) ++p_;
+    return p_ > start || fail("expected a value");
   }
-  bool end_object() override {
-    --depth_;
-    return true;
-  }
-  bool start_array(std::size_t) override {
-    if (depth_ == 1 && topKey_ == "domains" && arrayDepth_ == 0) inDomains_ = true;
-    if (inDomains_) ++arrayDepth_;
-    return true;
-  }
-  bool end_array() override {
-    if (inDomains_ && --arrayDepth_ == 0) inDomains_ = false;
-    return true;
-  }
-  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& e) override {
-    error_ = e.what();
-    return false;
-  }
-  const std::string& error() const { return error_; }
-  bool sawDomains() const { return sawDomains_ || !out_.empty(); }
 
- private:
-  bool inItem() const { return inDomains_ && arrayDepth_ == 1 && depth_ == 2 && !out_.empty(); }
-  bool integer(long long v) {
-    if (!inItem()) return true;
-    auto& d = out_.back();
-    if (key_ == "id") d.id = static_cast<int>(v);
-    else if (key_ == "reason") d.reason = static_cast<int>(v);
-    return true;
-  }
-
-  std::vector<daemon::DomainSummary>& out_;
-  int depth_ = 0;
-  int arrayDepth_ = 0;
-  bool inDomains_ = false;
-  bool sawDomains_ = false;
-  std::string key_, topKey_, error_;
+  std::string_view t_;
+  std::size_t p_ = 0;
+  std::string err_;
 };
 
 }  // namespace
@@ -484,9 +622,8 @@ std::string encodeDomainList(const std::vector<daemon::DomainSummary>& list) {
 
 Result<std::vector<daemon::DomainSummary>> decodeDomainList(std::string_view text) {
   std::vector<daemon::DomainSummary> out;
-  DomainListSax sax(out);
-  bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &sax, nlohmann::json::input_format_t::json, false);
-  if (!ok) return Error(ErrorCode::InternalError, "malformed domain list from stratusd: " + sax.error());
+  ListReader reader(text);
+  if (!reader.parse(out)) return Error(ErrorCode::InternalError, "malformed domain list from stratusd: " + reader.error());
   return out;
 }
 

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
@@ -169,7 +170,17 @@ struct Server::Impl {
       http::request_parser<http::string_body> parser;
       parser.body_limit(kBodyLimit);
       boost::system::error_code ec;
-      http::read(stream, buf, parser, ec);
+      http::read_header(stream, buf, parser, ec);
+      if (!ec) {
+        // curl sends "Expect: 100-continue" for bodies over 1 KiB and would
+        // otherwise wait a second before sending the XML.
+        auto expect = parser.get().find(http::field::expect);
+        if (expect != parser.get().end() && boost::beast::iequals(expect->value(), "100-continue")) {
+          static constexpr char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+          if (!stream.writeAll(cont, sizeof cont - 1)) return;
+        }
+        if (!parser.is_done()) http::read(stream, buf, parser, ec);
+      }
       if (ec) {
         if (ec != http::error::end_of_stream && ec != boost::asio::error::eof &&
             ec != boost::asio::error::timed_out && ec != boost::asio::error::connection_reset) {
@@ -304,6 +315,7 @@ Server::~Server() { stop(); }
 Result<std::unique_ptr<Server>> Server::start(daemon::NodeService& node, ServerOptions opts) {
   auto impl = std::make_unique<Impl>(node, std::move(opts));
   if (auto st = impl->listen(); !st.ok()) {
+    if (impl->socketIno != 0) ::unlink(impl->opts.socketPath.c_str());
     if (impl->listenFd >= 0) ::close(impl->listenFd);
     if (impl->wakeFd >= 0) ::close(impl->wakeFd);
     impl->listenFd = impl->wakeFd = -1;

@@ -1,10 +1,13 @@
 // The server and the NodeClient in one process, over a real unix socket,
 // against FakeNode: every NodeService method round-trips, errors keep their
 // code and location, slow jobs do not block queries, events stream.
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -407,4 +410,45 @@ TEST_F(ApiServerTest, ListTenThousandDomainsFast) {
   EXPECT_TRUE(checked);
   std::printf("[bench] listDomains of 10,003 domains over the socket (server encode + client decode): %.1f ms\n", best);
   EXPECT_LT(best, 100.0);
+}
+
+TEST_F(ApiServerTest, ExpectContinueAndPipelining) {
+  // Raw socket: a client sending "Expect: 100-continue" (curl does for big
+  // bodies) gets the interim answer before it sends the body; two pipelined
+  // requests on one connection get two answers in order.
+  int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock_.c_str(), sizeof addr.sun_path - 1);
+  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  std::string body = "<domain><name>big</name></domain>";
+  std::string head = "POST /v1/domains?source=big.xml HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\n"
+                     "Expect: 100-continue\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+  ASSERT_EQ(::write(fd, head.data(), head.size()), static_cast<ssize_t>(head.size()));
+  auto readSome = [&] {
+    char b[8192];
+    ssize_t n = ::recv(fd, b, sizeof b, 0);
+    return n > 0 ? std::string(b, static_cast<std::size_t>(n)) : std::string();
+  };
+  std::string got = readSome();
+  EXPECT_EQ(got.rfind("HTTP/1.1 100 Continue\r\n\r\n", 0), 0u) << got;
+  ASSERT_EQ(::write(fd, body.data(), body.size()), static_cast<ssize_t>(body.size()));
+  got = got.size() > 25 ? got.substr(25) : std::string();
+  while (got.find("\"warnings\"") == std::string::npos) {
+    auto more = readSome();
+    ASSERT_FALSE(more.empty());
+    got += more;
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 201 Created", 0), 0u) << got;
+  std::string two = "GET /v1/lookup?key=vm0 HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/lookup?key=vm1 HTTP/1.1\r\nHost: x\r\n\r\n";
+  ASSERT_EQ(::write(fd, two.data(), two.size()), static_cast<ssize_t>(two.size()));
+  got.clear();
+  while (got.find("\"vm1\"") == std::string::npos) {
+    auto more = readSome();
+    ASSERT_FALSE(more.empty());
+    got += more;
+  }
+  EXPECT_LT(got.find("\"vm0\""), got.find("\"vm1\""));
+  ::close(fd);
 }
