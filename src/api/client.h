@@ -22,10 +22,12 @@ struct HttpReply {
   std::string body;
 };
 
-// One persistent keep-alive HTTP connection to stratusd. Thread-safe (one
-// request at a time). Connects lazily; when the daemon dropped an idle
-// connection the request is retried once on a new one (only when nothing of
-// the reply arrived, so a request is never run twice on purpose).
+// Persistent keep-alive HTTP connections to stratusd. Thread-safe: each
+// concurrent request uses its own connection from a small pool (one, for a
+// single-threaded caller). When the daemon dropped an idle connection the
+// request is retried once on a new one (only when nothing of the reply
+// arrived, so a request is never run twice on purpose). Closing the object
+// closes the connections (start --autodestroy guests then go).
 class HttpConnection {
  public:
   explicit HttpConnection(std::string socketPath);

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
@@ -59,63 +60,95 @@ std::string socketPathForRoot(const std::string& root) {
   return r + "run/stratus/stratusd.sock";
 }
 
+// A small pool: a request takes an idle connection (or opens one) and gives
+// it back afterwards, so threads sharing one client never queue behind each
+// other's slow requests. A single-threaded CLI uses exactly one connection.
 struct HttpConnection::Impl {
+  static constexpr std::size_t kMaxIdle = 8;
   std::string path;
   std::mutex mu;
-  int fd = -1;
-  boost::beast::flat_buffer buf;
+  std::vector<int> idle;  // guarded by mu
 
-  void closeFd() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-    buf.clear();
+  ~Impl() {
+    for (int fd : idle) ::close(fd);
+  }
+  int take() {
+    std::lock_guard lk(mu);
+    if (idle.empty()) return -1;
+    int fd = idle.back();
+    idle.pop_back();
+    return fd;
+  }
+  void give(int fd) {
+    std::lock_guard lk(mu);
+    if (idle.size() < kMaxIdle) {
+      idle.push_back(fd);
+    } else {
+      ::close(fd);
+    }
+  }
+  // The daemon dropped one idle connection: the others are as old.
+  void dropIdle() {
+    std::lock_guard lk(mu);
+    for (int fd : idle) ::close(fd);
+    idle.clear();
   }
 };
 
 HttpConnection::HttpConnection(std::string socketPath) : impl_(std::make_unique<Impl>()) {
   impl_->path = std::move(socketPath);
 }
-HttpConnection::~HttpConnection() { impl_->closeFd(); }
+HttpConnection::~HttpConnection() = default;
 
 const std::string& HttpConnection::socketPath() const { return impl_->path; }
 
 Status HttpConnection::connect() {
-  std::lock_guard lk(impl_->mu);
-  if (impl_->fd >= 0) return okStatus();
+  {
+    std::lock_guard lk(impl_->mu);
+    if (!impl_->idle.empty()) return okStatus();
+  }
   auto fd = connectUnix(impl_->path);
   if (!fd.ok()) return fd.error();
-  impl_->fd = *fd;
+  impl_->give(*fd);
   return okStatus();
 }
 
 Result<HttpReply> HttpConnection::request(std::string_view method, const std::string& target,
                                           std::string_view contentType, std::string_view body) {
-  std::lock_guard lk(impl_->mu);
   auto& c = *impl_;
   auto req = makeRequest(method, target, contentType, body);
   for (int attempt = 0;; ++attempt) {
-    bool reused = c.fd >= 0;
-    if (c.fd < 0) {
-      auto fd = connectUnix(c.path);
-      if (!fd.ok()) return fd.error();
-      c.fd = *fd;
+    // A retry always uses a fresh connection.
+    int fd = attempt == 0 ? c.take() : -1;
+    bool reused = fd >= 0;
+    if (fd < 0) {
+      auto n = connectUnix(c.path);
+      if (!n.ok()) return n.error();
+      fd = *n;
     }
-    detail::FdStream stream(c.fd);
+    detail::FdStream stream(fd);
     boost::system::error_code ec;
     http::write(stream, req, ec);
     if (ec) {
-      c.closeFd();
-      if (reused && attempt == 0) continue;
+      ::close(fd);
+      if (reused && attempt == 0) {
+        c.dropIdle();
+        continue;
+      }
       return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + c.path + ": " + ec.message());
     }
+    boost::beast::flat_buffer buf;
     http::response_parser<http::string_body> parser;
     parser.body_limit(std::uint64_t{1} << 32);
     if (method == "HEAD") parser.skip(true);
-    http::read(stream, c.buf, parser, ec);
+    http::read(stream, buf, parser, ec);
     if (ec) {
       bool nothing = !parser.got_some();
-      c.closeFd();
-      if (reused && attempt == 0 && nothing) continue;
+      ::close(fd);
+      if (reused && attempt == 0 && nothing) {
+        c.dropIdle();
+        continue;
+      }
       return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + c.path + ": " + ec.message());
     }
     auto& res = parser.get();
@@ -123,7 +156,11 @@ Result<HttpReply> HttpConnection::request(std::string_view method, const std::st
     reply.status = static_cast<int>(res.result_int());
     if (auto ct = res.find(http::field::content_type); ct != res.end()) reply.contentType = std::string(ct->value());
     reply.body = std::move(res.body());
-    if (!res.keep_alive()) c.closeFd();
+    if (res.keep_alive() && buf.size() == 0) {
+      c.give(fd);
+    } else {
+      ::close(fd);
+    }
     return reply;
   }
 }

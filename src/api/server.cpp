@@ -209,7 +209,10 @@ struct Server::Impl {
       stats.requests.fetch_add(1);
       if (resp.status >= 400) stats.errors.fetch_add(1);
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
-      log->debug("{} {} -> {} ({} us)", req.method, target, resp.status, us);
+      if (resp.status >= 500)
+        log->warn("{} {} -> {} ({} us): {}", req.method, target, resp.status, us, resp.body);
+      else
+        log->debug("{} {} -> {} ({} us)", req.method, target, resp.status, us);
       if (resp.events) {
         streamEvents(stream, it, resp);
         return;
@@ -219,6 +222,9 @@ struct Server::Impl {
         if (stopping) keepAlive = false;
       }
       if (!writeResponse(stream, resp, version, keepAlive) || !keepAlive) return;
+      // A connection that owns autodestroy guests is their lifeline: never
+      // close it for being idle.
+      if (!closeHooks.empty()) stream.setReadTimeout(-1);
     }
   }
 

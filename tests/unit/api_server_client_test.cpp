@@ -452,3 +452,18 @@ TEST_F(ApiServerTest, ExpectContinueAndPipelining) {
   EXPECT_LT(got.find("\"vm0\""), got.find("\"vm1\""));
   ::close(fd);
 }
+
+TEST_F(ApiServerTest, OneClientManyThreadsDoNotQueue) {
+  // A slow call on one thread of a shared client must not hold the others.
+  auto slow = std::async(std::launch::async, [&] { return client_->suspendDomain("slow"); });
+  for (int i = 0; i < 500 && node_.lastCall() != "suspend slow begin"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::future<bool>> queries;
+  for (int i = 0; i < 4; ++i)
+    queries.push_back(std::async(std::launch::async, [&] { return client_->listDomains().ok(); }));
+  for (auto& q : queries) EXPECT_TRUE(q.get());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(400));
+  EXPECT_EQ(node_.lastCall(), "suspend slow begin");
+  EXPECT_TRUE(slow.get().ok());
+}
