@@ -54,7 +54,7 @@ Paths pathsFor(const Options& o) {
 // the daemon is serving (exit 0) or failed (exit 1), so scripts can rely on
 // the socket once `stratusd --daemon` returns. Returns the pipe's write end
 // in the daemon, -1 on error.
-int daemonize() {
+int daemonize(const std::string& logFile) {
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0) return -1;
   pid_t pid = ::fork();
@@ -67,7 +67,9 @@ int daemonize() {
     ssize_t n;
     do n = ::read(pipefd[0], &c, 1);
     while (n < 0 && errno == EINTR);
-    std::_Exit(n == 1 && c == 'R' ? 0 : 1);
+    if (n == 1 && c == 'R') std::_Exit(0);
+    std::fprintf(stderr, "stratusd: the daemon failed to start; see %s\n", logFile.c_str());
+    std::_Exit(1);
   }
   ::close(pipefd[0]);
   if (::setsid() < 0) std::_Exit(1);
@@ -169,7 +171,7 @@ int run(const Options& opts) {
 
   int readyFd = -1;
   if (opts.daemonize) {
-    readyFd = daemonize();
+    readyFd = daemonize(paths.logFile);
     if (readyFd < 0) {
       std::fprintf(stderr, "stratusd: cannot daemonize: %s\n", std::strerror(errno));
       return 1;

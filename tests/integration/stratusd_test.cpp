@@ -334,3 +334,37 @@ TEST(Stratusd, ScaleAndLatency) {
   EXPECT_LT(listMs, 100.0);
   EXPECT_LT(cycleUs, 22000);
 }
+
+TEST(Stratusd, DaemonModeReportsFailedStart) {
+  TempRoot root;
+  Daemon d(root.path());
+  ASSERT_TRUE(d.spawn());
+  ASSERT_TRUE(d.waitReady()) << d.stderrText();
+  // A second daemon on the same root fails after detaching; the command says so.
+  std::string out = root.path() + "/second.txt";
+  std::string cmd = std::string(STRATUSD_PATH) + " --daemon --driver test --root " + root.path() + " 2>" + out;
+  int rc = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(rc));
+  EXPECT_EQ(WEXITSTATUS(rc), 1);
+  std::ifstream in(out);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("failed to start"), std::string::npos) << text;
+  std::ifstream log(root.path() + "/var/log/stratus/stratusd.log");
+  std::string logText((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(logText.find("another stratusd"), std::string::npos);
+  EXPECT_EQ(d.signalAndWait(SIGTERM), 0);
+}
+
+TEST(Stratusd, UnknownDriverAndHelp) {
+  EXPECT_EQ(WEXITSTATUS(std::system((std::string(STRATUSD_PATH) + " --driver nope >/dev/null 2>&1").c_str())), 2);
+  std::string cmd = std::string(STRATUSD_PATH) + " --help";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  std::string help;
+  char buf[4096];
+  while (std::size_t n = std::fread(buf, 1, sizeof buf, p)) help.append(buf, n);
+  EXPECT_EQ(::pclose(p), 0);
+  EXPECT_NE(help.find("--driver"), std::string::npos);
+  EXPECT_NE(help.find("Defaults to test"), std::string::npos);
+  EXPECT_NE(help.find("--root"), std::string::npos);
+}
