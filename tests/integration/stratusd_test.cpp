@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "api/client.h"
+#include "api_docs.h"
 
 extern char** environ;
 
@@ -367,4 +368,54 @@ TEST(Stratusd, UnknownDriverAndHelp) {
   EXPECT_NE(help.find("--driver"), std::string::npos);
   EXPECT_NE(help.find("Defaults to test"), std::string::npos);
   EXPECT_NE(help.find("--root"), std::string::npos);
+}
+
+TEST(Stratusd, AnswersCarryTheDocumentedFields) {
+  auto docs = stratus::apitest::loadApiDocs();
+  TempRoot root;
+  Daemon d(root.path());
+  ASSERT_TRUE(d.spawn());
+  ASSERT_TRUE(d.waitReady()) << d.stderrText();
+  api::HttpConnection http(d.socket());
+  std::string uuid;
+  auto check = [&](const std::string& method, const std::string& pattern, const std::string& target, int want,
+                   std::string_view ct = {}, std::string_view body = {}) -> nlohmann::json {
+    auto r = http.request(method, target, ct, body);
+    EXPECT_TRUE(r.ok());
+    if (!r.ok()) return {};
+    EXPECT_EQ(r->status, want) << method << " " << target << ": " << r->body;
+    auto route = std::make_pair(method, pattern);
+    EXPECT_TRUE(docs.routes.count(route)) << pattern;
+    if (r->body.empty() || r->contentType != "application/json") return {};
+    auto j = nlohmann::json::parse(r->body);
+    if (r->status >= 400) {
+      EXPECT_EQ(stratus::apitest::keysOf(j), docs.types.at("Error")) << target;
+    } else if (docs.responseType.count(route)) {
+      EXPECT_EQ(stratus::apitest::keysOf(j), docs.types.at(docs.responseType.at(route))) << target;
+    }
+    return j;
+  };
+  auto host = check("GET", "/v1/host", "/v1/host", 200);
+  EXPECT_EQ(stratus::apitest::keysOf(host["version"]), docs.types.at("VersionInfo"));
+  EXPECT_EQ(stratus::apitest::keysOf(host["nodeinfo"]), docs.types.at("NodeInfo"));
+  EXPECT_EQ(host["uri"], "test:///system");
+  auto def = check("POST", "/v1/domains", "/v1/domains?source=doc.xml", 201, "application/xml", domainXml("doc"));
+  EXPECT_EQ(stratus::apitest::keysOf(def["domain"]), docs.types.at("DomainSummary"));
+  auto list = check("GET", "/v1/domains", "/v1/domains", 200);
+  ASSERT_EQ(list["domains"].size(), 1u);
+  EXPECT_EQ(stratus::apitest::keysOf(list["domains"][0]), docs.types.at("DomainSummary"));
+  check("GET", "/v1/domains/{key}", "/v1/domains/doc", 200);
+  check("GET", "/v1/lookup", "/v1/lookup?key=doc", 200);
+  check("POST", "/v1/domains", "/v1/domains?source=doc.xml", 409, "application/xml", domainXml("doc"));
+  check("POST", "/v1/domains/{key}/actions/start", "/v1/domains/doc/actions/start", 204);
+  check("POST", "/v1/domains/{key}/actions/start", "/v1/domains/doc/actions/start", 409);
+  check("PUT", "/v1/domains/{key}/metadata/{kind}", "/v1/domains/doc/metadata/title", 204, "application/json",
+        R"({"text":"Doc"})");
+  auto meta = check("GET", "/v1/domains/{key}/metadata/{kind}", "/v1/domains/doc/metadata/title", 200);
+  EXPECT_EQ(meta["text"], "Doc");
+  check("POST", "/v1/domains/{key}/actions/destroy", "/v1/domains/doc/actions/destroy", 204);
+  check("DELETE", "/v1/domains/{key}", "/v1/domains/doc", 204);
+  check("GET", "/v1/domains/{key}", "/v1/domains/doc", 404);
+  check("POST", "/v1/domains", "/v1/domains?source=broken.xml", 400, "application/xml", "<domain>");
+  EXPECT_EQ(d.signalAndWait(SIGTERM), 0);
 }
