@@ -1,0 +1,1 @@
+define foo.xml; start foo --paused; domstate foo --reason
