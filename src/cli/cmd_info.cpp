@@ -36,7 +36,8 @@ bool cmdDominfo(Ctl& ctl, const ParsedCmd& pc) {
   if (!i.securityModel.empty()) {
     line("Security model:", i.securityModel);
     line("Security DOI:", i.securityDoi);
-    if (!i.securityLabel.empty()) line("Security label:", i.securityLabel);
+    // Like libvirt: only a running domain has a label.
+    if (!i.securityLabel.empty() && s.id >= 0) line("Security label:", i.securityLabel);
   }
   return true;
 }

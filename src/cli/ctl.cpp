@@ -58,9 +58,19 @@ std::string describeError(const Error& e) {
     case ErrorCode::OperationTimeout: prefix = "Timed out during operation: "; break;
     default: break;
   }
-  std::string msg = e.where && e.where->line > 0 ? e.describe() : e.message;
-  if (!prefix.empty() && !std::string_view(msg).starts_with(prefix)) return std::string(prefix) + msg;
-  return msg;
+  std::string msg = e.where && e.where->line > 0 && e.message.find(':') == std::string::npos ? e.describe()
+                                                                                            : e.message;
+  // Nodes usually send libvirt's full wording already; add a prefix only when
+  // the message carries none.
+  static constexpr std::string_view kKnown[] = {
+      "internal error: ", "invalid argument: ", "Requested operation is not valid: ", "operation failed: ",
+      "Domain not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
+      "unsupported configuration: ", "operation forbidden: ", "Cannot ", "cannot ", "Failed to ",
+      "unsupported flags"};
+  for (auto k : kKnown)
+    if (std::string_view(msg).starts_with(k)) return msg;
+  if (prefix.empty()) return msg;
+  return std::string(prefix) + msg;
 }
 
 bool Ctl::runLine(std::string_view line) {

@@ -1,1 +1,0 @@
-create bar.xml --paused; domstate bar --reason

@@ -1,1 +1,0 @@
-define foo.xml; start foo --paused; domstate foo --reason
