@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/handlers.h"
@@ -68,7 +69,8 @@ std::optional<std::string> editText(Ctl& ctl, const std::string& text, const cha
   int rc = std::system(cmd.c_str());
   std::optional<std::string> result;
   if (rc != 0) {
-    ctl.error(fmt::format("{}: command failed with exit status {}", cmd, rc));
+    int status = rc > 0 && WIFEXITED(rc) ? WEXITSTATUS(rc) : rc;
+    ctl.error(fmt::format("{}: command failed with exit status {}", cmd, status));
   } else {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream ss;

@@ -102,6 +102,16 @@ void commandHelp(Ctl& ctl, const CmdDef& c) {
 
 bool showCommandHelp(Ctl& ctl, std::string_view name);
 
+namespace {
+// virsh's one-word group keywords.
+std::string_view groupKeyword(std::string_view group) {
+  if (group == "Domain Management") return "domain";
+  if (group == "Domain Monitoring") return "monitor";
+  if (group == "Host and Hypervisor") return "host";
+  return "virsh";
+}
+}  // namespace
+
 bool cmdHelp(Ctl& ctl, const ParsedCmd& pc) {
   if (auto which = pc.find("command")) return showCommandHelp(ctl, *which);
   ctl.print("Grouped commands:\n\n");
@@ -109,7 +119,7 @@ bool cmdHelp(Ctl& ctl, const ParsedCmd& pc) {
   for (const auto& c : commandTable())
     if (std::find(groups.begin(), groups.end(), c.group) == groups.end()) groups.push_back(c.group);
   for (auto g : groups) {
-    ctl.printf(" {} (help keyword '{}'):\n", g, g == "Stratus itself" ? "virsh" : g);
+    ctl.printf(" {} (help keyword '{}'):\n", g, groupKeyword(g));
     for (const auto& c : commandTable())
       if (c.group == g) ctl.printf("    {:<18} {}\n", c.name, c.summary);
     ctl.print("\n");
@@ -118,15 +128,14 @@ bool cmdHelp(Ctl& ctl, const ParsedCmd& pc) {
 }
 
 bool showCommandHelp(Ctl& ctl, std::string_view name) {
+  std::string_view keyword = name == "stratus" ? std::string_view("virsh") : name;
   if (const CmdDef* c = findCommand(name)) {
     commandHelp(ctl, *c);
     return true;
   }
   bool any = false;
   for (const auto& c : commandTable()) {
-    std::string g(c.group);
-    for (auto& ch : g) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (g == name || g.starts_with(std::string(name) + " ")) {
+    if (groupKeyword(c.group) == keyword) {
       if (!any) ctl.printf(" {}:\n", c.group);
       any = true;
       ctl.printf("    {:<18} {}\n", c.name, c.summary);

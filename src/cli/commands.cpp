@@ -141,7 +141,7 @@ const std::vector<CmdDef>& table() {
        cmdConnect, false},
       {"exit", "Stratus itself", "leave the interactive shell", "", {}, cmdQuit, false, false},
       {"help", "Stratus itself", "print help", "",
-       {{"command", T::String, false, true, "a command or command group"}}, cmdHelp, false, false},
+       {{"command", T::String, false, true, "a command or command group"}}, cmdHelp, false, true},
       {"quit", "Stratus itself", "leave the interactive shell", "", {}, cmdQuit, false, false},
   };
   return cmds;
