@@ -11,10 +11,51 @@
 #include <string_view>
 #include <vector>
 
+#include "conf/chardev.h"
+#include "conf/clock.h"
+#include "conf/controller.h"
+#include "conf/cpu.h"
+#include "conf/disk.h"
+#include "conf/features.h"
+#include "conf/graphics.h"
+#include "conf/input.h"
+#include "conf/interface.h"
+#include "conf/misc_devices.h"
+#include "conf/os.h"
+#include "conf/passthrough_devices.h"
+#include "conf/sound.h"
+#include "conf/video.h"
+#include "conf/xml_element.h"
 #include "util/error.h"
 #include "util/uuid.h"
 
 namespace stratus::conf {
+
+// All devices, one list per kind, formatted in libvirt's order of kinds.
+struct Devices {
+  std::string emulator;
+  std::vector<DiskDef> disks;
+  std::vector<ControllerDef> controllers;
+  std::vector<FilesystemDef> filesystems;
+  std::vector<InterfaceDef> interfaces;
+  std::vector<SmartcardDef> smartcards;
+  std::vector<ChardevDef> serials, parallels, consoles, channels;
+  std::vector<InputDef> inputs;
+  std::vector<TpmDef> tpms;
+  std::vector<GraphicsDef> graphics;
+  std::vector<SoundDef> sounds;
+  std::vector<AudioDef> audios;
+  std::vector<VideoDef> videos;
+  std::vector<HostdevDef> hostdevs;
+  std::vector<RedirdevDef> redirdevs;
+  std::vector<WatchdogDef> watchdogs;
+  std::optional<MemballoonDef> memballoon;
+  std::vector<RngDef> rngs;
+  std::vector<PanicDef> panics;
+  // Devices we keep verbatim (lease, hub, shmem, memory, iommu, vsock, ...)
+  // and unknown ones.
+  Extra extra;
+};
 
 struct DomainDef {
   // --- identity and sizing (stable contract) ---
@@ -37,9 +78,20 @@ struct DomainDef {
   std::string onCrash = "destroy";
 
   // --- the rest of the document (owned by conf/) ---
-  // Stub representation until the full model lands: the original document,
-  // re-emitted with the fields above applied.
-  std::string rawXml;
+  std::string vcpuPlacement;  // static, auto
+  std::string vcpuCpuset;
+  Extra vcpuExtra;
+  CpuTuneDef cputune;
+  OsDef os;
+  FeaturesDef features;
+  std::optional<CpuDef> cpu;
+  ClockDef clock;
+  Devices devices;
+  // Elements libvirt knows that we keep verbatim (metadata, memtune,
+  // memoryBacking, numatune, sysinfo, pm, seclabel, ...) and unknown ones:
+  // written back at libvirt's position for their name (unknown ones last).
+  std::vector<XmlElement> otherElements;
+  std::vector<std::pair<std::string, std::string>> otherAttrs;  // of <domain>
 };
 
 struct Warning {
