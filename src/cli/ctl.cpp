@@ -11,6 +11,7 @@ Ctl::Ctl(std::string uri, std::FILE* out, std::FILE* err)
 
 daemon::NodeService* Ctl::conn() {
   if (node_) return node_.get();
+  if (connectFailed_) return nullptr;  // reported once; `connect` tries again
   auto r = connectTo(uri_);
   if (!r) {
     error("failed to connect to the hypervisor");
@@ -25,6 +26,7 @@ daemon::NodeService* Ctl::conn() {
 void Ctl::setConnection(std::unique_ptr<daemon::NodeService> node, std::string uri) {
   node_ = std::move(node);
   uri_ = std::move(uri);
+  connectFailed_ = false;
 }
 
 void Ctl::flush() {
