@@ -157,6 +157,7 @@ bool cmdQuit(Ctl& ctl, const ParsedCmd&) {
 bool cmdConnect(Ctl& ctl, const ParsedCmd& pc) {
   std::string uri = pc.has("name") ? pc.get("name") : ctl.uri();
   ctl.setConnection(nullptr, uri);
+  if (pc.has("readonly")) ctl.readonly = true;
   return ctl.conn() != nullptr;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cli/connect.h"
+#include "cli/readonly_node.h"
 
 namespace stratus::cli {
 
@@ -20,6 +21,7 @@ daemon::NodeService* Ctl::conn() {
     return nullptr;
   }
   node_ = std::move(r).value();
+  if (readonly) node_ = makeReadonly(std::move(node_));
   return node_.get();
 }
 

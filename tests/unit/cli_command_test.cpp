@@ -134,6 +134,26 @@ TEST_F(CliCommands, EventTimesOut) {
   EXPECT_EQ(c.out, "event loop timed out\nevents received: 0\n\n");
 }
 
+TEST_F(CliCommands, EventPrintsLifecycleEvents) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  daemon::NodeService* raw = node.get();
+  std::thread actor([raw] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    (void)raw->suspendDomain("test");
+    (void)raw->resumeDomain("test");
+    (void)raw->destroyDomain("test", {});
+  });
+  auto c = run("event --all --loop --timeout 2");
+  actor.join();
+  EXPECT_EQ(c.out,
+            "event 'lifecycle' for domain 'test': Suspended Paused\n"
+            "event 'lifecycle' for domain 'test': Resumed Unpaused\n"
+            "event 'lifecycle' for domain 'test': Stopped Destroyed\n"
+            "event loop timed out\n"
+            "events received: 3\n\n");
+  EXPECT_TRUE(c.ok);
+}
+
 TEST(CliEvents, LifecycleLines) {
   daemon::DomainEvent e;
   e.domainName = "vm1";
