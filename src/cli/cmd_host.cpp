@@ -121,7 +121,7 @@ bool cmdHelp(Ctl& ctl, const ParsedCmd& pc) {
   for (auto g : groups) {
     ctl.printf(" {} (help keyword '{}'):\n", g, groupKeyword(g));
     for (const auto& c : commandTable())
-      if (c.group == g) ctl.printf("    {:<18} {}\n", c.name, c.summary);
+      if (c.group == g) ctl.printf("    {:<30} {}\n", c.name, c.summary);
     ctl.print("\n");
   }
   return true;
@@ -136,9 +136,9 @@ bool showCommandHelp(Ctl& ctl, std::string_view name) {
   bool any = false;
   for (const auto& c : commandTable()) {
     if (groupKeyword(c.group) == keyword) {
-      if (!any) ctl.printf(" {}:\n", c.group);
+      if (!any) ctl.printf(" {} (help keyword '{}'):\n", c.group, keyword);
       any = true;
-      ctl.printf("    {:<18} {}\n", c.name, c.summary);
+      ctl.printf("    {:<30} {}\n", c.name, c.summary);
     }
   }
   if (any) {

@@ -4,6 +4,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -152,6 +155,32 @@ TEST_F(CliCommands, EventPrintsLifecycleEvents) {
             "event loop timed out\n"
             "events received: 3\n\n");
   EXPECT_TRUE(c.ok);
+}
+
+TEST(CliScale, ListOfTenThousandDomainsIsFast) {
+  namespace fs = std::filesystem;
+  fs::path file = fs::temp_directory_path() / ("stratus-cli-10k-" + std::to_string(getpid()) + ".xml");
+  {
+    std::ofstream out(file);
+    out << "<node>\n";
+    for (int i = 0; i < 10000; ++i)
+      out << "<domain type='test'><name>dom" << i << "</name><memory>1024</memory><os><type>hvm</type></os></domain>\n";
+    out << "</node>\n";
+  }
+  std::string uri = "test://" + file.string();
+  auto node = daemon::openTestNode(uri);
+  fs::remove(file);
+  ASSERT_TRUE(node.ok()) << node.error().message;
+  FILE* devnull = std::fopen("/dev/null", "w");
+  Ctl ctl(uri, devnull, stderr);
+  ctl.setConnection(std::move(node).value(), uri);
+  ASSERT_TRUE(ctl.runLine("list --all"));  // warm up
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(ctl.runLine("list --all"));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  std::fclose(devnull);
+  EXPECT_LT(ms, 100) << "list --all of 10,000 domains took " << ms << " ms";
+  RecordProperty("list_10k_ms", static_cast<int>(ms));
 }
 
 TEST(CliEvents, LifecycleLines) {
