@@ -136,6 +136,7 @@ Result<DefineResult> Node::defineDomain(const std::string& xml, const std::strin
   auto parsed = conf::parseDomainXml(xml, sourceName);
   if (!parsed) return std::move(parsed).error();
   conf::DomainDef def = std::move(parsed->def);
+  impl_->driver->applyDefaults(def);
   std::lock_guard w(impl_->registryWrite);
   DomainPtr existing;
   {

@@ -132,7 +132,7 @@ Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::Domain
   if (!inst) return std::move(inst).error();
   std::unique_lock lk(mu);
   d.instance = std::shared_ptr<drivers::Instance>(std::move(inst).value());
-  d.live = def;
+  d.live = d.instance->liveDefinition().value_or(def);
   d.id = id;
   d.state = paused ? DomainState::Paused : DomainState::Running;
   d.reason = paused ? r::PausedUser : runningReason;
@@ -183,6 +183,7 @@ Result<DefineResult> Node::createDomain(const std::string& xml, const std::strin
   auto parsed = conf::parseDomainXml(xml, sourceName);
   if (!parsed) return std::move(parsed).error();
   conf::DomainDef def = std::move(parsed->def);
+  impl_->driver->applyDefaults(def);
   DomainPtr d;
   bool fresh = false;
   {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "conf/domain_def.h"
@@ -65,6 +66,9 @@ class Instance {
   virtual Status saveState(int fd) {
     return Error(ErrorCode::Unsupported, "this driver cannot save guests");
   }
+  // The definition as the driver runs it (resolved machine type, device
+  // aliases, pty paths); the node shows it as the live XML. nullopt: as given.
+  virtual std::optional<conf::DomainDef> liveDefinition() const { return std::nullopt; }
   // Opaque state the driver needs to reattach after a daemon restart
   // (pid, monitor socket), stored by the daemon in RUN/<driver>/NAME.xml.
   virtual std::string reattachState() const { return {}; }
@@ -89,6 +93,9 @@ class HypervisorDriver {
   virtual std::string name() const = 0;
   virtual std::string version() const = 0;
   virtual Result<daemon::NodeInfo> nodeInfo() = 0;
+  // Driver defaults filled in at define/create time, as libvirt's post-parse
+  // does (e.g. QEMU resolves machine aliases and adds the memory balloon).
+  virtual void applyDefaults(conf::DomainDef& def) {}
   // What dominfo calls "OS Type" (libvirt's test driver says "linux").
   virtual std::string reportedOsType(const conf::DomainDef& def) const { return def.osType; }
   virtual SecurityInfo securityInfo() const { return {}; }

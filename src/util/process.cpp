@@ -25,6 +25,7 @@ int pidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid
 }  // namespace
 
 std::string ExitStatus::describe() const {
+  if (!known) return "exited";
   if (exited) return "exit code " + std::to_string(code);
   return std::string("killed by signal ") + std::to_string(code) + " (" + ::strsignal(code) + ")";
 }
@@ -172,7 +173,7 @@ std::optional<ExitStatus> Process::wait(std::chrono::milliseconds timeout) {
       status_.code = info.si_status;
     }
   } else {
-    status_ = ExitStatus{true, 0};
+    status_ = ExitStatus{true, 0, false};
   }
   reaped_ = true;
   return status_;

@@ -28,6 +28,7 @@ struct SpawnOptions {
 struct ExitStatus {
   bool exited = false;   // normal exit
   int code = 0;          // exit code, or signal number when !exited
+  bool known = true;     // false for adopted processes: their status went to their parent
   std::string describe() const;  // "exit code 1", "killed by signal 9"
 };
 

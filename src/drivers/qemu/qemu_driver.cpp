@@ -1,0 +1,317 @@
+#include "drivers/qemu/qemu_driver.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <map>
+
+#include "drivers/qemu/qemu_caps.h"
+#include "drivers/qemu/qemu_command.h"
+#include "drivers/qemu/qemu_instance.h"
+#include "drivers/qemu/qemu_ports.h"
+#include "drivers/qemu/qmp_commands.h"
+#include "network/tap.h"
+#include "util/atomic_file.h"
+
+namespace stratus::drivers::qemu {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Fd {
+  int fd = -1;
+  Fd() = default;
+  explicit Fd(int f) : fd(f) {}
+  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
+  Fd& operator=(Fd&& o) noexcept {
+    std::swap(fd, o.fd);
+    return *this;
+  }
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+Result<Fd> listenUnix(const std::string& path) {
+  sockaddr_un sa{};
+  if (path.size() >= sizeof sa.sun_path) return Error(ErrorCode::OperationFailed, "monitor socket path too long: " + path);
+  Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (s.fd < 0) return systemError("cannot create monitor socket", errno);
+  sa.sun_family = AF_UNIX;
+  std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+  ::unlink(path.c_str());
+  if (::bind(s.fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+    return systemError("cannot bind monitor socket " + path, errno);
+  ::chmod(path.c_str(), 0600);
+  if (::listen(s.fd, 1) != 0) return systemError("cannot listen on monitor socket " + path, errno);
+  return s;
+}
+
+std::string shellQuote(const std::string& a) {
+  bool plain = !a.empty();
+  for (char c : a)
+    if (!(isalnum(static_cast<unsigned char>(c)) || std::strchr("-_=.,/:+@%", c))) plain = false;
+  if (plain) return a;
+  std::string q = "'";
+  for (char c : a) {
+    if (c == '\'') q += "'\\''";
+    else q += c;
+  }
+  return q + "'";
+}
+
+std::string timestamp() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+std::map<std::string, std::string> parseState(const std::string& s) {
+  std::map<std::string, std::string> out;
+  std::istringstream in(s);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto sp = line.find(' ');
+    if (sp == std::string::npos) continue;
+    std::string k = line.substr(0, sp), v = line.substr(sp + 1);
+    if (k == "port") out["port"] += (out["port"].empty() ? "" : " ") + v;
+    else out[k] = v;
+  }
+  return out;
+}
+
+class QemuDriver final : public HypervisorDriver {
+ public:
+  explicit QemuDriver(QemuDriverConfig cfg) : cfg_(std::move(cfg)) {}
+
+  std::string name() const override { return "QEMU"; }
+  std::string version() const override {
+    auto caps = const_cast<QemuCapsCache&>(caps_).get(cfg_.defaultEmulator);
+    return caps ? caps->version : "";
+  }
+  Result<daemon::NodeInfo> nodeInfo() override { return hostNodeInfo(); }
+
+  void applyDefaults(conf::DomainDef& def) override {
+    // libvirt pins the machine alias to the concrete type at define time, so
+    // a later QEMU upgrade does not change the guest's hardware.
+    if (auto caps = caps_.get(emulatorFor(def))) {
+      std::string m = caps->resolveMachine(def.machine);
+      if (!m.empty()) def.machine = m;
+    }
+    if (!def.devices.memballoon) {
+      conf::MemballoonDef b;
+      b.model = "virtio";
+      def.devices.memballoon = b;
+    }
+  }
+
+  Status checkStartable(const conf::DomainDef& def) override {
+    if (def.type != "qemu" && def.type != "kvm")
+      return Error(ErrorCode::Unsupported, "unsupported configuration: domain type '" + def.type +
+                                               "' cannot run on the QEMU driver (use 'qemu' or 'kvm')");
+    if (def.type == "kvm" && ::access(cfg_.kvmDevice.c_str(), R_OK | W_OK) != 0)
+      return Error(ErrorCode::Unsupported,
+                   "unsupported configuration: domain type 'kvm' needs " + cfg_.kvmDevice +
+                       ", which this host does not have; use <domain type='qemu'> for software emulation (TCG)");
+    auto caps = caps_.get(emulatorFor(def));
+    if (!caps) return std::move(caps).error();
+    conf::DomainDef live = def;
+    assignAliases(live);
+    CommandContext ctx;
+    ctx.emulator = caps->binary;
+    ctx.monitorPath = "/dev/null";
+    for (std::size_t i = 0; i < live.devices.interfaces.size(); ++i) ctx.tapFds[i] = 100 + static_cast<int>(i);
+    ctx.vncDisplay = 0;
+    ctx.spicePort = 5900;
+    auto cmd = buildCommand(live, *caps, ctx);
+    if (!cmd) return std::move(cmd).error();
+    return okStatus();
+  }
+
+  Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
+                                           InstanceEventSink sink) override {
+    if (opts.restoreFd >= 0)
+      return Error(ErrorCode::Unsupported, "Operation not supported: restoring saved QEMU guests is not supported yet");
+    STRATUS_TRY(checkStartable(def));
+    conf::DomainDef live = def;
+    std::string emulator = emulatorFor(live);
+    auto caps = caps_.get(emulator);
+    if (!caps) return std::move(caps).error();
+    live.machine = caps->resolveMachine(live.machine);
+    assignAliases(live);
+
+    std::string qemuRun = cfg_.runDir + "/qemu", logDir = cfg_.runDir + "/log/qemu";
+    STRATUS_TRY(makeDirs(qemuRun));
+    STRATUS_TRY(makeDirs(logDir));
+    std::string monitorPath = qemuRun + "/" + live.name + ".monitor";
+    if (monitorPath.size() > 100) monitorPath = qemuRun + "/" + live.uuid.str() + ".monitor";
+    std::string logPath = logDir + "/" + live.name + ".log";
+
+    auto listener = listenUnix(monitorPath);
+    if (!listener) return std::move(listener).error();
+
+    CommandContext ctx;
+    ctx.emulator = emulator;
+    ctx.monitorFd = listener->fd;
+    ctx.kvm = live.type == "kvm";
+    std::vector<int> keep = {listener->fd};
+    std::vector<Fd> tapFds;
+    auto& ifs = live.devices.interfaces;
+    for (std::size_t i = 0; i < ifs.size(); ++i) {
+      auto& n = ifs[i];
+      if (n.type == "user") continue;
+      if (n.type == "network")
+        return Error(ErrorCode::Unsupported, "unsupported configuration: interface " + std::to_string(i) +
+                                                 " uses network '" + n.sourceNetwork +
+                                                 "', and virtual networks are not available on this node yet");
+      std::string tmpl = n.targetDev.empty() || n.targetDev.rfind("vnet", 0) == 0 ? "vnet%d" : n.targetDev;
+      auto tap = network::createTap(tmpl, n.mac, n.type == "bridge" ? n.sourceBridge : "");
+      if (!tap) return std::move(tap).error();
+      n.targetDev = tap->name;
+      ctx.tapFds[i] = tap->fd;
+      keep.push_back(tap->fd);
+      tapFds.emplace_back(tap->fd);
+    }
+    std::vector<int> ports;
+    auto releasePorts = [&] {
+      for (int p : ports) ports_.release(p);
+    };
+    for (auto& g : live.devices.graphics) {
+      bool autoport = g.autoport.value_or(false) || !g.port || *g.port == -1;
+      if (!autoport || (g.type != "vnc" && g.type != "spice")) continue;
+      std::string listen = g.listen.empty() ? "127.0.0.1" : g.listen;
+      auto p = ports_.reserve(5900, 65535, listen);
+      if (!p) {
+        releasePorts();
+        return std::move(p).error();
+      }
+      ports.push_back(*p);
+      g.port = *p;  // the live XML shows the port in use, as libvirt
+      if (g.type == "vnc") ctx.vncDisplay = *p - 5900;
+      else ctx.spicePort = *p;
+    }
+    auto cmd = buildCommand(live, *caps, ctx);
+    if (!cmd) {
+      releasePorts();
+      return std::move(cmd).error();
+    }
+
+    // The domain log: our command line first, then whatever QEMU prints.
+    std::string header = timestamp() + ": starting up\n";
+    if (emulator != live.devices.emulator && !live.devices.emulator.empty())
+      header += "emulator " + live.devices.emulator + " not found on this host; using " + emulator + "\n";
+    for (std::size_t i = 0; i < cmd->argv.size(); ++i) header += (i ? " " : "") + shellQuote(cmd->argv[i]);
+    header += "\n";
+    long logOffset = 0;
+    {
+      std::ofstream log(logPath, std::ios::app);
+      log << header;
+      log.flush();
+      logOffset = static_cast<long>(log.tellp());
+    }
+    SpawnOptions so;
+    so.argv = cmd->argv;
+    so.outputFile = logPath;
+    so.keepFds = keep;
+    auto proc = Process::spawn(so);
+    if (!proc) {
+      releasePorts();
+      return std::move(proc).error();
+    }
+    InstanceSetup setup;
+    setup.live = std::move(live);
+    setup.id = opts.id;
+    setup.process = std::move(proc).value();
+    setup.monitorPath = monitorPath;
+    setup.logPath = logPath;
+    setup.ports = ports;
+    setup.portAllocator = &ports_;
+    setup.sink = std::move(sink);
+    // QEMU holds the listening socket now; with ours closed, a QEMU that dies
+    // before accepting makes our connect fail at once instead of hanging.
+    *listener = Fd();
+    tapFds.clear();
+    auto inst = std::make_unique<QemuInstance>(std::move(setup));
+    inst->setLogOffset(logOffset);
+    inst->startWatcher();
+    auto failed = [&](const Error& why) -> Error {
+      (void)inst->destroy({});
+      std::string tail = inst->logTail();
+      return Error(ErrorCode::OperationFailed,
+                   "internal error: process exited while connecting to monitor: " + (tail.empty() ? why.message : tail));
+    };
+    if (auto s = inst->connectMonitor(30s); !s) return failed(s.error());
+    if (auto s = inst->prepare(); !s) return failed(s.error());
+    if (!opts.paused) {
+      if (auto s = inst->resume(); !s) return failed(s.error());
+    }
+    return std::unique_ptr<Instance>(std::move(inst));
+  }
+
+  Result<std::unique_ptr<Instance>> reattach(const conf::DomainDef& def, int id, const std::string& state,
+                                             InstanceEventSink sink) override {
+    auto kv = parseState(state);
+    if (!kv.count("pid") || !kv.count("monitor")) return Error(ErrorCode::NoDomain, "no QEMU state recorded");
+    pid_t pid = static_cast<pid_t>(std::stol(kv["pid"]));
+    // The pid must still be this guest's QEMU, not a recycled number.
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    if (args.find(def.uuid.str()) == std::string::npos)
+      return Error(ErrorCode::NoDomain, "QEMU process " + std::to_string(pid) + " is gone");
+    auto proc = Process::adopt(pid);
+    if (!proc) return std::move(proc).error();
+    std::vector<int> ports;
+    std::istringstream ps(kv["port"]);
+    for (int p; ps >> p;) ports.push_back(p);
+    InstanceSetup setup;
+    setup.live = def;
+    setup.id = id;
+    setup.process = std::move(proc).value();
+    setup.monitorPath = kv["monitor"];
+    setup.logPath = kv["log"];
+    setup.ports = ports;
+    setup.portAllocator = &ports_;
+    setup.sink = std::move(sink);
+    auto inst = std::make_unique<QemuInstance>(std::move(setup));
+    inst->startWatcher();
+    if (auto s = inst->connectMonitor(10s); !s)
+      return Error(ErrorCode::NoDomain, "cannot reconnect to the monitor of QEMU " + std::to_string(pid) + ": " +
+                                            s.error().message);
+    return std::unique_ptr<Instance>(std::move(inst));
+  }
+
+ private:
+  // The domain's <emulator> when this host has it, else our QEMU: an XML
+  // copied from another distribution (/usr/libexec/qemu-kvm, /usr/bin/kvm)
+  // still runs here. The domain log says so.
+  std::string emulatorFor(const conf::DomainDef& def) const {
+    const std::string& e = def.devices.emulator;
+    if (!e.empty() && ::access(e.c_str(), X_OK) == 0) return e;
+    return cfg_.defaultEmulator;
+  }
+
+  QemuDriverConfig cfg_;
+  QemuCapsCache caps_;
+  PortAllocator ports_;
+};
+
+}  // namespace
+
+std::unique_ptr<HypervisorDriver> makeQemuDriver(QemuDriverConfig cfg) {
+  return std::make_unique<QemuDriver>(std::move(cfg));
+}
+
+}  // namespace stratus::drivers::qemu

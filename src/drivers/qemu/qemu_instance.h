@@ -1,0 +1,102 @@
+// A running QEMU guest: its process, its monitor, and a watcher thread that
+// turns QMP events and the process's exit into InstanceEvents at once (no
+// polling): shutdown -> shut off is reported within milliseconds.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "drivers/driver.h"
+#include "drivers/qemu/qmp_transport.h"
+#include "util/process.h"
+
+namespace stratus::drivers::qemu {
+
+class PortAllocator;
+
+struct InstanceSetup {
+  conf::DomainDef live;
+  int id = 0;
+  Process process;
+  std::string monitorPath;
+  std::string logPath;
+  std::vector<int> ports;          // VNC/SPICE ports reserved for it
+  PortAllocator* portAllocator = nullptr;
+  InstanceEventSink sink;
+};
+
+class QemuInstance final : public Instance {
+ public:
+  explicit QemuInstance(InstanceSetup setup);
+  ~QemuInstance() override;
+
+  // Connect to the monitor (QEMU may still be starting). Fails fast when the
+  // process dies first.
+  Status connectMonitor(std::chrono::milliseconds timeout);
+  // After the monitor is up: learn pty paths, then let the watcher run.
+  Status prepare();
+  void startWatcher();
+  ::stratus::qemu::QmpTransport& monitor() { return *qmp_; }
+  // QEMU's own words from its log since it was started (for failed starts).
+  std::string logTail() const;
+  void setLogOffset(long off) { logOffset_ = off; }
+
+  // Instance
+  int id() const override { return id_; }
+  int pid() const override { return process_.pid(); }
+  Status pause() override;
+  Status resume() override;
+  Status shutdown(const daemon::ShutdownOptions& opts) override;
+  Status destroy(const daemon::DestroyOptions& opts) override;
+  Status reboot() override;
+  Status reset() override;
+  Result<InstanceStats> stats() override;
+  Status setMemory(std::uint64_t kib) override;
+  Status setVcpus(unsigned count) override;
+  std::optional<conf::DomainDef> liveDefinition() const override;
+  std::string reattachState() const override;
+
+ private:
+  void watch();
+  void handleEvent(const ::stratus::qemu::QmpEvent& ev);
+  void onExit(const ExitStatus& st);
+  void endGuest();  // the guest is done: make QEMU go away
+  void notifyWatcher();
+
+  const int id_;
+  mutable std::mutex mu_;  // guards live_, queue_, flags below
+  conf::DomainDef live_;
+  Process process_;
+  std::string monitorPath_, logPath_;
+  long logOffset_ = 0;
+  std::vector<int> ports_;
+  PortAllocator* portAllocator_;
+  InstanceEventSink sink_;
+  // Set once by connectMonitor; the watcher may already run, so it reads the
+  // monitor through `monitor_` (null until connected).
+  std::unique_ptr<::stratus::qemu::QmpTransport> qmp_;
+  std::atomic<::stratus::qemu::QmpTransport*> monitor_{nullptr};
+
+  int wakeFd_ = -1;  // eventfd: new events queued or stop requested
+  std::deque<::stratus::qemu::QmpEvent> queue_;
+  bool stopWatcher_ = false;
+  std::thread watcher_;
+
+  std::condition_variable exitedCv_;
+  bool exited_ = false;
+  std::atomic<bool> destroying_{false};
+  std::atomic<bool> guestDone_{false};
+  std::atomic<bool> fakeReboot_{false};
+  std::atomic<int> expectStop_{0}, expectResume_{0};
+  std::atomic<bool> ioError_{false};
+  // The guest is done; reported once QEMU is gone, so "shut off" means its
+  // disks and ports are free again (an immediate start must not find them locked).
+  std::optional<InstanceEvent> stopEvent_;
+};
+
+}  // namespace stratus::drivers::qemu

@@ -1,0 +1,91 @@
+// Typed QMP commands: build the request, run it on a QmpTransport, parse the
+// reply into a struct. A reply of an unexpected shape is OperationFailed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "drivers/qemu/qmp_transport.h"
+
+namespace stratus::qemu::qmp {
+
+// --- run state ----------------------------------------------------------------------
+Status cont(QmpTransport& m);
+Status stop(QmpTransport& m);
+Status systemPowerdown(QmpTransport& m);
+Status systemReset(QmpTransport& m);
+// QEMU exits after replying; the transport then sees EOF.
+Status quit(QmpTransport& m);
+
+struct VmStatus {
+  bool running = false;
+  std::string status;  // "running", "paused", "prelaunch", "shutdown", "inmigrate", ...
+};
+Result<VmStatus> queryStatus(QmpTransport& m);
+
+// --- vCPUs ----------------------------------------------------------------------------
+struct VcpuInfo {
+  int index = 0;              // cpu-index
+  std::int64_t threadId = 0;  // host thread id (TCG: may be shared)
+  std::string qomPath;
+  std::string target;         // "x86_64"
+  int socketId = -1, coreId = -1, threadIdInCore = -1;  // from "props", -1 when absent
+};
+Result<std::vector<VcpuInfo>> queryCpusFast(QmpTransport& m);
+
+// --- memory balloon -------------------------------------------------------------------
+// Current guest memory size as the balloon sees it, in bytes.
+Result<std::uint64_t> queryBalloon(QmpTransport& m);
+Status balloon(QmpTransport& m, std::uint64_t bytes);
+
+// --- block --------------------------------------------------------------------------
+struct BlockInfo {
+  std::string device;   // legacy drive name ("" for -blockdev only setups)
+  std::string qdev;     // qdev id or QOM path of the device
+  bool removable = false;
+  bool locked = false;
+  bool inserted = false;  // medium present
+  std::string nodeName;   // inserted: node-name
+  std::string file;       // inserted: image file name
+  std::string format;     // inserted: "qcow2", "raw", ...
+  bool readOnly = false;
+  std::string ioStatus;   // "ok", "failed", "nospace" when reported
+};
+Result<std::vector<BlockInfo>> queryBlock(QmpTransport& m);
+
+struct BlockStats {
+  std::string device;
+  std::string qdev;
+  std::string nodeName;
+  std::uint64_t rdBytes = 0, wrBytes = 0;
+  std::uint64_t rdOperations = 0, wrOperations = 0, flushOperations = 0;
+  std::uint64_t rdTotalTimeNs = 0, wrTotalTimeNs = 0, flushTotalTimeNs = 0;
+  std::uint64_t wrHighestOffset = 0;
+};
+Result<std::vector<BlockStats>> queryBlockstats(QmpTransport& m);
+
+// --- human monitor ----------------------------------------------------------------------
+// HMP passthrough ("info qtree", ...): the command's text output.
+Result<std::string> humanMonitorCommand(QmpTransport& m, const std::string& commandLine);
+
+// --- migration ------------------------------------------------------------------------
+// Start outgoing migration to a URI ("exec:CMD", "fd:NAME", "tcp:HOST:PORT", "unix:PATH").
+Status migrate(QmpTransport& m, const std::string& uri);
+// Migrate into a shell command's stdin (e.g. "cat > FILE").
+Status migrateToExec(QmpTransport& m, const std::string& shellCommand);
+// Migrate into a file descriptor previously passed with getfd under `fdName`.
+// (Passing the fd itself over SCM_RIGHTS is not implemented yet.)
+Status migrateToFd(QmpTransport& m, const std::string& fdName);
+
+struct MigrationInfo {
+  std::string status;  // "" (none yet), "setup", "active", "completed", "failed", "cancelled", ...
+  std::uint64_t totalTimeMs = 0;
+  std::uint64_t ramTotal = 0, ramTransferred = 0, ramRemaining = 0;
+  std::uint64_t dirtyPagesRate = 0;
+  std::string errorDesc;  // failed: why
+};
+Result<MigrationInfo> queryMigrate(QmpTransport& m);
+
+}  // namespace stratus::qemu::qmp
