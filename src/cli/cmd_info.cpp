@@ -43,7 +43,7 @@ bool cmdDominfo(Ctl& ctl, const ParsedCmd& pc) {
 }
 
 bool cmdDomid(Ctl& ctl, const ParsedCmd& pc) {
-  auto d = lookupDomain(ctl, pc);
+  auto d = lookupDomain(ctl, pc, "domain", ByUuid | ByName);
   if (!d) return false;
   if (pc.has("json")) return printJson(ctl, {{"id", d->id >= 0 ? nlohmann::json(d->id) : nlohmann::json()}});
   ctl.printf("{}\n", d->id >= 0 ? std::to_string(d->id) : "-");
@@ -51,7 +51,7 @@ bool cmdDomid(Ctl& ctl, const ParsedCmd& pc) {
 }
 
 bool cmdDomuuid(Ctl& ctl, const ParsedCmd& pc) {
-  auto d = lookupDomain(ctl, pc);
+  auto d = lookupDomain(ctl, pc, "domain", ById | ByName);
   if (!d) return false;
   if (pc.has("json")) return printJson(ctl, {{"uuid", d->uuid}});
   ctl.printf("{}\n", d->uuid);
@@ -59,7 +59,7 @@ bool cmdDomuuid(Ctl& ctl, const ParsedCmd& pc) {
 }
 
 bool cmdDomname(Ctl& ctl, const ParsedCmd& pc) {
-  auto d = lookupDomain(ctl, pc);
+  auto d = lookupDomain(ctl, pc, "domain", ById | ByUuid);
   if (!d) return false;
   if (pc.has("json")) return printJson(ctl, {{"name", d->name}});
   ctl.printf("{}\n", d->name);

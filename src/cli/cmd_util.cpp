@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -7,10 +9,25 @@
 
 namespace stratus::cli {
 
-std::optional<daemon::DomainSummary> lookupDomain(Ctl& ctl, const ParsedCmd& pc, std::string_view opt) {
+namespace {
+bool matches(const daemon::DomainSummary& d, const std::string& key, unsigned by) {
+  if (by & ById) {
+    auto id = parseUnsigned(key);
+    if (id && d.id >= 0 && static_cast<std::uint64_t>(d.id) == *id) return true;
+  }
+  if ((by & ByUuid) && key.size() == 36 && d.uuid.size() == 36 &&
+      std::equal(key.begin(), key.end(), d.uuid.begin(),
+                 [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; }))
+    return true;
+  return (by & ByName) && d.name == key;
+}
+}  // namespace
+
+std::optional<daemon::DomainSummary> lookupDomain(Ctl& ctl, const ParsedCmd& pc, std::string_view opt,
+                                                  unsigned by) {
   const std::string& key = pc.get(opt);
   auto r = ctl.conn()->lookupDomain(key);
-  if (!r) {
+  if (!r || !matches(*r, key, by)) {
     ctl.error(fmt::format("failed to get domain '{}'", key));
     return std::nullopt;
   }

@@ -57,9 +57,13 @@ bool cmdEvent(Ctl&, const ParsedCmd&);
 std::string formatLifecycleEvent(const daemon::DomainEvent& e);
 
 // ---- shared helpers (cmd_util.cpp) ----
-// Looks the domain up (id, UUID, name); prints "failed to get domain 'X'".
+// Looks the domain up as virsh does: a number as a running domain's id, a
+// 36-character text as a UUID, else a name; `by` limits which of the three
+// count (domid takes no id, domuuid no UUID, domname no name). Prints
+// "failed to get domain 'X'" when nothing matches.
+enum LookupBy : unsigned { ById = 1, ByUuid = 2, ByName = 4, ByAny = 7 };
 std::optional<daemon::DomainSummary> lookupDomain(Ctl& ctl, const ParsedCmd& pc,
-                                                  std::string_view opt = "domain");
+                                                  std::string_view opt = "domain", unsigned by = ByAny);
 // Prints "error: WHAT" then the node's error; returns false.
 bool fail(Ctl& ctl, std::string_view what, const Error& e);
 // Prints the node's error alone; returns false.
