@@ -1,0 +1,85 @@
+// Handlers of every command (one family per cmd_*.cpp) and helpers they share.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/ctl.h"
+
+namespace stratus::cli {
+
+// cmd_host.cpp
+bool cmdVersion(Ctl&, const ParsedCmd&);
+bool cmdUri(Ctl&, const ParsedCmd&);
+bool cmdHostname(Ctl&, const ParsedCmd&);
+bool cmdNodeinfo(Ctl&, const ParsedCmd&);
+bool cmdHelp(Ctl&, const ParsedCmd&);
+bool cmdQuit(Ctl&, const ParsedCmd&);
+bool cmdConnect(Ctl&, const ParsedCmd&);
+// cmd_list.cpp
+bool cmdList(Ctl&, const ParsedCmd&);
+// cmd_info.cpp
+bool cmdDominfo(Ctl&, const ParsedCmd&);
+bool cmdDomid(Ctl&, const ParsedCmd&);
+bool cmdDomuuid(Ctl&, const ParsedCmd&);
+bool cmdDomname(Ctl&, const ParsedCmd&);
+bool cmdDomstate(Ctl&, const ParsedCmd&);
+bool cmdDumpxml(Ctl&, const ParsedCmd&);
+// cmd_define.cpp
+bool cmdDefine(Ctl&, const ParsedCmd&);
+bool cmdUndefine(Ctl&, const ParsedCmd&);
+bool cmdEdit(Ctl&, const ParsedCmd&);
+bool cmdAutostart(Ctl&, const ParsedCmd&);
+bool cmdDesc(Ctl&, const ParsedCmd&);
+bool cmdDomrename(Ctl&, const ParsedCmd&);
+// cmd_lifecycle.cpp
+bool cmdStart(Ctl&, const ParsedCmd&);
+bool cmdCreate(Ctl&, const ParsedCmd&);
+bool cmdShutdown(Ctl&, const ParsedCmd&);
+bool cmdDestroy(Ctl&, const ParsedCmd&);
+bool cmdSuspend(Ctl&, const ParsedCmd&);
+bool cmdResume(Ctl&, const ParsedCmd&);
+bool cmdReboot(Ctl&, const ParsedCmd&);
+bool cmdReset(Ctl&, const ParsedCmd&);
+// cmd_save.cpp
+bool cmdSave(Ctl&, const ParsedCmd&);
+bool cmdRestore(Ctl&, const ParsedCmd&);
+bool cmdManagedsave(Ctl&, const ParsedCmd&);
+bool cmdManagedsaveRemove(Ctl&, const ParsedCmd&);
+// cmd_resources.cpp
+bool cmdSetmem(Ctl&, const ParsedCmd&);
+bool cmdSetmaxmem(Ctl&, const ParsedCmd&);
+bool cmdSetvcpus(Ctl&, const ParsedCmd&);
+// cmd_event.cpp
+bool cmdEvent(Ctl&, const ParsedCmd&);
+std::string formatLifecycleEvent(const daemon::DomainEvent& e);
+
+// ---- shared helpers (cmd_util.cpp) ----
+// Looks the domain up as virsh does: a number as a running domain's id, a
+// 36-character text as a UUID, else a name; `by` limits which of the three
+// count (domid takes no id, domuuid no UUID, domname no name). Prints
+// "failed to get domain 'X'" when nothing matches.
+enum LookupBy : unsigned { ById = 1, ByUuid = 2, ByName = 4, ByAny = 7 };
+std::optional<daemon::DomainSummary> lookupDomain(Ctl& ctl, const ParsedCmd& pc,
+                                                  std::string_view opt = "domain", unsigned by = ByAny);
+// Prints "error: WHAT" then the node's error; returns false.
+bool fail(Ctl& ctl, std::string_view what, const Error& e);
+// Prints the node's error alone; returns false.
+bool fail(Ctl& ctl, const Error& e);
+// Pretty JSON and a newline; returns true.
+bool printJson(Ctl& ctl, const nlohmann::json& j);
+nlohmann::json summaryJson(const daemon::DomainSummary& d);
+// --live/--config/--current; false (with virsh's error) when mutually exclusive.
+std::optional<daemon::ModifyScope> modifyScope(Ctl& ctl, const ParsedCmd& pc);
+// Whole file into `out`; virsh's error on failure.
+bool readFile(Ctl& ctl, const std::string& path, std::string& out);
+
+}  // namespace stratus::cli
+
+namespace stratus::cli {
+// cmd_edit.cpp: let the user edit `text` in $VISUAL/$EDITOR (default vi);
+// nullopt (with an error printed) when the editor fails.
+std::optional<std::string> editText(Ctl& ctl, const std::string& text, const char* suffix);
+}  // namespace stratus::cli

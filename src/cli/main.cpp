@@ -1,0 +1,75 @@
+// stratus: the virsh-compatible command line client and shell.
+#include <getopt.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/connect.h"
+#include "cli/ctl.h"
+#include "cli/shell.h"
+
+namespace {
+void usage(const char* argv0) {
+  std::printf(
+      "\n%s [options]... [<command_string>]\n"
+      "%s [options]... <command> [args...]\n\n"
+      "  options:\n"
+      "    -c | --connect=URI      hypervisor connection URI\n"
+      "    -h | --help             this help\n"
+      "    -q | --quiet            quiet mode\n"
+      "    -r | --readonly         connect readonly\n"
+      "    -v                      short version\n"
+      "    -V                      long version\n"
+      "         --version[=TYPE]   version, TYPE is short or long (default short)\n\n"
+      "  commands (non interactive mode):\n\n"
+      "  (use 'help' to list them, 'help COMMAND' for one)\n\n",
+      argv0, argv0);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  static const option longOpts[] = {
+      {"connect", required_argument, nullptr, 'c'}, {"quiet", no_argument, nullptr, 'q'},
+      {"readonly", no_argument, nullptr, 'r'},      {"help", no_argument, nullptr, 'h'},
+      {"version", optional_argument, nullptr, 'v'}, {"debug", required_argument, nullptr, 'd'},
+      {"log", required_argument, nullptr, 'l'},     {"timing", no_argument, nullptr, 't'},
+      {"escape", required_argument, nullptr, 'e'},  {"keepalive-interval", required_argument, nullptr, 'k'},
+      {"keepalive-count", required_argument, nullptr, 'K'}, {nullptr, 0, nullptr, 0}};
+  const char* uri = nullptr;
+  bool quiet = false, readonly = false;
+  int c;
+  while ((c = getopt_long(argc, argv, "+c:qrhvVd:l:te:k:K:", longOpts, nullptr)) != -1) {
+    switch (c) {
+      case 'c': uri = optarg; break;
+      case 'q': quiet = true; break;
+      case 'r': readonly = true; break;
+      case 'h': usage(argv[0]); return 0;
+      case 'v':
+        if (optarg && std::string(optarg) == "long") {
+          std::printf("Stratus command line tool, version %s\n", STRATUS_VERSION);
+        } else {
+          std::printf("%s\n", STRATUS_VERSION);
+        }
+        return 0;
+      case 'V': std::printf("Stratus command line tool, version %s\n", STRATUS_VERSION); return 0;
+      case 'd': case 'l': case 't': case 'e': case 'k': case 'K': break;  // accepted, no effect
+      default:
+        std::fprintf(stderr, "error: unsupported option '%s'. See --help.\n", argv[optind - 1]);
+        return 1;
+    }
+  }
+  stratus::cli::Ctl ctl(stratus::cli::resolveUri(uri));
+  ctl.quiet = quiet;
+  ctl.readonly = readonly;
+  int rest = argc - optind;
+  if (rest == 0) return stratus::cli::runShell(ctl);
+  bool ok;
+  if (rest == 1) {
+    ok = ctl.runLine(argv[optind]);
+  } else {
+    std::vector<std::string> args(argv + optind, argv + argc);
+    ok = ctl.runCommands(stratus::cli::splitArgv(args));
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,87 @@
+#include "cli/readonly_node.h"
+
+#include <string>
+
+namespace stratus::cli {
+
+namespace {
+using namespace stratus::daemon;
+
+Error forbidden(std::string_view api) {
+  return Error(ErrorCode::AuthFailed, "operation forbidden: read only access prevents " + std::string(api));
+}
+
+class ReadonlyNode final : public NodeService {
+ public:
+  explicit ReadonlyNode(std::unique_ptr<NodeService> n) : n_(std::move(n)) {}
+
+  std::string uri() override { return n_->uri(); }
+  Result<std::string> hostname() override { return n_->hostname(); }
+  Result<VersionInfo> version() override { return n_->version(); }
+  Result<NodeInfo> nodeInfo() override { return n_->nodeInfo(); }
+  Result<std::vector<DomainSummary>> listDomains() override { return n_->listDomains(); }
+  Result<DomainSummary> lookupDomain(const std::string& k) override { return n_->lookupDomain(k); }
+  Result<DefineResult> defineDomain(const std::string&, const std::string&) override {
+    return forbidden("virDomainDefineXML");
+  }
+  Status undefineDomain(const std::string&, const UndefineOptions&) override {
+    return forbidden("virDomainUndefineFlags");
+  }
+  Result<std::string> domainXml(const std::string& k, const XmlOptions& o) override {
+    if (o.securityInfo) return Error(ErrorCode::AuthFailed, "operation forbidden: virDomainGetXMLDesc with secure flag");
+    return n_->domainXml(k, o);
+  }
+  Result<DomainInfo> domainInfo(const std::string& k) override { return n_->domainInfo(k); }
+  Status setAutostart(const std::string&, bool) override { return forbidden("virDomainSetAutostart"); }
+  Status setMetadata(const std::string&, MetadataKind, const std::string&, const ModifyScope&) override {
+    return forbidden("virDomainSetMetadata");
+  }
+  Result<std::string> getMetadata(const std::string& k, MetadataKind kind, const ModifyScope& s) override {
+    return n_->getMetadata(k, kind, s);
+  }
+  Status renameDomain(const std::string&, const std::string&) override { return forbidden("virDomainRename"); }
+  Result<DefineResult> createDomain(const std::string&, const std::string&, const StartOptions&) override {
+    return forbidden("virDomainCreateXML");
+  }
+  Status startDomain(const std::string&, const StartOptions&) override { return forbidden("virDomainCreateWithFlags"); }
+  Status shutdownDomain(const std::string&, const ShutdownOptions& o) override {
+    return forbidden(o.mode.empty() ? "virDomainShutdown" : "virDomainShutdownFlags");
+  }
+  Status destroyDomain(const std::string&, const DestroyOptions& o) override {
+    return forbidden(o.graceful ? "virDomainDestroyFlags" : "virDomainDestroy");
+  }
+  Status suspendDomain(const std::string&) override { return forbidden("virDomainSuspend"); }
+  Status resumeDomain(const std::string&) override { return forbidden("virDomainResume"); }
+  Status rebootDomain(const std::string&) override { return forbidden("virDomainReboot"); }
+  Status resetDomain(const std::string&) override { return forbidden("virDomainReset"); }
+  Status saveDomain(const std::string&, const std::string&, const SaveOptions&) override {
+    return forbidden("virDomainSave");
+  }
+  Result<DomainSummary> restoreDomain(const std::string&, const SaveOptions&) override {
+    return forbidden("virDomainRestore");
+  }
+  Status managedSave(const std::string&, const SaveOptions&) override { return forbidden("virDomainManagedSave"); }
+  Status managedSaveRemove(const std::string&) override { return forbidden("virDomainManagedSaveRemove"); }
+  Status setMemory(const std::string&, std::uint64_t, const ModifyScope&) override {
+    return forbidden("virDomainSetMemoryFlags");
+  }
+  Status setMaxMemory(const std::string&, std::uint64_t, const ModifyScope&) override {
+    return forbidden("virDomainSetMemoryFlags");
+  }
+  Status setVcpus(const std::string&, unsigned, const ModifyScope&, bool) override {
+    return forbidden("virDomainSetVcpus");
+  }
+  Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override {
+    return n_->subscribeEvents(std::move(cb));
+  }
+
+ private:
+  std::unique_ptr<NodeService> n_;
+};
+}  // namespace
+
+std::unique_ptr<daemon::NodeService> makeReadonly(std::unique_ptr<daemon::NodeService> inner) {
+  return std::make_unique<ReadonlyNode>(std::move(inner));
+}
+
+}  // namespace stratus::cli

@@ -1,0 +1,1 @@
+autostart test; dominfo test; autostart test --disable; dominfo test

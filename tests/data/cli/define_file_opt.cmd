@@ -1,0 +1,1 @@
+define --file foo.xml

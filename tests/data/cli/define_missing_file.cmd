@@ -1,0 +1,1 @@
+define nosuch.xml

@@ -1,0 +1,1 @@
+define bar.xml; desc bar --config; desc bar --title --config

@@ -1,0 +1,1 @@
+destroy test; list --all

@@ -1,0 +1,1 @@
+domid test

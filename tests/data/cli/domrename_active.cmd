@@ -1,0 +1,1 @@
+domrename test bar

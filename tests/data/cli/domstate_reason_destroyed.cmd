@@ -1,0 +1,1 @@
+destroy test; domstate test --reason

@@ -1,0 +1,1 @@
+suspend test; resume test; domstate --domain test --reason

@@ -1,0 +1,1 @@
+event --event foo --timeout 1

@@ -1,0 +1,1 @@
+event --timeout 1

@@ -1,0 +1,1 @@
+event --all --timeout 1

@@ -1,0 +1,1 @@
+define foo.xml; define bar.xml; list --all

@@ -1,0 +1,1 @@
+define foo.xml; autostart foo; list --all --no-autostart

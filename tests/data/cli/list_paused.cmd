@@ -1,0 +1,1 @@
+define foo.xml; suspend test; list --all --state-paused

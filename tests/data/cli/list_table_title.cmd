@@ -1,0 +1,1 @@
+define bar.xml; list --all --table --title

@@ -1,0 +1,1 @@
+create bar.xml; define foo.xml; list --all --transient

@@ -1,0 +1,1 @@
+define foo.xml; managedsave test; list --all --without-managed-save

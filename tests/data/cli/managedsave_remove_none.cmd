@@ -1,0 +1,1 @@
+managedsave-remove test

@@ -1,0 +1,1 @@
+define foo.xml; start foo; list --all; domid test; desc test

@@ -1,0 +1,1 @@
+save test s.img; list --all; restore s.img; list --all

@@ -1,0 +1,1 @@
+setmem test 1048576; dominfo test

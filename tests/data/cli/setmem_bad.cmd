@@ -1,0 +1,1 @@
+setmem test abc

@@ -1,0 +1,1 @@
+suspend test; domstate test; resume test; domstate test

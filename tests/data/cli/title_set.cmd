@@ -1,0 +1,1 @@
+desc test --title --new-desc 'My Title'; desc test --title; list --title

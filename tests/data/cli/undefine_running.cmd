@@ -1,0 +1,1 @@
+undefine test; list --all

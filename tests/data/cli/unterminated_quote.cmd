@@ -1,0 +1,1 @@
+desc test --new-desc "abc
