@@ -253,14 +253,9 @@ Status Node::setAutostart(const std::string& key, bool enabled) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
   auto& d = job->dom();
-  std::string name;
-  {
-    std::shared_lock lk(impl_->mu);
-    if (!d.config)
-      return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: cannot set autostart for transient domain");
-    name = d.name;
-  }
-  if (impl_->store) STRATUS_TRY(impl_->store->setAutostart(name, enabled));
+  auto name = impl_->persistentName(*job, "set autostart");
+  if (!name) return std::move(name).error();
+  if (impl_->store) STRATUS_TRY(impl_->store->setAutostart(*name, enabled));
   std::unique_lock lk(impl_->mu);
   d.autostart = enabled;
   return okStatus();

@@ -120,6 +120,11 @@ struct Node::Impl {
   // libvirt's test driver words some state errors differently from its QEMU
   // driver; virsh users of test:/// see those words.
   Error notRunning(const DomainObj& d) const;
+  // The running guest of the job's domain, or "domain is not running".
+  Result<std::shared_ptr<drivers::Instance>> activeInstance(Job& job);
+  // The name of the job's domain when it is persistent; `what` completes
+  // "cannot ... for transient domain".
+  Result<std::string> persistentName(Job& job, const std::string& what);
   Error notPaused(const DomainObj& d) const;
 
   // ---- save images (node_save.cpp) ----

@@ -23,6 +23,19 @@ static Error inactiveError() {
   return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
 }
 
+Result<std::shared_ptr<drivers::Instance>> Node::Impl::activeInstance(Job& job) {
+  std::shared_lock lk(mu);
+  if (!job.dom().active()) return inactiveError();
+  return job.dom().instance;
+}
+
+Result<std::string> Node::Impl::persistentName(Job& job, const std::string& what) {
+  std::shared_lock lk(mu);
+  if (!job.dom().config)
+    return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: cannot " + what + " for transient domain");
+  return job.dom().name;
+}
+
 void Node::Impl::release(std::shared_ptr<drivers::Instance> inst) {
   if (inst) events.defer([i = std::move(inst)]() mutable { i.reset(); });
 }
@@ -307,25 +320,17 @@ Status Node::resumeDomain(const std::string& key) {
 Status Node::rebootDomain(const std::string& key) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
-  std::shared_ptr<drivers::Instance> inst;
-  {
-    std::shared_lock lk(impl_->mu);
-    if (!job->dom().active()) return inactiveError();
-    inst = job->dom().instance;
-  }
-  return inst->reboot();
+  auto inst = impl_->activeInstance(*job);
+  if (!inst) return std::move(inst).error();
+  return (*inst)->reboot();
 }
 
 Status Node::resetDomain(const std::string& key) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
-  std::shared_ptr<drivers::Instance> inst;
-  {
-    std::shared_lock lk(impl_->mu);
-    if (!job->dom().active()) return inactiveError();
-    inst = job->dom().instance;
-  }
-  return inst->reset();
+  auto inst = impl_->activeInstance(*job);
+  if (!inst) return std::move(inst).error();
+  return (*inst)->reset();
 }
 
 Status Node::setMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) {

@@ -183,13 +183,9 @@ Status Node::managedSave(const std::string& key, const SaveOptions& opts) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
   auto& d = job->dom();
-  std::string name;
-  {
-    std::shared_lock lk(impl_->mu);
-    if (!d.config)
-      return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: cannot do managed save for transient domain");
-    name = d.name;
-  }
+  auto persistent = impl_->persistentName(*job, "do managed save");
+  if (!persistent) return std::move(persistent).error();
+  const std::string& name = *persistent;
   Fd f;
   std::string path, tmp;
   if (impl_->store) {
