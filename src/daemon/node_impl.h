@@ -114,6 +114,9 @@ struct Node::Impl {
   // Record that the guest is gone (mu exclusive held); returns the instance to release.
   std::shared_ptr<drivers::Instance> markStopped(const DomainPtr& d, int reason, int detail);
   void writeStatus(const DomainObj& d);  // mu held (shared ok)
+  // A running guest changed state (paused, resumed, crashed-preserved):
+  // record it, persist the status, publish the event. mu exclusive held.
+  void transition(DomainObj& d, conf::DomainState state, int reason, int evType, int evDetail);
   // Hand a stopped instance to the worker thread to be released there (its
   // destructor may join driver threads, possibly the calling one).
   void release(std::shared_ptr<drivers::Instance> inst);

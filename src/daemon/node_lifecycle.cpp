@@ -36,6 +36,13 @@ Result<std::string> Node::Impl::persistentName(Job& job, const std::string& what
   return job.dom().name;
 }
 
+void Node::Impl::transition(DomainObj& d, DomainState state, int reason, int evType, int evDetail) {
+  d.state = state;
+  d.reason = reason;
+  writeStatus(d);
+  emit(d, evType, evDetail);
+}
+
 void Node::Impl::release(std::shared_ptr<drivers::Instance> inst) {
   if (inst) events.defer([i = std::move(inst)]() mutable { i.reset(); });
 }
@@ -92,26 +99,18 @@ void Node::Impl::onInstanceEvent(std::weak_ptr<DomainObj> weak, std::uint64_t ge
         break;
       case K::Crashed:
         if (def.onCrash == "preserve" || def.onCrash == "coredump-preserve") {
-          d->state = DomainState::Crashed;
-          d->reason = r::CrashedPanicked;
-          emit(*d, ev::Crashed, 0);
-          writeStatus(*d);
+          transition(*d, DomainState::Crashed, r::CrashedPanicked, ev::Crashed, 0);
         } else {
           restart = def.onCrash == "restart" || def.onCrash == "rename-restart" || def.onCrash == "coredump-restart";
           release(markStopped(d, r::ShutoffCrashed, ev::StoppedCrashed));
         }
         break;
       case K::Paused:
-        d->state = DomainState::Paused;
-        d->reason = e.reason;
-        emit(*d, ev::Suspended, e.reason == r::PausedIoError ? ev::SuspendedIoError : ev::SuspendedPaused);
-        writeStatus(*d);
+        transition(*d, DomainState::Paused, e.reason, ev::Suspended,
+                   e.reason == r::PausedIoError ? ev::SuspendedIoError : ev::SuspendedPaused);
         break;
       case K::Resumed:
-        d->state = DomainState::Running;
-        d->reason = r::RunningUnpaused;
-        emit(*d, ev::Resumed, ev::ResumedUnpaused);
-        writeStatus(*d);
+        transition(*d, DomainState::Running, r::RunningUnpaused, ev::Resumed, ev::ResumedUnpaused);
         break;
       case K::Reset:
         if (def.onReboot == "destroy") release(markStopped(d, r::ShutoffShutdown, ev::StoppedShutdown));
@@ -291,10 +290,7 @@ Status Node::suspendDomain(const std::string& key) {
   }
   STRATUS_TRY(inst->pause());
   std::unique_lock lk(impl_->mu);
-  d.state = DomainState::Paused;
-  d.reason = r::PausedUser;
-  impl_->writeStatus(d);
-  impl_->emit(d, ev::Suspended, ev::SuspendedPaused);
+  impl_->transition(d, DomainState::Paused, r::PausedUser, ev::Suspended, ev::SuspendedPaused);
   return okStatus();
 }
 
@@ -310,10 +306,7 @@ Status Node::resumeDomain(const std::string& key) {
   }
   STRATUS_TRY(inst->resume());
   std::unique_lock lk(impl_->mu);
-  d.state = DomainState::Running;
-  d.reason = r::RunningUnpaused;
-  impl_->writeStatus(d);
-  impl_->emit(d, ev::Resumed, ev::ResumedUnpaused);
+  impl_->transition(d, DomainState::Running, r::RunningUnpaused, ev::Resumed, ev::ResumedUnpaused);
   return okStatus();
 }
 
