@@ -1,0 +1,117 @@
+#!/bin/bash
+# Issue 4 end to end: the project's test guest booted by stratusd's QEMU
+# driver and driven with the stratus CLI as a virsh user would: every
+# lifecycle verb, events, a transient domain, autostart, a daemon killed
+# with SIGKILL while guests run, and a QEMU that dies under us.
+BIN=$1
+SRC=$2
+source "$(dirname "$0")/lib.sh"
+
+GUEST_DIR=${STRATUS_GUEST_DIR:-/var/tmp/stratus-guest}
+command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 0; }
+GUEST_DIR=$GUEST_DIR "$SRC/scripts/make-guest.sh" >/dev/null || fail "cannot build the test guest"
+
+# guest_xml NAME: the test guest with its own overlay disk and serial log
+guest_xml() {
+  local n=$1
+  qemu-img create -q -f qcow2 -b "$GUEST_DIR/disk.qcow2" -F qcow2 "$E2E_TMP/$n.qcow2"
+  sed -e "s|@NAME@|$n|; s|@UUID@|$(cat /proc/sys/kernel/random/uuid)|; s|@MEM_MIB@|128|" \
+      -e "s|@GUEST_DIR@/disk.qcow2|$E2E_TMP/$n.qcow2|; s|@GUEST_DIR@|$GUEST_DIR|g; s|@SERIAL_LOG@|$E2E_TMP/$n.serial|g" \
+      "$SRC/scripts/guest-domain.xml.in" > "$E2E_TMP/$n.xml"
+  echo "$E2E_TMP/$n.xml"
+}
+serial_has() { grep -qs "$2" "$E2E_TMP/$1.serial"; }
+# count of a marker in the serial log (it is truncated at each QEMU start)
+serial_count() { grep -cs "$2" "$E2E_TMP/$1.serial" || true; }
+state() { st domstate "$1" --reason 2>/dev/null | head -n1; }
+qemu_pid() {  # by the domain's uuid on QEMU's command line, as a user would find it
+  local uuid; uuid=$(st domuuid "$1")
+  pgrep -f -- "-uuid $uuid" | head -n1
+}
+
+start_daemon
+trap 'for d in $(st list --name 2>/dev/null); do st destroy "$d" >/dev/null 2>&1; done; e2e_cleanup' EXIT
+
+# events, recorded from the start
+st event --all --loop > "$E2E_TMP/events.txt" 2>&1 &
+EVENTS_PID=$!
+
+st define "$(guest_xml vm1)" >/dev/null || fail "define"
+out=$(st start vm1) || fail "start: $out"
+[ "$out" = "Domain 'vm1' started" ] || fail "start message: $out"
+[ "$(state vm1)" = "running (booted)" ] || fail "state after start: $(state vm1)"
+wait_for "serial_has vm1 GUEST-READY" 90 || fail "guest did not print GUEST-READY"
+pass "start -> running (booted) -> GUEST-READY"
+
+st list | grep -Eq "^ [0-9]+ +vm1 +running" || fail "list lacks the running guest with its id: $(st list)"
+id=$(st domid vm1); [ "$id" -gt 0 ] || fail "domid: $id"
+st dominfo vm1 | grep -Eq "^CPU time: +[0-9.]+s" || fail "dominfo lacks CPU time"
+st dominfo vm1 | grep -q "^Max memory:     131072 KiB" || fail "dominfo memory"
+pass "list / domid / dominfo"
+
+st suspend vm1 >/dev/null && [ "$(state vm1)" = "paused (user)" ] || fail "suspend: $(state vm1)"
+st resume vm1 >/dev/null && [ "$(state vm1)" = "running (unpaused)" ] || fail "resume: $(state vm1)"
+pass "suspend / resume"
+
+n=$(serial_count vm1 GUEST-READY)
+st reboot vm1 >/dev/null || fail "reboot"
+wait_for "[ \$(serial_count vm1 GUEST-READY) -gt $n ]" 90 || fail "guest did not come back after reboot"
+[ "$(state vm1)" = "running (unpaused)" ] || [ "$(state vm1)" = "running (booted)" ] || fail "state after reboot: $(state vm1)"
+pass "reboot (guest powered off and came back in the same QEMU)"
+
+n=$(serial_count vm1 GUEST-READY)
+st reset vm1 >/dev/null || fail "reset"
+wait_for "[ \$(serial_count vm1 GUEST-READY) -gt $n ]" 90 || fail "guest did not come back after reset"
+pass "reset"
+
+st shutdown vm1 >/dev/null || fail "shutdown"
+wait_for "[ \"\$(state vm1)\" = 'shut off (shutdown)' ]" 30 || fail "shutdown did not reach shut off: $(state vm1)"
+[ -z "$(qemu_pid vm1)" ] || fail "QEMU left after shutdown"
+pass "shutdown -> shut off (shutdown)"
+
+st start vm1 --paused >/dev/null && [ "$(state vm1)" = "paused (user)" ] || fail "start --paused: $(state vm1)"
+st destroy vm1 >/dev/null && [ "$(state vm1)" = "shut off (destroyed)" ] || fail "destroy: $(state vm1)"
+pass "start --paused / destroy -> shut off (destroyed)"
+
+# a transient guest
+out=$(st create "$(guest_xml tr1)") || fail "create: $out"
+st list --transient --name | grep -qx tr1 || fail "transient guest not listed"
+st destroy tr1 >/dev/null || fail "destroy transient"
+st list --all --name | grep -qx tr1 && fail "transient guest still listed after destroy"
+pass "create (transient) / destroy removes it"
+
+# a guest that dies under us is noticed within a second
+st start vm1 >/dev/null || fail "start again"
+pid=$(qemu_pid vm1); [ -n "$pid" ] || fail "no QEMU for vm1"
+kill -KILL "$pid"
+wait_for "[ \"\$(state vm1)\" = 'shut off (crashed)' ]" 1 || fail "QEMU death not noticed within 1 s: $(state vm1)"
+pass "QEMU killed -> shut off (crashed) within 1 s"
+
+# SIGKILL the daemon while a guest runs: the next daemon reattaches
+st start vm1 >/dev/null || fail "start before daemon kill"
+wait_for "serial_has vm1 GUEST-READY" 90 || fail "no GUEST-READY before daemon kill"
+id=$(st domid vm1); pid=$(qemu_pid vm1)
+st autostart vm1 >/dev/null || fail "autostart"
+kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true
+kill -0 "$pid" || fail "guest died with the daemon"
+start_daemon
+[ "$(state vm1)" = "running (booted)" ] || fail "after daemon restart: $(state vm1)"
+[ "$(st domid vm1)" = "$id" ] || fail "id changed across daemon restart"
+[ "$(qemu_pid vm1)" = "$pid" ] || fail "guest restarted instead of reattached"
+st suspend vm1 >/dev/null && st resume vm1 >/dev/null || fail "reattached guest not controllable"
+pass "daemon SIGKILL + restart: guest reattached (same pid, same id)"
+
+# autostart: a fresh daemon starts marked domains that are not running
+st destroy vm1 >/dev/null
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" || fail "daemon SIGTERM exit code"
+start_daemon
+wait_for "[ \"\$(state vm1)\" = 'running (booted)' ]" 30 || fail "autostart did not start vm1: $(state vm1)"
+st destroy vm1 >/dev/null
+pass "autostart on daemon start"
+
+kill "$EVENTS_PID" 2>/dev/null; wait "$EVENTS_PID" 2>/dev/null || true
+grep -q "event 'lifecycle' for domain 'vm1': Started Booted" "$E2E_TMP/events.txt" || fail "no Started event: $(head -5 "$E2E_TMP/events.txt")"
+grep -q "event 'lifecycle' for domain 'vm1': Stopped Shutdown" "$E2E_TMP/events.txt" || fail "no Stopped Shutdown event"
+grep -q "event 'lifecycle' for domain 'vm1': Suspended Paused" "$E2E_TMP/events.txt" || fail "no Suspended event"
+pass "event --all --loop printed the lifecycle"
+echo "1 passed, 0 failed"
