@@ -72,6 +72,10 @@ struct Response {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::shared_ptr<EventStream> events;  // set: stream SSE instead of `body`
+  // >= 0: answer 101 Switching Protocols and relay raw bytes between the
+  // connection and this descriptor until either side closes (consoles).
+  // The transport closes it.
+  int upgradeFd = -1;
 };
 
 Response jsonResponse(int status, const nlohmann::json& j);

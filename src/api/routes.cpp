@@ -9,6 +9,7 @@ Router makeRouter(daemon::NodeService& node, ServerStats& stats) {
   addDomainRoutes(r, ctx);
   addDomainLifecycleRoutes(r, ctx);
   addEventRoutes(r, ctx);
+  addConsoleRoutes(r, ctx);
   addMetricsRoutes(r, ctx);
   return r;
 }

@@ -17,6 +17,7 @@ void addHostRoutes(Router& r, RouteContext ctx);
 void addDomainRoutes(Router& r, RouteContext ctx);
 void addDomainLifecycleRoutes(Router& r, RouteContext ctx);
 void addEventRoutes(Router& r, RouteContext ctx);
+void addConsoleRoutes(Router& r, RouteContext ctx);
 void addMetricsRoutes(Router& r, RouteContext ctx);
 
 template <class T>

@@ -217,6 +217,10 @@ struct Server::Impl {
         streamEvents(stream, it, resp);
         return;
       }
+      if (resp.upgradeFd >= 0) {
+        relayUpgraded(stream, resp.upgradeFd);
+        return;
+      }
       {
         std::lock_guard lk(mu);
         if (stopping) keepAlive = false;
@@ -239,6 +243,37 @@ struct Server::Impl {
     boost::system::error_code ec;
     http::write(stream, res, ec);
     return !ec;
+  }
+
+  // After 101 the connection carries raw bytes: guest console <-> client.
+  void relayUpgraded(detail::FdStream& stream, int fd) {
+    static constexpr char head[] =
+        "HTTP/1.1 101 Switching Protocols\r\nServer: stratusd\r\nConnection: Upgrade\r\nUpgrade: stratus-console\r\n\r\n";
+    bool ok = stream.writeAll(head, sizeof head - 1);
+    char buf[4096];
+    while (ok) {
+      pollfd p[3] = {{stream.fd(), POLLIN, 0}, {fd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
+      if (::poll(p, 3, -1) < 0) {
+        if (errno == EINTR) continue;
+        break;
+      }
+      if (p[2].revents) break;  // the server stops
+      if (p[0].revents) {
+        ssize_t n = ::read(stream.fd(), buf, sizeof buf);
+        if (n <= 0) break;
+        for (ssize_t off = 0; off < n;) {
+          ssize_t w = ::write(fd, buf + off, static_cast<std::size_t>(n - off));
+          if (w <= 0) { ok = false; break; }
+          off += w;
+        }
+      }
+      if (ok && p[1].revents) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n <= 0) break;
+        ok = stream.writeAll(buf, static_cast<std::size_t>(n));
+      }
+    }
+    ::close(fd);
   }
 
   void streamEvents(detail::FdStream& stream, std::list<Conn>::iterator it, Response& resp) {

@@ -32,13 +32,12 @@ EventBus::~EventBus() {
 void EventBus::publish(DomainEvent ev) {
   std::lock_guard lk(mu_);
   ev.seq = ++seq_;
-  queue_.push_back([this, ev]() {
-    std::vector<std::shared_ptr<Sub>> subs;
-    {
-      std::lock_guard lk2(mu_);
-      subs.assign(subs_.begin(), subs_.end());
-    }
-    for (auto& s : subs) s->cb(ev);
+  // Subscribers are those present when the event happened: one that
+  // subscribes later must not see earlier events replayed.
+  std::vector<std::weak_ptr<Sub>> subs(subs_.begin(), subs_.end());
+  queue_.push_back([ev, subs = std::move(subs)]() {
+    for (auto& w : subs)
+      if (auto s = w.lock()) s->cb(ev);
   });
   cv_.notify_one();
 }

@@ -80,6 +80,7 @@ class Node final : public NodeService {
   Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
                   bool maximum) override;
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override;
+  Result<int> openConsole(const std::string& key, const std::string& device) override;
 
   struct Impl;
 

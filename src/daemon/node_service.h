@@ -79,6 +79,14 @@ class NodeService {
   virtual Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
                           bool maximum) = 0;
 
+  // ---- console ----
+  // A byte stream to the guest's character device `device` (empty: the
+  // first serial port / console), for `virsh console`. The caller owns the
+  // returned file descriptor; closing it ends the session.
+  virtual Result<int> openConsole(const std::string& key, const std::string& device) {
+    return Error(ErrorCode::Unsupported, "Operation not supported: this connection has no consoles");
+  }
+
   // ---- events ----
   // The callback runs on an internal thread; keep it short. Dropping the
   // returned object unsubscribes.
