@@ -26,22 +26,35 @@ URI="qemu+unix:///system?socket=$SOCK"
 for _ in $(seq 200); do [ -S "$SOCK" ] && break; sleep 0.05; done
 
 v() { echo "\$ stratus $*"; "$BIN/stratus" -c "$URI" "$@"; }
-DEMO_XML=$ROOT/demo.xml
-cat > "$DEMO_XML" <<XML
-<domain type='qemu'>
-  <name>demo</name>
-  <memory unit='MiB'>256</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <features><acpi/></features>
-</domain>
-XML
+
+# The demo guest: the project's tiny test guest (kernel + busybox initramfs,
+# built from Debian packages), run by QEMU under TCG, serial console to a file.
+GUEST_DIR=${GUEST_DIR:-/var/tmp/stratus-guest}
+GUEST_DIR=$GUEST_DIR ./scripts/make-guest.sh
+SERIAL=$ROOT/demo.serial.log
+DISK=$ROOT/demo.qcow2
+"$BIN/stratus" -c "$URI" -q destroy demo >/dev/null 2>&1 || true
 "$BIN/stratus" -c "$URI" -q undefine demo >/dev/null 2>&1 || true
+rm -f "$SERIAL" "$DISK"
+qemu-img create -q -f qcow2 -b "$GUEST_DIR/disk.qcow2" -F qcow2 "$DISK"
+DEMO_XML=$ROOT/demo.xml
+sed -e "s|@NAME@|demo|; s|@UUID@|$(cat /proc/sys/kernel/random/uuid)|; s|@MEM_MIB@|256|" \
+    -e "s|@GUEST_DIR@/disk.qcow2|$DISK|; s|@GUEST_DIR@|$GUEST_DIR|g; s|@SERIAL_LOG@|$SERIAL|g" \
+    scripts/guest-domain.xml.in > "$DEMO_XML"
 v define "$DEMO_XML"
 v start demo
 v list --all
+# Wait (bounded) for the guest to report itself ready on its serial console.
+for _ in $(seq 600); do grep -qs GUEST-READY "$SERIAL" && break; sleep 0.1; done
+if grep -qs GUEST-READY "$SERIAL"; then
+  echo "guest console: $(grep -m1 GUEST-READY "$SERIAL")"
+else
+  echo "the demo guest did not print GUEST-READY within 60 s; see $ROOT/run/stratus/log/qemu/demo.log" >&2
+  exit 1
+fi
 v dominfo demo
 echo
-echo "stratusd is running (pid $(cat "$PIDFILE")), state under $ROOT."
+echo "stratusd is running (pid $(cat "$PIDFILE")), state under $ROOT; the demo guest is running."
 echo "Talk to it:  $BIN/stratus -c '$URI' list --all"
-echo "Stop it:     kill \$(cat $PIDFILE)"
+echo "Guest log:   tail -f $SERIAL"
+echo "Stop it:     kill \$(cat $PIDFILE)   (guests keep running; destroy them first with 'stratus destroy demo')"

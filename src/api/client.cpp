@@ -1,0 +1,270 @@
+// NodeClient: every NodeService method as one HTTP request (docs/api.md).
+#include "api/client.h"
+
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "api/http.h"
+#include "api/json_types.h"
+
+namespace stratus::api {
+
+Error errorFromReply(const HttpReply& reply) {
+  auto j = nlohmann::json::parse(reply.body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("error"))
+    return Error(ErrorCode::InternalError,
+                 "stratusd answered HTTP " + std::to_string(reply.status) + ": " + reply.body.substr(0, 200));
+  return errorFromJson(j);
+}
+
+namespace {
+
+const char* boolStr(bool b) { return b ? "1" : "0"; }
+
+class ClientSubscription final : public daemon::EventSubscription {
+ public:
+  ClientSubscription(std::unique_ptr<SseStream> stream, daemon::EventCallback cb) : stream_(std::move(stream)) {
+    thread_ = std::thread([this, cb = std::move(cb)] {
+      while (auto data = stream_->next()) {
+        auto j = nlohmann::json::parse(*data, nullptr, false);
+        if (j.is_discarded()) continue;
+        auto ev = fromJson<daemon::DomainEvent>(j, "event");
+        if (ev.ok()) cb(*ev);
+      }
+    });
+  }
+  ~ClientSubscription() override {
+    stream_->shutdown();
+    if (thread_.get_id() == std::this_thread::get_id()) {
+      thread_.detach();  // dropped from inside its own callback
+    } else if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+ private:
+  std::unique_ptr<SseStream> stream_;
+  std::thread thread_;
+};
+
+class NodeClient final : public daemon::NodeService {
+ public:
+  NodeClient(std::string socketPath, std::string uri) : conn_(std::move(socketPath)), uri_(std::move(uri)) {}
+
+  Status connect() { return conn_.connect(); }
+
+  // ---- plumbing ----
+  static std::string domainPath(const std::string& key, std::string_view rest = {}) {
+    std::string p = "/v1/domains/" + percentEncode(key);
+    p.append(rest);
+    return p;
+  }
+
+  Result<HttpReply> send(std::string_view method, const std::string& target, std::string_view ct = {},
+                         std::string_view body = {}) {
+    auto r = conn_.request(method, target, ct, body);
+    if (!r.ok()) return r;
+    if (r->status >= 300) return errorFromReply(*r);
+    return r;
+  }
+
+  Result<nlohmann::json> sendJson(std::string_view method, const std::string& target, std::string_view ct = {},
+                                  std::string_view body = {}) {
+    auto r = send(method, target, ct, body);
+    if (!r.ok()) return r.error();
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    if (j.is_discarded())
+      return Error(ErrorCode::InternalError, "stratusd sent malformed JSON for " + std::string(method) + " " + target);
+    return j;
+  }
+
+  template <class T>
+  Result<T> get(const std::string& target) {
+    auto j = sendJson("GET", target);
+    if (!j.ok()) return j.error();
+    return fromJson<T>(*j, "reply");
+  }
+
+  Status status(std::string_view method, const std::string& target, const nlohmann::json& body) {
+    std::string b = body.dump();
+    auto r = send(method, target, "application/json", b);
+    if (!r.ok()) return r.error();
+    return okStatus();
+  }
+
+  static std::string scopeQuery(const daemon::ModifyScope& s) {
+    return std::string("?live=") + boolStr(s.live) + "&config=" + boolStr(s.config);
+  }
+
+  // ---- NodeService ----
+  std::string uri() override {
+    std::lock_guard lk(uriMu_);
+    if (uri_.empty()) {
+      auto j = sendJson("GET", "/v1/host");
+      if (j.ok() && j->contains("uri")) uri_ = j->value("uri", std::string());
+    }
+    return uri_;
+  }
+
+  Result<std::string> hostname() override {
+    auto j = sendJson("GET", "/v1/host");
+    if (!j.ok()) return j.error();
+    return fromJson<std::string>(j->value("hostname", nlohmann::json()), "hostname");
+  }
+  Result<daemon::VersionInfo> version() override {
+    auto j = sendJson("GET", "/v1/host");
+    if (!j.ok()) return j.error();
+    return fromJson<daemon::VersionInfo>(j->value("version", nlohmann::json::object()), "version");
+  }
+  Result<daemon::NodeInfo> nodeInfo() override {
+    auto j = sendJson("GET", "/v1/host");
+    if (!j.ok()) return j.error();
+    return fromJson<daemon::NodeInfo>(j->value("nodeinfo", nlohmann::json::object()), "nodeinfo");
+  }
+
+  Result<std::vector<daemon::DomainSummary>> listDomains() override {
+    auto r = send("GET", "/v1/domains");
+    if (!r.ok()) return r.error();
+    return decodeDomainList(r->body);
+  }
+
+  Result<daemon::DomainSummary> lookupDomain(const std::string& key) override {
+    return get<daemon::DomainSummary>("/v1/lookup?key=" + percentEncode(key));
+  }
+
+  Result<daemon::DefineResult> defineDomain(const std::string& xml, const std::string& sourceName) override {
+    auto j = sendJson("POST", "/v1/domains?source=" + percentEncode(sourceName), "application/xml", xml);
+    if (!j.ok()) return j.error();
+    return fromJson<daemon::DefineResult>(*j, "reply");
+  }
+
+  Status undefineDomain(const std::string& key, const daemon::UndefineOptions& o) override {
+    std::string q = std::string("?managed_save=") + boolStr(o.managedSave) +
+                    "&remove_all_storage=" + boolStr(o.removeAllStorage) + "&nvram=" + boolStr(o.nvram) +
+                    "&keep_nvram=" + boolStr(o.keepNvram);
+    auto r = send("DELETE", domainPath(key) + q);
+    if (!r.ok()) return r.error();
+    return okStatus();
+  }
+
+  Result<std::string> domainXml(const std::string& key, const daemon::XmlOptions& o) override {
+    auto r = send("GET", domainPath(key, "/xml") + "?inactive=" + boolStr(o.inactive) +
+                             "&security_info=" + boolStr(o.securityInfo));
+    if (!r.ok()) return r.error();
+    return std::move(r->body);
+  }
+
+  Result<daemon::DomainInfo> domainInfo(const std::string& key) override {
+    return get<daemon::DomainInfo>(domainPath(key));
+  }
+
+  Status setAutostart(const std::string& key, bool enabled) override {
+    return status("PUT", domainPath(key, "/autostart"), {{"enabled", enabled}});
+  }
+
+  Status setMetadata(const std::string& key, daemon::MetadataKind kind, const std::string& text,
+                     const daemon::ModifyScope& scope) override {
+    std::string target = domainPath(key, "/metadata/") + std::string(metadataKindName(kind)) + scopeQuery(scope);
+    return status("PUT", target, {{"text", text}});
+  }
+
+  Result<std::string> getMetadata(const std::string& key, daemon::MetadataKind kind,
+                                  const daemon::ModifyScope& scope) override {
+    auto j = sendJson("GET", domainPath(key, "/metadata/") + std::string(metadataKindName(kind)) + scopeQuery(scope));
+    if (!j.ok()) return j.error();
+    return fromJson<std::string>(j->value("text", nlohmann::json()), "metadata text");
+  }
+
+  Status renameDomain(const std::string& key, const std::string& newName) override {
+    return status("POST", domainPath(key, "/rename"), {{"name", newName}});
+  }
+
+  Result<daemon::DefineResult> createDomain(const std::string& xml, const std::string& sourceName,
+                                            const daemon::StartOptions& o) override {
+    std::string q = "?source=" + percentEncode(sourceName) + "&paused=" + boolStr(o.paused) +
+                    "&autodestroy=" + boolStr(o.autodestroy) + "&bypass_cache=" + boolStr(o.bypassCache) +
+                    "&force_boot=" + boolStr(o.forceBoot);
+    auto j = sendJson("POST", "/v1/domains/create" + q, "application/xml", xml);
+    if (!j.ok()) return j.error();
+    return fromJson<daemon::DefineResult>(*j, "reply");
+  }
+
+  Status action(const std::string& key, const char* verb, const nlohmann::json& body = nlohmann::json::object()) {
+    return status("POST", domainPath(key, "/actions/") + verb, body);
+  }
+
+  Status startDomain(const std::string& key, const daemon::StartOptions& o) override {
+    return action(key, "start", o);
+  }
+  Status shutdownDomain(const std::string& key, const daemon::ShutdownOptions& o) override {
+    return action(key, "shutdown", o);
+  }
+  Status destroyDomain(const std::string& key, const daemon::DestroyOptions& o) override {
+    return action(key, "destroy", o);
+  }
+  Status suspendDomain(const std::string& key) override { return action(key, "suspend"); }
+  Status resumeDomain(const std::string& key) override { return action(key, "resume"); }
+  Status rebootDomain(const std::string& key) override { return action(key, "reboot"); }
+  Status resetDomain(const std::string& key) override { return action(key, "reset"); }
+
+  Status saveDomain(const std::string& key, const std::string& file, const daemon::SaveOptions& o) override {
+    nlohmann::json b = o;
+    b["file"] = file;
+    return action(key, "save", b);
+  }
+
+  Result<daemon::DomainSummary> restoreDomain(const std::string& file, const daemon::SaveOptions& o) override {
+    nlohmann::json b = o;
+    b["file"] = file;
+    std::string body = b.dump();
+    auto j = sendJson("POST", "/v1/restore", "application/json", body);
+    if (!j.ok()) return j.error();
+    return fromJson<daemon::DomainSummary>(*j, "reply");
+  }
+
+  Status managedSave(const std::string& key, const daemon::SaveOptions& o) override {
+    return action(key, "managedsave", o);
+  }
+  Status managedSaveRemove(const std::string& key) override { return action(key, "managedsave-remove"); }
+
+  Status setMemory(const std::string& key, std::uint64_t kib, const daemon::ModifyScope& scope) override {
+    nlohmann::json b = scope;
+    b["kib"] = kib;
+    return action(key, "setmem", b);
+  }
+  Status setMaxMemory(const std::string& key, std::uint64_t kib, const daemon::ModifyScope& scope) override {
+    nlohmann::json b = scope;
+    b["kib"] = kib;
+    return action(key, "setmaxmem", b);
+  }
+  Status setVcpus(const std::string& key, unsigned count, const daemon::ModifyScope& scope, bool maximum) override {
+    nlohmann::json b = scope;
+    b["count"] = count;
+    b["maximum"] = maximum;
+    return action(key, "setvcpus", b);
+  }
+
+  Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback cb) override {
+    auto stream = SseStream::open(conn_.socketPath(), "/v1/events");
+    if (!stream.ok()) return stream.error();
+    return std::unique_ptr<daemon::EventSubscription>(
+        std::make_unique<ClientSubscription>(std::move(stream).value(), std::move(cb)));
+  }
+
+ private:
+  HttpConnection conn_;
+  std::mutex uriMu_;
+  std::string uri_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<daemon::NodeService>> connectToDaemon(const std::string& socketPath, const std::string& uri) {
+  auto client = std::make_unique<NodeClient>(socketPath, uri);
+  STRATUS_TRY(client->connect());
+  return std::unique_ptr<daemon::NodeService>(std::move(client));
+}
+
+}  // namespace stratus::api

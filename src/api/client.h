@@ -1,0 +1,78 @@
+// The C++ client of stratusd's API: a NodeService over HTTP on the daemon's
+// unix socket (libvirt's "remote driver"). The CLI and the cloud hold it
+// exactly like an in-process daemon::Node.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "daemon/node_service.h"
+#include "util/error.h"
+
+namespace stratus::api {
+
+// The socket of a daemon started with --root ROOT: ROOT/run/stratus/stratusd.sock.
+std::string socketPathForRoot(const std::string& root);
+
+struct HttpReply {
+  int status = 0;
+  std::string contentType;
+  std::string body;
+};
+
+// Persistent keep-alive HTTP connections to stratusd. Thread-safe: each
+// concurrent request uses its own connection from a small pool (one, for a
+// single-threaded caller). When the daemon dropped an idle connection the
+// request is retried once on a new one (only when nothing of the reply
+// arrived, so a request is never run twice on purpose). Closing the object
+// closes the connections (start --autodestroy guests then go).
+class HttpConnection {
+ public:
+  explicit HttpConnection(std::string socketPath);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  // Connects now; ConnectFailed "cannot connect to stratusd at PATH: ..." when
+  // nothing answers.
+  Status connect();
+  // ConnectFailed when the daemon cannot be reached; HTTP error statuses are
+  // replies, not errors.
+  Result<HttpReply> request(std::string_view method, const std::string& target, std::string_view contentType = {},
+                            std::string_view body = {});
+  const std::string& socketPath() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A Server-Sent Events stream (GET target) on its own connection.
+class SseStream {
+ public:
+  // Returns once the daemon has answered 200 (the subscription is live), or
+  // the error the daemon answered.
+  static Result<std::unique_ptr<SseStream>> open(const std::string& socketPath, const std::string& target);
+  ~SseStream();
+  // Blocks for the next "data:" payload; nullopt when the stream ended.
+  std::optional<std::string> next();
+  // Wakes a blocked next() (from another thread); it then returns nullopt.
+  void shutdown();
+
+  struct Impl;
+
+ private:
+  explicit SseStream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Decodes an error reply (the JSON error body) into the exact Error.
+Error errorFromReply(const HttpReply& reply);
+
+// Connects to the daemon at `socketPath`; `uri` is what uri() reports (empty:
+// ask the daemon).
+Result<std::unique_ptr<daemon::NodeService>> connectToDaemon(const std::string& socketPath, const std::string& uri);
+
+}  // namespace stratus::api

@@ -1,0 +1,250 @@
+// The client transport: unix socket + HTTP/1.1 with Boost.Beast. The only
+// client file that includes Beast.
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+
+#include "api/client.h"
+#include "api/fd_stream.h"
+
+namespace http = boost::beast::http;
+
+namespace stratus::api {
+
+namespace {
+
+Result<int> connectUnix(const std::string& path) {
+  sockaddr_un addr;
+  std::memset(&addr, 0, sizeof addr);
+  if (path.empty() || path.size() >= sizeof(addr.sun_path))
+    return Error(ErrorCode::ConnectFailed, "cannot connect to stratusd at " + path + ": socket path too long");
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Error(ErrorCode::ConnectFailed, "cannot create socket: " + std::string(std::strerror(errno)));
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+    int err = errno;
+    ::close(fd);
+    return Error(ErrorCode::ConnectFailed,
+                 "cannot connect to stratusd at " + path + ": " + std::string(std::strerror(err)));
+  }
+  return fd;
+}
+
+http::request<http::string_body> makeRequest(std::string_view method, const std::string& target,
+                                             std::string_view contentType, std::string_view body) {
+  http::request<http::string_body> req;
+  req.method_string(boost::beast::string_view(method.data(), method.size()));
+  req.target(target);
+  req.version(11);
+  req.set(http::field::host, "stratusd");
+  if (!contentType.empty()) req.set(http::field::content_type, boost::beast::string_view(contentType.data(), contentType.size()));
+  req.body().assign(body.data(), body.size());
+  req.keep_alive(true);
+  req.prepare_payload();
+  return req;
+}
+
+}  // namespace
+
+std::string socketPathForRoot(const std::string& root) {
+  std::string r = root.empty() ? "/" : root;
+  if (r.back() != '/') r.push_back('/');
+  return r + "run/stratus/stratusd.sock";
+}
+
+// A small pool: a request takes an idle connection (or opens one) and gives
+// it back afterwards, so threads sharing one client never queue behind each
+// other's slow requests. A single-threaded CLI uses exactly one connection.
+struct HttpConnection::Impl {
+  static constexpr std::size_t kMaxIdle = 8;
+  std::string path;
+  std::mutex mu;
+  std::vector<int> idle;  // guarded by mu
+
+  ~Impl() {
+    for (int fd : idle) ::close(fd);
+  }
+  int take() {
+    std::lock_guard lk(mu);
+    if (idle.empty()) return -1;
+    int fd = idle.back();
+    idle.pop_back();
+    return fd;
+  }
+  void give(int fd) {
+    std::lock_guard lk(mu);
+    if (idle.size() < kMaxIdle) {
+      idle.push_back(fd);
+    } else {
+      ::close(fd);
+    }
+  }
+  // The daemon dropped one idle connection: the others are as old.
+  void dropIdle() {
+    std::lock_guard lk(mu);
+    for (int fd : idle) ::close(fd);
+    idle.clear();
+  }
+};
+
+HttpConnection::HttpConnection(std::string socketPath) : impl_(std::make_unique<Impl>()) {
+  impl_->path = std::move(socketPath);
+}
+HttpConnection::~HttpConnection() = default;
+
+const std::string& HttpConnection::socketPath() const { return impl_->path; }
+
+Status HttpConnection::connect() {
+  {
+    std::lock_guard lk(impl_->mu);
+    if (!impl_->idle.empty()) return okStatus();
+  }
+  auto fd = connectUnix(impl_->path);
+  if (!fd.ok()) return fd.error();
+  impl_->give(*fd);
+  return okStatus();
+}
+
+Result<HttpReply> HttpConnection::request(std::string_view method, const std::string& target,
+                                          std::string_view contentType, std::string_view body) {
+  auto& c = *impl_;
+  auto req = makeRequest(method, target, contentType, body);
+  for (int attempt = 0;; ++attempt) {
+    // A retry always uses a fresh connection.
+    int fd = attempt == 0 ? c.take() : -1;
+    bool reused = fd >= 0;
+    if (fd < 0) {
+      auto n = connectUnix(c.path);
+      if (!n.ok()) return n.error();
+      fd = *n;
+    }
+    detail::FdStream stream(fd);
+    boost::system::error_code ec;
+    http::write(stream, req, ec);
+    if (ec) {
+      ::close(fd);
+      if (reused && attempt == 0) {
+        c.dropIdle();
+        continue;
+      }
+      return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + c.path + ": " + ec.message());
+    }
+    boost::beast::flat_buffer buf;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(std::uint64_t{1} << 32);
+    if (method == "HEAD") parser.skip(true);
+    http::read(stream, buf, parser, ec);
+    if (ec) {
+      bool nothing = !parser.got_some();
+      ::close(fd);
+      if (reused && attempt == 0 && nothing) {
+        c.dropIdle();
+        continue;
+      }
+      return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + c.path + ": " + ec.message());
+    }
+    auto& res = parser.get();
+    HttpReply reply;
+    reply.status = static_cast<int>(res.result_int());
+    if (auto ct = res.find(http::field::content_type); ct != res.end()) reply.contentType = std::string(ct->value());
+    reply.body = std::move(res.body());
+    if (res.keep_alive() && buf.size() == 0) {
+      c.give(fd);
+    } else {
+      ::close(fd);
+    }
+    return reply;
+  }
+}
+
+struct SseStream::Impl {
+  int fd = -1;
+  std::string pending;  // bytes received, not yet split into events
+  bool eof = false;
+};
+
+SseStream::SseStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SseStream::~SseStream() {
+  if (impl_->fd >= 0) ::close(impl_->fd);
+}
+
+void SseStream::shutdown() {
+  if (impl_->fd >= 0) ::shutdown(impl_->fd, SHUT_RDWR);
+}
+
+Result<std::unique_ptr<SseStream>> SseStream::open(const std::string& socketPath, const std::string& target) {
+  auto fd = connectUnix(socketPath);
+  if (!fd.ok()) return fd.error();
+  auto impl = std::make_unique<Impl>();
+  impl->fd = *fd;
+  detail::FdStream stream(impl->fd);
+  auto req = makeRequest("GET", target, {}, {});
+  req.set(http::field::accept, "text/event-stream");
+  boost::system::error_code ec;
+  http::write(stream, req, ec);
+  if (ec) return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + socketPath + ": " + ec.message());
+  boost::beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  http::read_header(stream, buf, parser, ec);
+  if (ec) return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + socketPath + ": " + ec.message());
+  if (parser.get().result_int() != 200) {
+    http::read(stream, buf, parser, ec);
+    HttpReply reply;
+    reply.status = static_cast<int>(parser.get().result_int());
+    reply.body = parser.get().body();
+    return errorFromReply(reply);
+  }
+  // Whatever followed the header in the same read is the start of the stream.
+  auto data = buf.data();
+  impl->pending.assign(static_cast<const char*>(data.data()), data.size());
+  return std::unique_ptr<SseStream>(new SseStream(std::move(impl)));
+}
+
+std::optional<std::string> SseStream::next() {
+  auto& s = *impl_;
+  for (;;) {
+    // One event ends with a blank line; we send only "data:" and ":" lines.
+    auto end = s.pending.find("\n\n");
+    if (end != std::string::npos) {
+      std::string frame = s.pending.substr(0, end);
+      s.pending.erase(0, end + 2);
+      std::string data;
+      std::size_t pos = 0;
+      bool any = false;
+      while (pos <= frame.size()) {
+        auto nl = frame.find('\n', pos);
+        if (nl == std::string::npos) nl = frame.size();
+        std::string_view line(frame.data() + pos, nl - pos);
+        if (line.substr(0, 5) == "data:") {
+          line.remove_prefix(5);
+          if (!line.empty() && line.front() == ' ') line.remove_prefix(1);
+          if (any) data.push_back('\n');
+          data.append(line);
+          any = true;
+        }
+        pos = nl + 1;
+      }
+      if (any) return data;
+      continue;  // a comment (keepalive)
+    }
+    if (s.eof) return std::nullopt;
+    char chunk[16384];
+    ssize_t n = ::recv(s.fd, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      s.eof = true;
+      continue;
+    }
+    s.pending.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace stratus::api

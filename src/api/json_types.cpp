@@ -1,0 +1,270 @@
+#include "api/json_types.h"
+
+#include <array>
+
+namespace stratus::api {
+
+namespace {
+constexpr std::array<std::string_view, 8> kStateNames = {
+    "nostate", "running", "blocked", "paused", "shutdown", "shutoff", "crashed", "pmsuspended"};
+}  // namespace
+
+std::string_view stateWireName(conf::DomainState s) {
+  auto i = static_cast<std::size_t>(s);
+  return i < kStateNames.size() ? kStateNames[i] : kStateNames[0];
+}
+
+std::optional<conf::DomainState> stateFromWireName(std::string_view name) {
+  for (std::size_t i = 0; i < kStateNames.size(); ++i)
+    if (kStateNames[i] == name) return static_cast<conf::DomainState>(i);
+  return std::nullopt;
+}
+
+std::string_view metadataKindName(daemon::MetadataKind k) {
+  return k == daemon::MetadataKind::Title ? "title" : "description";
+}
+
+std::optional<daemon::MetadataKind> metadataKindFromName(std::string_view name) {
+  if (name == "title") return daemon::MetadataKind::Title;
+  if (name == "description") return daemon::MetadataKind::Description;
+  return std::nullopt;
+}
+
+nlohmann::json errorToJson(const Error& e) {
+  nlohmann::json inner = {{"code", errorCodeName(e.code)}, {"message", e.message}};
+  if (e.where) {
+    inner["file"] = e.where->file;
+    inner["line"] = e.where->line;
+    inner["field"] = e.where->field;
+  }
+  return {{"error", std::move(inner)}};
+}
+
+Error errorFromJson(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("error") || !j["error"].is_object())
+    return Error(ErrorCode::InternalError, "malformed error reply from stratusd: " + j.dump());
+  const auto& e = j["error"];
+  Error out;
+  try {
+    out.code = errorCodeFromName(e.value("code", std::string("internal-error")));
+    out.message = e.value("message", std::string());
+    if (e.contains("file") || e.contains("line") || e.contains("field")) {
+      ErrorLocation loc;
+      loc.file = e.value("file", std::string());
+      loc.line = e.value("line", 0);
+      loc.field = e.value("field", std::string());
+      out.where = std::move(loc);
+    }
+  } catch (const nlohmann::json::exception& ex) {
+    return Error(ErrorCode::InternalError, std::string("malformed error reply from stratusd: ") + ex.what());
+  }
+  return out;
+}
+
+int httpStatusFor(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::Ok: return 200;
+    case ErrorCode::InvalidArgument:
+    case ErrorCode::XmlSyntax:
+    case ErrorCode::XmlInvalid: return 400;
+    case ErrorCode::AuthFailed: return 401;
+    case ErrorCode::NoDomain:
+    case ErrorCode::NoNetwork:
+    case ErrorCode::NoStoragePool:
+    case ErrorCode::NoStorageVolume: return 404;
+    case ErrorCode::DomainExists:
+    case ErrorCode::OperationInvalid:
+    case ErrorCode::Busy:
+    case ErrorCode::Cancelled: return 409;
+    case ErrorCode::Unsupported: return 501;
+    case ErrorCode::ConnectFailed: return 502;
+    case ErrorCode::Timeout:
+    case ErrorCode::OperationTimeout: return 504;
+    case ErrorCode::InternalError:
+    case ErrorCode::OperationFailed:
+    case ErrorCode::SystemError: return 500;
+  }
+  return 500;
+}
+
+Result<nlohmann::json> parseJson(std::string_view text, std::string_view what) {
+  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return Error(ErrorCode::InvalidArgument, "malformed JSON in " + std::string(what));
+  return j;
+}
+
+}  // namespace stratus::api
+
+namespace stratus {
+
+void to_json(nlohmann::json& j, const ErrorLocation& v) {
+  j = {{"file", v.file}, {"line", v.line}, {"field", v.field}};
+}
+void from_json(const nlohmann::json& j, ErrorLocation& v) {
+  v.file = j.value("file", std::string());
+  v.line = j.value("line", 0);
+  v.field = j.value("field", std::string());
+}
+
+}  // namespace stratus
+
+namespace stratus::conf {
+
+void to_json(nlohmann::json& j, const Warning& v) {
+  j = {{"message", v.message}, {"file", v.where.file}, {"line", v.where.line}, {"field", v.where.field}};
+}
+void from_json(const nlohmann::json& j, Warning& v) {
+  v.message = j.value("message", std::string());
+  from_json(j, v.where);
+}
+
+}  // namespace stratus::conf
+
+namespace stratus::daemon {
+
+void to_json(nlohmann::json& j, const DomainSummary& v) {
+  j = {{"id", v.id},
+       {"name", v.name},
+       {"uuid", v.uuid},
+       {"state", api::stateWireName(v.state)},
+       {"reason", v.reason},
+       {"persistent", v.persistent},
+       {"autostart", v.autostart},
+       {"managed_save", v.managedSave},
+       {"title", v.title}};
+}
+void from_json(const nlohmann::json& j, DomainSummary& v) {
+  v.id = j.value("id", -1);
+  v.name = j.value("name", std::string());
+  v.uuid = j.value("uuid", std::string());
+  auto st = api::stateFromWireName(j.value("state", std::string("nostate")));
+  v.state = st.value_or(conf::DomainState::NoState);
+  v.reason = j.value("reason", 0);
+  v.persistent = j.value("persistent", true);
+  v.autostart = j.value("autostart", false);
+  v.managedSave = j.value("managed_save", false);
+  v.title = j.value("title", std::string());
+}
+
+void to_json(nlohmann::json& j, const DomainInfo& v) {
+  j = v.summary;
+  j["os_type"] = v.osType;
+  j["max_mem_kib"] = v.maxMemKiB;
+  j["used_mem_kib"] = v.usedMemKiB;
+  j["vcpus"] = v.vcpus;
+  j["cpu_time_ns"] = v.cpuTimeNs;
+  j["security_model"] = v.securityModel;
+  j["security_doi"] = v.securityDoi;
+  j["security_label"] = v.securityLabel;
+}
+void from_json(const nlohmann::json& j, DomainInfo& v) {
+  from_json(j, v.summary);
+  v.osType = j.value("os_type", std::string());
+  v.maxMemKiB = j.value("max_mem_kib", std::uint64_t{0});
+  v.usedMemKiB = j.value("used_mem_kib", std::uint64_t{0});
+  v.vcpus = j.value("vcpus", 0u);
+  v.cpuTimeNs = j.value("cpu_time_ns", std::uint64_t{0});
+  v.securityModel = j.value("security_model", std::string("none"));
+  v.securityDoi = j.value("security_doi", std::string("0"));
+  v.securityLabel = j.value("security_label", std::string());
+}
+
+void to_json(nlohmann::json& j, const NodeInfo& v) {
+  j = {{"model", v.model},     {"cpus", v.cpus},       {"mhz", v.mhz},
+       {"nodes", v.nodes},     {"sockets", v.sockets}, {"cores", v.cores},
+       {"threads", v.threads}, {"memory_kib", v.memoryKiB}};
+}
+void from_json(const nlohmann::json& j, NodeInfo& v) {
+  v.model = j.value("model", std::string());
+  v.cpus = j.value("cpus", 0u);
+  v.mhz = j.value("mhz", 0u);
+  v.nodes = j.value("nodes", 1u);
+  v.sockets = j.value("sockets", 1u);
+  v.cores = j.value("cores", 1u);
+  v.threads = j.value("threads", 1u);
+  v.memoryKiB = j.value("memory_kib", std::uint64_t{0});
+}
+
+void to_json(nlohmann::json& j, const VersionInfo& v) {
+  j = {{"library_version", v.libraryVersion},
+       {"hypervisor_name", v.hypervisorName},
+       {"hypervisor_version", v.hypervisorVersion}};
+}
+void from_json(const nlohmann::json& j, VersionInfo& v) {
+  v.libraryVersion = j.value("library_version", std::string());
+  v.hypervisorName = j.value("hypervisor_name", std::string());
+  v.hypervisorVersion = j.value("hypervisor_version", std::string());
+}
+
+void to_json(nlohmann::json& j, const DefineResult& v) {
+  j = {{"domain", v.domain}, {"warnings", v.warnings}};
+}
+void from_json(const nlohmann::json& j, DefineResult& v) {
+  j.at("domain").get_to(v.domain);
+  v.warnings = j.value("warnings", std::vector<conf::Warning>{});
+}
+
+void to_json(nlohmann::json& j, const DomainEvent& v) {
+  j = {{"name", v.domainName}, {"uuid", v.domainUuid}, {"type", v.type}, {"detail", v.detail}, {"seq", v.seq}};
+}
+void from_json(const nlohmann::json& j, DomainEvent& v) {
+  v.domainName = j.value("name", std::string());
+  v.domainUuid = j.value("uuid", std::string());
+  v.type = j.value("type", 0);
+  v.detail = j.value("detail", 0);
+  v.seq = j.value("seq", std::uint64_t{0});
+}
+
+void to_json(nlohmann::json& j, const StartOptions& v) {
+  j = {{"paused", v.paused}, {"autodestroy", v.autodestroy}, {"bypass_cache", v.bypassCache},
+       {"force_boot", v.forceBoot}};
+}
+void from_json(const nlohmann::json& j, StartOptions& v) {
+  v.paused = j.value("paused", false);
+  v.autodestroy = j.value("autodestroy", false);
+  v.bypassCache = j.value("bypass_cache", false);
+  v.forceBoot = j.value("force_boot", false);
+}
+
+void to_json(nlohmann::json& j, const ShutdownOptions& v) { j = {{"mode", v.mode}}; }
+void from_json(const nlohmann::json& j, ShutdownOptions& v) { v.mode = j.value("mode", std::string()); }
+
+void to_json(nlohmann::json& j, const DestroyOptions& v) { j = {{"graceful", v.graceful}}; }
+void from_json(const nlohmann::json& j, DestroyOptions& v) { v.graceful = j.value("graceful", false); }
+
+void to_json(nlohmann::json& j, const SaveOptions& v) {
+  j = {{"running", v.running}, {"paused", v.paused}, {"bypass_cache", v.bypassCache}};
+}
+void from_json(const nlohmann::json& j, SaveOptions& v) {
+  v.running = j.value("running", false);
+  v.paused = j.value("paused", false);
+  v.bypassCache = j.value("bypass_cache", false);
+}
+
+void to_json(nlohmann::json& j, const ModifyScope& v) { j = {{"live", v.live}, {"config", v.config}}; }
+void from_json(const nlohmann::json& j, ModifyScope& v) {
+  v.live = j.value("live", false);
+  v.config = j.value("config", false);
+}
+
+void to_json(nlohmann::json& j, const UndefineOptions& v) {
+  j = {{"managed_save", v.managedSave}, {"remove_all_storage", v.removeAllStorage}, {"nvram", v.nvram},
+       {"keep_nvram", v.keepNvram}};
+}
+void from_json(const nlohmann::json& j, UndefineOptions& v) {
+  v.managedSave = j.value("managed_save", false);
+  v.removeAllStorage = j.value("remove_all_storage", false);
+  v.nvram = j.value("nvram", false);
+  v.keepNvram = j.value("keep_nvram", false);
+}
+
+void to_json(nlohmann::json& j, const XmlOptions& v) {
+  j = {{"inactive", v.inactive}, {"security_info", v.securityInfo}};
+}
+void from_json(const nlohmann::json& j, XmlOptions& v) {
+  v.inactive = j.value("inactive", false);
+  v.securityInfo = j.value("security_info", false);
+}
+
+}  // namespace stratus::daemon

@@ -1,0 +1,16 @@
+#include "api/routes_common.h"
+
+namespace stratus::api {
+
+Router makeRouter(daemon::NodeService& node, ServerStats& stats) {
+  Router r;
+  RouteContext ctx{node, stats};
+  addHostRoutes(r, ctx);
+  addDomainRoutes(r, ctx);
+  addDomainLifecycleRoutes(r, ctx);
+  addEventRoutes(r, ctx);
+  addMetricsRoutes(r, ctx);
+  return r;
+}
+
+}  // namespace stratus::api

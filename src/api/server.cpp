@@ -1,0 +1,345 @@
+// The server transport: unix socket, HTTP/1.1 parsing and serialisation with
+// Boost.Beast. The only server file that includes Beast.
+#include "api/server.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include "api/fd_stream.h"
+#include "api/json_types.h"
+
+namespace http = boost::beast::http;
+
+namespace stratus::api {
+
+namespace {
+
+constexpr std::size_t kBodyLimit = 64u << 20;  // a domain XML is a few KiB
+
+bool fillAddress(const std::string& path, sockaddr_un& addr) {
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) return false;
+  std::memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return true;
+}
+
+// Someone accepting on `path`?
+bool socketAnswers(const sockaddr_un& addr) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool answers = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
+  ::close(fd);
+  return answers;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  daemon::NodeService& node;
+  ServerOptions opts;
+  ServerStats stats;
+  Router router;
+  std::shared_ptr<spdlog::logger> log;
+  int listenFd = -1;
+  int wakeFd = -1;
+  ino_t socketIno = 0;
+  std::thread acceptThread;
+
+  struct Conn {
+    int fd = -1;
+    std::shared_ptr<EventStream> events;
+  };
+  std::mutex mu;
+  std::condition_variable allDone;
+  std::list<Conn> conns;  // stable iterators; guarded by mu
+  int running = 0;        // connection threads alive; guarded by mu
+  bool stopping = false;  // guarded by mu
+  bool stopped = false;
+
+  Impl(daemon::NodeService& n, ServerOptions o)
+      : node(n), opts(std::move(o)), router(makeRouter(n, stats)), log(opts.logger) {
+    if (!log) log = std::make_shared<spdlog::logger>("stratus-api", std::make_shared<spdlog::sinks::null_sink_mt>());
+  }
+
+  Status listen() {
+    sockaddr_un addr;
+    if (!fillAddress(opts.socketPath, addr))
+      return Error(ErrorCode::InvalidArgument, "socket path is empty or too long: " + opts.socketPath);
+    struct stat st;
+    if (::lstat(opts.socketPath.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode))
+        return Error(ErrorCode::OperationInvalid, opts.socketPath + " exists and is not a socket");
+      if (socketAnswers(addr))
+        return Error(ErrorCode::OperationInvalid,
+                     "another stratusd is already running on " + opts.socketPath);
+      if (::unlink(opts.socketPath.c_str()) != 0 && errno != ENOENT)
+        return systemError("cannot remove stale socket " + opts.socketPath, errno);
+      log->info("removed stale socket {}", opts.socketPath);
+    }
+    listenFd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (listenFd < 0) return systemError("socket", errno);
+    mode_t old = ::umask(0177);  // the socket file is born 0600
+    int rc = ::bind(listenFd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+    int err = errno;
+    ::umask(old);
+    if (rc != 0) return systemError("cannot bind " + opts.socketPath, err);
+    if (::chmod(opts.socketPath.c_str(), 0600) != 0) return systemError("chmod " + opts.socketPath, errno);
+    if (::lstat(opts.socketPath.c_str(), &st) == 0) socketIno = st.st_ino;
+    if (::listen(listenFd, 128) != 0) return systemError("listen " + opts.socketPath, errno);
+    wakeFd = ::eventfd(0, EFD_CLOEXEC);
+    if (wakeFd < 0) return systemError("eventfd", errno);
+    return okStatus();
+  }
+
+  void acceptLoop() {
+    for (;;) {
+      pollfd p[2] = {{listenFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
+      int r = ::poll(p, 2, -1);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        log->error("poll on listening socket: {}", std::strerror(errno));
+        return;
+      }
+      if (p[1].revents) return;
+      if (!(p[0].revents & POLLIN)) continue;
+      int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+        log->warn("accept: {}", std::strerror(errno));
+        if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      std::list<Conn>::iterator it;
+      {
+        std::lock_guard lk(mu);
+        if (stopping) {
+          ::close(fd);
+          return;
+        }
+        if (conns.size() >= opts.maxConnections) {
+          static constexpr char busy[] =
+              "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+              "Content-Length: 67\r\n\r\n{\"error\":{\"code\":\"busy\",\"message\":\"too many client connections\"}}";
+          detail::FdStream(fd).writeAll(busy, sizeof busy - 1);
+          ::close(fd);
+          continue;
+        }
+        it = conns.insert(conns.end(), Conn{fd, nullptr});
+        ++running;
+        stats.connections.fetch_add(1);
+      }
+      std::thread([this, it] { serve(it); }).detach();
+    }
+  }
+
+  void serve(std::list<Conn>::iterator it) {
+    int fd = it->fd;
+    std::vector<std::function<void()>> closeHooks;
+    serveRequests(fd, it, closeHooks);
+    for (auto& h : closeHooks) h();
+    std::unique_lock lk(mu);
+    ::close(fd);
+    conns.erase(it);
+    stats.connections.fetch_sub(1);
+    --running;
+    std::notify_all_at_thread_exit(allDone, std::move(lk));
+  }
+
+  void serveRequests(int fd, std::list<Conn>::iterator it, std::vector<std::function<void()>>& closeHooks) {
+    detail::FdStream stream(fd, static_cast<int>(opts.idleTimeout.count() * 1000));
+    boost::beast::flat_buffer buf;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.body_limit(kBodyLimit);
+      boost::system::error_code ec;
+      http::read_header(stream, buf, parser, ec);
+      if (!ec) {
+        // curl sends "Expect: 100-continue" for bodies over 1 KiB and would
+        // otherwise wait a second before sending the XML.
+        auto expect = parser.get().find(http::field::expect);
+        if (expect != parser.get().end() && boost::beast::iequals(expect->value(), "100-continue")) {
+          static constexpr char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+          if (!stream.writeAll(cont, sizeof cont - 1)) return;
+        }
+        if (!parser.is_done()) http::read(stream, buf, parser, ec);
+      }
+      if (ec) {
+        if (ec != http::error::end_of_stream && ec != boost::asio::error::eof &&
+            ec != boost::asio::error::timed_out && ec != boost::asio::error::connection_reset) {
+          log->debug("bad request on connection: {}", ec.message());
+          auto resp = errorResponse(Error(ErrorCode::InvalidArgument, "malformed HTTP request: " + ec.message()));
+          writeResponse(stream, resp, 11, false);
+        }
+        return;
+      }
+      auto t0 = std::chrono::steady_clock::now();
+      auto& msg = parser.get();
+      Request req;
+      req.method = std::string(msg.method_string());
+      std::string target(msg.target());
+      bool keepAlive = msg.keep_alive();
+      unsigned version = msg.version();
+      Response resp;
+      if (!parseTarget(target, req.path, req.query)) {
+        resp = errorResponse(Error(ErrorCode::InvalidArgument, "malformed percent-encoding in " + target));
+      } else {
+        if (auto ct = msg.find(http::field::content_type); ct != msg.end()) req.contentType = std::string(ct->value());
+        req.body = std::move(msg.body());
+        req.onConnectionClose = [&closeHooks](std::function<void()> fn) { closeHooks.push_back(std::move(fn)); };
+        resp = router.dispatch(req);
+      }
+      stats.requests.fetch_add(1);
+      if (resp.status >= 400) stats.errors.fetch_add(1);
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+      if (resp.status >= 500)
+        log->warn("{} {} -> {} ({} us): {}", req.method, target, resp.status, us, resp.body);
+      else
+        log->debug("{} {} -> {} ({} us)", req.method, target, resp.status, us);
+      if (resp.events) {
+        streamEvents(stream, it, resp);
+        return;
+      }
+      {
+        std::lock_guard lk(mu);
+        if (stopping) keepAlive = false;
+      }
+      if (!writeResponse(stream, resp, version, keepAlive) || !keepAlive) return;
+      // A connection that owns autodestroy guests is their lifeline: never
+      // close it for being idle.
+      if (!closeHooks.empty()) stream.setReadTimeout(-1);
+    }
+  }
+
+  bool writeResponse(detail::FdStream& stream, Response& resp, unsigned version, bool keepAlive) {
+    http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
+    res.set(http::field::server, "stratusd");
+    if (!resp.contentType.empty()) res.set(http::field::content_type, resp.contentType);
+    for (auto& [k, v] : resp.headers) res.set(k, v);
+    res.body() = std::move(resp.body);
+    res.keep_alive(keepAlive);
+    res.prepare_payload();
+    boost::system::error_code ec;
+    http::write(stream, res, ec);
+    return !ec;
+  }
+
+  void streamEvents(detail::FdStream& stream, std::list<Conn>::iterator it, Response& resp) {
+    {
+      std::lock_guard lk(mu);
+      if (stopping) return;
+      it->events = resp.events;
+    }
+    stats.eventStreams.fetch_add(1);
+    static constexpr char head[] =
+        "HTTP/1.1 200 OK\r\nServer: stratusd\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+        "Connection: close\r\n\r\n";
+    bool ok = stream.writeAll(head, sizeof head - 1);
+    auto lastWrite = std::chrono::steady_clock::now();
+    std::string data;
+    while (ok) {
+      auto r = resp.events->pop(data, std::chrono::milliseconds(500));
+      if (r == EventStream::Pop::Closed) break;
+      if (r == EventStream::Pop::Item) {
+        std::string frame = "data: " + data + "\n\n";
+        ok = stream.writeAll(frame.data(), frame.size());
+        lastWrite = std::chrono::steady_clock::now();
+        continue;
+      }
+      // The client sends nothing after its request: readable means it closed.
+      pollfd p{stream.fd(), POLLIN | POLLRDHUP, 0};
+      if (::poll(&p, 1, 0) > 0) break;
+      if (std::chrono::steady_clock::now() - lastWrite > std::chrono::seconds(15)) {
+        static constexpr char ping[] = ": keepalive\n\n";
+        ok = stream.writeAll(ping, sizeof ping - 1);
+        lastWrite = std::chrono::steady_clock::now();
+      }
+    }
+    {
+      std::lock_guard lk(mu);
+      it->events.reset();
+    }
+    resp.events.reset();  // unsubscribes
+    stats.eventStreams.fetch_sub(1);
+  }
+
+  void stop() {
+    {
+      std::lock_guard lk(mu);
+      if (stopped) return;
+      stopped = true;
+      stopping = true;
+    }
+    if (wakeFd >= 0) {
+      std::uint64_t one = 1;
+      (void)!::write(wakeFd, &one, sizeof one);
+    }
+    if (acceptThread.joinable()) acceptThread.join();
+    if (listenFd >= 0) {
+      ::close(listenFd);
+      listenFd = -1;
+      struct stat st;
+      if (::lstat(opts.socketPath.c_str(), &st) == 0 && st.st_ino == socketIno) ::unlink(opts.socketPath.c_str());
+    }
+    std::unique_lock lk(mu);
+    // Idle connections see EOF at once; a connection inside a handler
+    // finishes it, answers (the write side stays open) and then sees EOF.
+    for (auto& c : conns) {
+      ::shutdown(c.fd, SHUT_RD);
+      if (c.events) c.events->close();
+    }
+    allDone.wait(lk, [this] { return running == 0; });
+    lk.unlock();
+    if (wakeFd >= 0) {
+      ::close(wakeFd);
+      wakeFd = -1;
+    }
+    log->info("API server on {} stopped", opts.socketPath);
+  }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { stop(); }
+
+Result<std::unique_ptr<Server>> Server::start(daemon::NodeService& node, ServerOptions opts) {
+  auto impl = std::make_unique<Impl>(node, std::move(opts));
+  if (auto st = impl->listen(); !st.ok()) {
+    if (impl->socketIno != 0) ::unlink(impl->opts.socketPath.c_str());
+    if (impl->listenFd >= 0) ::close(impl->listenFd);
+    if (impl->wakeFd >= 0) ::close(impl->wakeFd);
+    impl->listenFd = impl->wakeFd = -1;
+    impl->stopped = true;
+    return std::move(st).error();
+  }
+  Impl* raw = impl.get();
+  raw->acceptThread = std::thread([raw] { raw->acceptLoop(); });
+  raw->log->info("API server listening on {}", raw->opts.socketPath);
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+void Server::stop() {
+  if (impl_) impl_->stop();
+}
+
+std::vector<RouteInfo> Server::routes() const { return impl_->router.routes(); }
+const ServerStats& Server::stats() const { return impl_->stats; }
+const std::string& Server::socketPath() const { return impl_->opts.socketPath; }
+
+}  // namespace stratus::api
