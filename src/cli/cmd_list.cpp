@@ -1,4 +1,6 @@
 // list: filters, the table (or --name/--uuid/--id lines) and --json.
+#include <strings.h>
+
 #include <algorithm>
 
 #include "cli/handlers.h"
@@ -68,7 +70,7 @@ bool cmdList(Ctl& ctl, const ParsedCmd& pc) {
     bool aa = a->id >= 0, ba = b->id >= 0;
     if (aa != ba) return aa;
     if (aa) return a->id < b->id;
-    return a->name < b->name;
+    return strcasecmp(a->name.c_str(), b->name.c_str()) < 0;
   });
 
   if (pc.has("json")) {

@@ -10,7 +10,8 @@
 #include "cli/shell.h"
 
 namespace {
-void usage(const char* argv0) {
+void usage() {
+  const char* argv0 = "stratus";
   std::printf(
       "\n%s [options]... [<command_string>]\n"
       "%s [options]... <command> [args...]\n\n"
@@ -44,7 +45,7 @@ int main(int argc, char** argv) {
       case 'c': uri = optarg; break;
       case 'q': quiet = true; break;
       case 'r': readonly = true; break;
-      case 'h': usage(argv[0]); return 0;
+      case 'h': usage(); return 0;
       case 'v':
         if (optarg && std::string(optarg) == "long") {
           std::printf("Stratus command line tool, version %s\n", STRATUS_VERSION);
@@ -68,8 +69,8 @@ int main(int argc, char** argv) {
   if (rest == 1) {
     ok = ctl.runLine(argv[optind]);
   } else {
-    std::vector<std::string> args(argv + optind, argv + argc);
-    ok = ctl.runCommands(stratus::cli::splitArgv(args));
+    // Separate arguments are one command, taken as given (as virsh does).
+    ok = ctl.runCommands({std::vector<std::string>(argv + optind, argv + argc)});
   }
   return ok ? 0 : 1;
 }

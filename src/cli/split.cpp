@@ -53,19 +53,4 @@ Result<std::vector<Words>> splitCommands(std::string_view line) {
   return cmds;
 }
 
-std::vector<Words> splitArgv(const std::vector<std::string>& argv) {
-  std::vector<Words> cmds;
-  Words cur;
-  for (const auto& a : argv) {
-    if (a == ";") {
-      if (!cur.empty()) cmds.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur.push_back(a);
-    }
-  }
-  if (!cur.empty()) cmds.push_back(std::move(cur));
-  return cmds;
-}
-
 }  // namespace stratus::cli

@@ -17,7 +17,4 @@ using Words = std::vector<std::string>;
 // Error (virsh's wording) on an unterminated quote.
 Result<std::vector<Words>> splitCommands(std::string_view line);
 
-// argv given as separate arguments: a word that is exactly ";" separates.
-std::vector<Words> splitArgv(const std::vector<std::string>& argv);
-
 }  // namespace stratus::cli

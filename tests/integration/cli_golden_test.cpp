@@ -169,3 +169,31 @@ TEST(CliGoldenData, CasesAndFilesAgree) {
 }
 
 }  // namespace
+
+namespace {
+
+// Separate arguments are one command, word for word (virsh's argv mode).
+TEST(CliArgvMode, SeparateArgumentsAreOneCommand) {
+  if (!testNodeAvailable()) GTEST_SKIP() << "this build has no test:///default node";
+  fs::path dir = fs::temp_directory_path();
+  Captured list = runStratus(dir, {"-c", "test:///default", "list", "--all"});
+  EXPECT_EQ(list.out, slurp(kData / "list_all.out"));
+  EXPECT_EQ(list.rc, 0);
+  Captured desc = runStratus(dir, {"-c", "test:///default", "desc", "test", "--new-desc", "a; b \"c\""});
+  EXPECT_EQ(desc.out, "Domain description updated successfully\n");
+  Captured semi = runStratus(dir, {"-c", "test:///default", "domid", "test", ";", "domuuid", "test"});
+  EXPECT_EQ(semi.out, "");
+  EXPECT_EQ(semi.err, "error: unexpected data ';'\n");
+  EXPECT_EQ(semi.rc, 1);
+}
+
+TEST(CliConnectErrors, UnknownSchemeFailsToConnect) {
+  Captured r = runStratus(fs::temp_directory_path(), {"-c", "xen:///system", "list"});
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err,
+            "error: failed to connect to the hypervisor\n"
+            "error: no connection driver available for xen:///system\n");
+  EXPECT_EQ(r.rc, 1);
+}
+
+}  // namespace

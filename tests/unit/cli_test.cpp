@@ -126,13 +126,6 @@ TEST(CliSplit, UnterminatedQuotesAreErrors) {
   EXPECT_EQ(splitCommands("desc 'abc").error().message, "missing '");
 }
 
-TEST(CliSplit, ArgvSeparatesOnSemicolonWords) {
-  auto cmds = splitArgv({"list", "--all", ";", "uri", ";"});
-  ASSERT_EQ(cmds.size(), 2u);
-  EXPECT_EQ(cmds[0], (Words{"list", "--all"}));
-  EXPECT_EQ(cmds[1], (Words{"uri"}));
-}
-
 TEST(CliTable, VirshLayout) {
   Table t({"Id", "Name", "State"});
   t.addRow({"1", "test", "running"});
