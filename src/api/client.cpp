@@ -246,6 +246,12 @@ class NodeClient final : public daemon::NodeService {
     return action(key, "setvcpus", b);
   }
 
+  Result<int> openConsole(const std::string& key, const std::string& device) override {
+    std::string target = domainPath(key, "/console");
+    if (!device.empty()) target += "?device=" + percentEncode(device);
+    return openUpgraded(conn_.socketPath(), target);
+  }
+
   Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback cb) override {
     auto stream = SseStream::open(conn_.socketPath(), "/v1/events");
     if (!stream.ok()) return stream.error();

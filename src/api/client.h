@@ -68,6 +68,11 @@ class SseStream {
   std::unique_ptr<Impl> impl_;
 };
 
+// GET `target` with `Upgrade: stratus-console` on a new connection. On 101
+// returns the connection's fd, positioned at the first byte after the
+// answer's header (the caller owns it); otherwise the daemon's error.
+Result<int> openUpgraded(const std::string& socketPath, const std::string& target);
+
 // Decodes an error reply (the JSON error body) into the exact Error.
 Error errorFromReply(const HttpReply& reply);
 

@@ -1,5 +1,6 @@
 // The client transport: unix socket + HTTP/1.1 with Boost.Beast. The only
 // client file that includes Beast.
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -206,6 +207,48 @@ Result<std::unique_ptr<SseStream>> SseStream::open(const std::string& socketPath
   auto data = buf.data();
   impl->pending.assign(static_cast<const char*>(data.data()), data.size());
   return std::unique_ptr<SseStream>(new SseStream(std::move(impl)));
+}
+
+Result<int> openUpgraded(const std::string& socketPath, const std::string& target) {
+  auto fd = connectUnix(socketPath);
+  if (!fd.ok()) return fd.error();
+  int s = *fd;
+  auto lost = [&](const std::string& why) {
+    ::close(s);
+    return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + socketPath + ": " + why);
+  };
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: stratusd\r\nConnection: Upgrade\r\nUpgrade: stratus-console\r\n\r\n";
+  for (std::size_t off = 0; off < req.size();) {
+    ssize_t n = ::write(s, req.data() + off, req.size() - off);
+    if (n <= 0) return lost(std::strerror(errno));
+    off += static_cast<std::size_t>(n);
+  }
+  // Byte by byte up to the blank line, so no console byte is read here.
+  std::string head;
+  while (head.size() < 65536 && (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0)) {
+    char c;
+    ssize_t n = ::read(s, &c, 1);
+    if (n <= 0) return lost(n == 0 ? "connection closed" : std::strerror(errno));
+    head.push_back(c);
+  }
+  int status = 0;
+  std::sscanf(head.c_str(), "HTTP/1.%*d %d", &status);
+  if (status == 101) return s;
+  HttpReply reply;
+  reply.status = status;
+  std::size_t len = 0;
+  for (std::size_t pos = 0; (pos = head.find("\r\n", pos)) != std::string::npos; pos += 2) {
+    std::string line = head.substr(pos + 2, head.find("\r\n", pos + 2) - pos - 2);
+    if (line.size() > 15 && strncasecmp(line.c_str(), "content-length:", 15) == 0) len = std::stoul(line.substr(15));
+  }
+  reply.body.resize(len);
+  for (std::size_t off = 0; off < len;) {
+    ssize_t n = ::read(s, reply.body.data() + off, len - off);
+    if (n <= 0) break;
+    off += static_cast<std::size_t>(n);
+  }
+  ::close(s);
+  return errorFromReply(reply);
 }
 
 std::optional<std::string> SseStream::next() {

@@ -54,6 +54,10 @@ bool cmdSetmaxmem(Ctl&, const ParsedCmd&);
 bool cmdSetvcpus(Ctl&, const ParsedCmd&);
 // cmd_event.cpp
 bool cmdEvent(Ctl&, const ParsedCmd&);
+// cmd_console.cpp
+bool cmdConsole(Ctl&, const ParsedCmd&);
+bool cmdVncdisplay(Ctl&, const ParsedCmd&);
+bool cmdDomdisplay(Ctl&, const ParsedCmd&);
 std::string formatLifecycleEvent(const daemon::DomainEvent& e);
 
 // ---- shared helpers (cmd_util.cpp) ----

@@ -71,6 +71,9 @@ class ReadonlyNode final : public NodeService {
   Status setVcpus(const std::string&, unsigned, const ModifyScope&, bool) override {
     return forbidden("virDomainSetVcpus");
   }
+  Result<int> openConsole(const std::string&, const std::string&) override {
+    return forbidden("virDomainOpenConsole");
+  }
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override {
     return n_->subscribeEvents(std::move(cb));
   }

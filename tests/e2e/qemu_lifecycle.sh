@@ -109,6 +109,32 @@ wait_for "[ \"\$(state vm1)\" = 'running (booted)' ]" 30 || fail "autostart did 
 st destroy vm1 >/dev/null
 pass "autostart on daemon start"
 
+# console and displays: a guest with a pty serial port and VNC
+x=$(guest_xml con1)
+python3 - "$x" <<'PY'
+import re, sys
+p = sys.argv[1]
+x = open(p).read()
+x = re.sub(r"<serial type='file'>.*?</serial>", "<serial type='pty'><target port='0'/></serial>", x, flags=re.S)
+x = re.sub(r"<console type='file'>.*?</console>",
+           "<console type='pty'><target type='serial' port='0'/></console><graphics type='vnc' autoport='yes'/>", x, flags=re.S)
+open(p, "w").write(x)
+PY
+st define "$x" >/dev/null && st start con1 >/dev/null || fail "start con1"
+[ "$(st vncdisplay con1 | head -n1)" = "127.0.0.1:$(( $(st dumpxml con1 | sed -n "s/.*graphics type='vnc' port='\([0-9]*\)'.*/\1/p") - 5900 ))" ] || fail "vncdisplay: $(st vncdisplay con1)"
+st domdisplay con1 | grep -q "^vnc://127.0.0.1:" || fail "domdisplay: $(st domdisplay con1)"
+mkfifo "$E2E_TMP/console.in"
+st console con1 < "$E2E_TMP/console.in" > "$E2E_TMP/console.out" 2>&1 &
+CONSOLE_PID=$!
+exec 7>"$E2E_TMP/console.in"
+wait_for "grep -q 'tick' '$E2E_TMP/console.out'" 90 || fail "no guest output through console: $(cat "$E2E_TMP/console.out")"
+printf '\x1d' >&7
+wait "$CONSOLE_PID" || fail "console did not end cleanly on Ctrl-]"
+exec 7>&-
+grep -q "^Connected to domain 'con1'" "$E2E_TMP/console.out" || fail "console banner"
+st destroy con1 >/dev/null
+pass "console (guest output through the daemon, Ctrl-] leaves), vncdisplay, domdisplay"
+
 kill "$EVENTS_PID" 2>/dev/null; wait "$EVENTS_PID" 2>/dev/null || true
 grep -q "event 'lifecycle' for domain 'vm1': Started Booted" "$E2E_TMP/events.txt" || fail "no Started event: $(head -5 "$E2E_TMP/events.txt")"
 grep -q "event 'lifecycle' for domain 'vm1': Stopped Shutdown" "$E2E_TMP/events.txt" || fail "no Stopped Shutdown event"
