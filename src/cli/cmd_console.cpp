@@ -112,6 +112,13 @@ bool cmdConsole(Ctl& ctl, const ParsedCmd& pc) {
   return true;
 }
 
+bool attachConsole(Ctl& ctl, const std::string& domain) {
+  ParsedCmd pc;
+  pc.def = findCommand("console");
+  pc.values["domain"] = domain;
+  return cmdConsole(ctl, pc);
+}
+
 bool cmdVncdisplay(Ctl& ctl, const ParsedCmd& pc) {
   auto d = lookupDomain(ctl, pc);
   if (!d) return false;

@@ -47,6 +47,7 @@ bool cmdStart(Ctl& ctl, const ParsedCmd& pc) {
   auto r = ctl.conn()->startDomain(d->uuid, o);
   if (!r) return fail(ctl, fmt::format("Failed to start domain '{}'", d->name), r.error());
   ctl.printExtra(fmt::format("Domain '{}' started\n", d->name));
+  if (pc.has("console")) return attachConsole(ctl, d->name);
   return true;
 }
 
@@ -60,6 +61,7 @@ bool cmdCreate(Ctl& ctl, const ParsedCmd& pc) {
   auto r = ctl.conn()->createDomain(xml, file, o);
   if (!r) return fail(ctl, fmt::format("Failed to create domain from {}", file), r.error());
   ctl.printExtra(fmt::format("Domain '{}' created from {}\n", r->domain.name, file));
+  if (pc.has("console")) return attachConsole(ctl, r->domain.name);
   return true;
 }
 

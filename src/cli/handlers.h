@@ -56,6 +56,8 @@ bool cmdSetvcpus(Ctl&, const ParsedCmd&);
 bool cmdEvent(Ctl&, const ParsedCmd&);
 // cmd_console.cpp
 bool cmdConsole(Ctl&, const ParsedCmd&);
+// start --console / create --console
+bool attachConsole(Ctl& ctl, const std::string& domain);
 bool cmdVncdisplay(Ctl&, const ParsedCmd&);
 bool cmdDomdisplay(Ctl&, const ParsedCmd&);
 std::string formatLifecycleEvent(const daemon::DomainEvent& e);
