@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <linux/close_range.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -101,15 +102,16 @@ Result<Process> Process::spawn(const SpawnOptions& opts) {
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
     if (::dup2(devnull, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) childFail(errPipe[1], errno);
-    // Close everything but stdio, the error pipe and the fds passed on.
-    for (int fd = 3; fd < 65536; ++fd) {
-      if (fd == errPipe[1]) continue;
-      if (std::binary_search(keep.begin(), keep.end(), fd)) {
-        int flags = ::fcntl(fd, F_GETFD);
-        if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
-        continue;
-      }
-      ::close(fd);
+    // Everything but stdio and the fds passed on is closed by exec: mark all
+    // close-on-exec in one call (a loop over 64k descriptors costs ~10 ms),
+    // then clear the flag on the ones we pass.
+    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
+      for (int fd = 3; fd < 65536; ++fd)
+        if (fd != errPipe[1] && !std::binary_search(keep.begin(), keep.end(), fd)) ::close(fd);
+    }
+    for (int fd : keep) {
+      int flags = ::fcntl(fd, F_GETFD);
+      if (flags >= 0) ::fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
     }
     if (workDir && ::chdir(workDir) != 0) childFail(errPipe[1], errno);
     if (usePath)

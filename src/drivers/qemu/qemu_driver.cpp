@@ -145,6 +145,10 @@ class QemuDriver final : public HypervisorDriver {
                                            InstanceEventSink sink) override {
     if (opts.restoreFd >= 0)
       return Error(ErrorCode::Unsupported, "Operation not supported: restoring saved QEMU guests is not supported yet");
+    auto t0 = std::chrono::steady_clock::now();
+    auto ms = [&t0] {
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    };
     STRATUS_TRY(checkStartable(def));
     conf::DomainDef live = def;
     std::string emulator = emulatorFor(live);
@@ -226,7 +230,9 @@ class QemuDriver final : public HypervisorDriver {
     so.argv = cmd->argv;
     so.outputFile = logPath;
     so.keepFds = keep;
+    spdlog::debug("domain '{}': command line ready after {:.1f} ms", def.name, ms());
     auto proc = Process::spawn(so);
+    spdlog::debug("domain '{}': QEMU spawned after {:.1f} ms", def.name, ms());
     if (!proc) {
       releasePorts();
       return std::move(proc).error();
@@ -254,10 +260,12 @@ class QemuDriver final : public HypervisorDriver {
                    "internal error: process exited while connecting to monitor: " + (tail.empty() ? why.message : tail));
     };
     if (auto s = inst->connectMonitor(30s); !s) return failed(s.error());
+    spdlog::debug("domain '{}': monitor ready after {:.1f} ms", def.name, ms());
     if (auto s = inst->prepare(); !s) return failed(s.error());
     if (!opts.paused) {
       if (auto s = inst->resume(); !s) return failed(s.error());
     }
+    spdlog::debug("domain '{}': started after {:.1f} ms", def.name, ms());
     return std::unique_ptr<Instance>(std::move(inst));
   }
 
