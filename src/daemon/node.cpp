@@ -311,7 +311,7 @@ Status Node::renameDomain(const std::string& key, const std::string& newName) {
   bool autostart;
   {
     std::shared_lock lk(impl_->mu);
-    if (d.active()) return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: cannot rename active domain");
+    STRATUS_TRY(impl_->allowed(d, Verb::Rename));
     if (!d.config) return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: cannot rename a transient domain");
     if (impl_->byName.count(newName))
       return Error(ErrorCode::OperationInvalid,

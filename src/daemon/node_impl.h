@@ -12,6 +12,7 @@
 #include "daemon/config_store.h"
 #include "daemon/event_bus.h"
 #include "daemon/node.h"
+#include "daemon/transitions.h"
 
 namespace stratus::daemon {
 
@@ -120,15 +121,13 @@ struct Node::Impl {
   // Hand a stopped instance to the worker thread to be released there (its
   // destructor may join driver threads, possibly the calling one).
   void release(std::shared_ptr<drivers::Instance> inst);
-  // libvirt's test driver words some state errors differently from its QEMU
-  // driver; virsh users of test:/// see those words.
-  Error notRunning(const DomainObj& d) const;
-  // The running guest of the job's domain, or "domain is not running".
-  Result<std::shared_ptr<drivers::Instance>> activeInstance(Job& job);
+  // The running guest of the job's domain when `verb` is allowed now.
+  Result<std::shared_ptr<drivers::Instance>> activeInstance(Job& job, Verb verb);
   // The name of the job's domain when it is persistent; `what` completes
   // "cannot ... for transient domain".
   Result<std::string> persistentName(Job& job, const std::string& what);
-  Error notPaused(const DomainObj& d) const;
+  // The transition table's verdict on `verb` in the domain's state (mu held).
+  Status allowed(const DomainObj& d, Verb verb) const;
 
   // ---- save images (node_save.cpp) ----
   Status saveTo(Job& job, int fd, const SaveOptions& opts);

@@ -9,23 +9,13 @@ namespace stratus::daemon {
 namespace r = conf::reason;
 using conf::DomainState;
 
-Error Node::Impl::notRunning(const DomainObj& d) const {
-  if (driver->name() == "TEST") return Error(ErrorCode::OperationInvalid, "internal error: domain '" + d.name + "' not running");
-  return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
+Status Node::Impl::allowed(const DomainObj& d, Verb verb) const {
+  return checkTransition(verb, d.state, d.name, driver->name() == "TEST");
 }
 
-Error Node::Impl::notPaused(const DomainObj& d) const {
-  if (driver->name() == "TEST") return Error(ErrorCode::OperationInvalid, "internal error: domain '" + d.name + "' not paused");
-  return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not paused");
-}
-
-static Error inactiveError() {
-  return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
-}
-
-Result<std::shared_ptr<drivers::Instance>> Node::Impl::activeInstance(Job& job) {
+Result<std::shared_ptr<drivers::Instance>> Node::Impl::activeInstance(Job& job, Verb verb) {
   std::shared_lock lk(mu);
-  if (!job.dom().active()) return inactiveError();
+  STRATUS_TRY(allowed(job.dom(), verb));
   return job.dom().instance;
 }
 
@@ -163,7 +153,7 @@ Status Node::startDomain(const std::string& key, const StartOptions& opts) {
   bool hasSave;
   {
     std::shared_lock lk(impl_->mu);
-    if (d.active()) return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is already running");
+    STRATUS_TRY(impl_->allowed(d, Verb::Start));
     def = *d.config;
     hasSave = d.hasManagedSave;
   }
@@ -250,7 +240,7 @@ Status Node::shutdownDomain(const std::string& key, const ShutdownOptions& opts)
   std::shared_ptr<drivers::Instance> inst;
   {
     std::shared_lock lk(impl_->mu);
-    if (!d.active()) return impl_->notRunning(d);
+    STRATUS_TRY(impl_->allowed(d, Verb::Shutdown));
     inst = d.instance;
   }
   return inst->shutdown(opts);
@@ -263,7 +253,7 @@ Status Node::destroyDomain(const std::string& key, const DestroyOptions& opts) {
   std::shared_ptr<drivers::Instance> inst;
   {
     std::unique_lock lk(impl_->mu);
-    if (!d.active()) return inactiveError();
+    STRATUS_TRY(impl_->allowed(d, Verb::Destroy));
     inst = d.instance;
     d.expectingStop = true;
   }
@@ -284,7 +274,7 @@ Status Node::suspendDomain(const std::string& key) {
   std::shared_ptr<drivers::Instance> inst;
   {
     std::shared_lock lk(impl_->mu);
-    if (!d.active()) return impl_->notRunning(d);
+    STRATUS_TRY(impl_->allowed(d, Verb::Suspend));
     if (d.state == DomainState::Paused) return okStatus();
     inst = d.instance;
   }
@@ -301,7 +291,7 @@ Status Node::resumeDomain(const std::string& key) {
   std::shared_ptr<drivers::Instance> inst;
   {
     std::shared_lock lk(impl_->mu);
-    if (d.state != DomainState::Paused) return impl_->notPaused(d);
+    STRATUS_TRY(impl_->allowed(d, Verb::Resume));
     inst = d.instance;
   }
   STRATUS_TRY(inst->resume());
@@ -313,7 +303,7 @@ Status Node::resumeDomain(const std::string& key) {
 Status Node::rebootDomain(const std::string& key) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
-  auto inst = impl_->activeInstance(*job);
+  auto inst = impl_->activeInstance(*job, Verb::Reboot);
   if (!inst) return std::move(inst).error();
   return (*inst)->reboot();
 }
@@ -321,7 +311,7 @@ Status Node::rebootDomain(const std::string& key) {
 Status Node::resetDomain(const std::string& key) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
-  auto inst = impl_->activeInstance(*job);
+  auto inst = impl_->activeInstance(*job, Verb::Reset);
   if (!inst) return std::move(inst).error();
   return (*inst)->reset();
 }

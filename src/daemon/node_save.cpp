@@ -85,7 +85,7 @@ Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
   bool wasPaused;
   {
     std::shared_lock lk(mu);
-    if (!d.active()) return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
+    STRATUS_TRY(allowed(d, Verb::Save));
     inst = d.instance;
     def = *d.live;
     wasPaused = d.state == conf::DomainState::Paused;
