@@ -8,7 +8,10 @@ using S = conf::DomainState;
 
 namespace {
 
-enum class Refusal { NotRunning, AlreadyRunning, NotPaused, RenameActive };
+// NotRunningTestWords: libvirt's test driver answers these verbs with its own
+// words ("internal error: domain 'x' not running"); the others it words as
+// the QEMU driver does.
+enum class Refusal { NotRunning, NotRunningTestWords, AlreadyRunning, NotPaused, RenameActive };
 
 struct Rule {
   Verb verb;
@@ -21,10 +24,10 @@ constexpr std::initializer_list<S> kActive = {S::Running, S::Blocked, S::Paused,
 
 const Rule kRules[] = {
     {Verb::Start, {S::Shutoff, S::NoState}, Refusal::AlreadyRunning},
-    {Verb::Shutdown, {S::Running, S::Blocked, S::Paused, S::Shutdown, S::PmSuspended}, Refusal::NotRunning},
+    {Verb::Shutdown, {S::Running, S::Blocked, S::Paused, S::Shutdown, S::PmSuspended}, Refusal::NotRunningTestWords},
     {Verb::Destroy, kActive, Refusal::NotRunning},
     // Suspending a paused guest is a no-op, as with libvirt's QEMU driver.
-    {Verb::Suspend, {S::Running, S::Blocked, S::Paused}, Refusal::NotRunning},
+    {Verb::Suspend, {S::Running, S::Blocked, S::Paused}, Refusal::NotRunningTestWords},
     {Verb::Resume, {S::Paused}, Refusal::NotPaused},
     {Verb::Reboot, {S::Running, S::Blocked, S::Paused}, Refusal::NotRunning},
     {Verb::Reset, {S::Running, S::Blocked, S::Paused, S::Crashed}, Refusal::NotRunning},
@@ -45,6 +48,8 @@ Error refuse(Refusal r, S state, const std::string& name, bool testWording) {
       if (state == S::Shutoff) return Error(ErrorCode::OperationInvalid, invalid + "domain is not running");
       return Error(ErrorCode::OperationInvalid, invalid + "domain is not paused");
     case Refusal::NotRunning:
+      return Error(ErrorCode::OperationInvalid, invalid + "domain is not running");
+    case Refusal::NotRunningTestWords:
       break;
   }
   if (testWording) return Error(ErrorCode::OperationInvalid, "internal error: domain '" + name + "' not running");

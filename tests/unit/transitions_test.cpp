@@ -42,4 +42,6 @@ TEST(Transitions, RefusalsUseVirshWords) {
   // libvirt's test driver words these its own way; test:/// users see those.
   EXPECT_EQ(checkTransition(Verb::Suspend, S::Shutoff, "vm", true).error().message, "internal error: domain 'vm' not running");
   EXPECT_EQ(checkTransition(Verb::Resume, S::Running, "vm", true).error().message, "internal error: domain 'vm' not paused");
+  EXPECT_EQ(checkTransition(Verb::Destroy, S::Shutoff, "vm", true).error().message,
+            "Requested operation is not valid: domain is not running");
 }
