@@ -109,6 +109,23 @@ wait_for "[ \"\$(state vm1)\" = 'running (booted)' ]" 30 || fail "autostart did 
 st destroy vm1 >/dev/null
 pass "autostart on daemon start"
 
+# lifecycle policies: on_poweroff='restart' brings the guest back after it
+# powers off; on_reboot='destroy' makes a reboot end it.
+x=$(guest_xml pol1); sed -i "s|<on_poweroff>destroy</on_poweroff>|<on_poweroff>restart</on_poweroff>|" "$x"
+st define "$x" >/dev/null && st start pol1 >/dev/null || fail "start pol1"
+wait_for "serial_has pol1 GUEST-READY" 90 || fail "pol1 did not boot"
+id=$(st domid pol1)
+st shutdown pol1 >/dev/null || fail "shutdown pol1"
+wait_for "[ \"\$(st domid pol1)\" != '$id' ] && [ \"\$(st domid pol1)\" != '-' ]" 30 || fail "on_poweroff=restart did not restart: $(state pol1)"
+st destroy pol1 >/dev/null
+pass "on_poweroff='restart': powered-off guest started again (id $id -> new id)"
+x=$(guest_xml pol2); sed -i "s|<on_reboot>restart</on_reboot>|<on_reboot>destroy</on_reboot>|" "$x"
+st define "$x" >/dev/null && st start pol2 >/dev/null || fail "start pol2"
+wait_for "serial_has pol2 GUEST-READY" 90 || fail "pol2 did not boot"
+st reboot pol2 >/dev/null || fail "reboot pol2"
+wait_for "[ \"\$(state pol2)\" = 'shut off (shutdown)' ]" 30 || fail "on_reboot=destroy: $(state pol2)"
+pass "on_reboot='destroy': reboot ends the guest"
+
 # console and displays: a guest with a pty serial port and VNC
 x=$(guest_xml con1)
 python3 - "$x" <<'PY'

@@ -165,9 +165,15 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
   spdlog::debug("QEMU {}: event {} {}", process_.pid(), raw.name, raw.data.dump());
   if (guestDone_ || destroying_) return;
   switch (ev.kind) {
-    case ::stratus::qemu::QmpEventKind::Shutdown:
+    case ::stratus::qemu::QmpEventKind::Shutdown: {
       if (ev.reason == "host-qmp-quit") return;  // we asked for it
-      if (fakeReboot_.exchange(false)) {
+      bool destroyOnReboot;
+      {
+        std::lock_guard lk(mu_);
+        destroyOnReboot = live_.onReboot == "destroy";
+      }
+      bool rebooting = fakeReboot_.exchange(false);
+      if (rebooting && !destroyOnReboot) {
         // virsh reboot: the guest shut down, start it again in the same QEMU.
         if (auto* m = monitor_.load()) {
           ++expectStop_;  // -no-shutdown: QEMU stops the VM after SHUTDOWN
@@ -177,12 +183,15 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
         }
         return;
       }
-      if (ev.reason == "guest-reset")  // -no-reboot: on_reboot='destroy'
+      // A reboot (by the guest under -no-reboot, or virsh reboot) of a domain
+      // with on_reboot='destroy' ends it; anything else is a power-off.
+      if (ev.reason == "guest-reset" || rebooting)
         stopEvent_ = InstanceEvent{K::Reset, 0, "guest rebooted"};
       else
         stopEvent_ = InstanceEvent{K::GuestShutdown, 0, ev.reason};
       endGuest();
       return;
+    }
     case ::stratus::qemu::QmpEventKind::Stop:
       if (expectStop_ > 0) {
         --expectStop_;
