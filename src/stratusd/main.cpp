@@ -34,6 +34,7 @@ struct Options {
   bool daemonize = false;
   std::string driver = "qemu";
   std::string logFile;  // default ROOT/var/log/stratus/stratusd.log
+  std::string kvmDevice = "/dev/kvm";
   bool verbose = false;
 };
 
@@ -145,11 +146,12 @@ struct DriverChoice {
 };
 
 // The one place that knows the drivers. The qemu driver plugs in here.
-Result<DriverChoice> makeDriver(const std::string& name, const std::string& runDir) {
+Result<DriverChoice> makeDriver(const std::string& name, const std::string& runDir, const std::string& kvmDevice) {
   if (name == "test") return DriverChoice{drivers::makeTestDriver(), "test:///system"};
   if (name == "qemu") {
     drivers::qemu::QemuDriverConfig qc;
     qc.runDir = runDir;
+    qc.kvmDevice = kvmDevice;
     return DriverChoice{drivers::qemu::makeQemuDriver(qc), "qemu:///system"};
   }
   return Error(ErrorCode::InvalidArgument, "unknown driver '" + name + "' (test or qemu)");
@@ -157,7 +159,7 @@ Result<DriverChoice> makeDriver(const std::string& name, const std::string& runD
 
 int run(const Options& opts) {
   Paths paths = pathsFor(opts);
-  auto driver = makeDriver(opts.driver, paths.runDir);
+  auto driver = makeDriver(opts.driver, paths.runDir, opts.kvmDevice);
   if (!driver.ok()) {
     std::fprintf(stderr, "stratusd: %s\n", driver.error().message.c_str());
     return driver.error().code == ErrorCode::InvalidArgument ? 2 : 1;
@@ -263,6 +265,9 @@ int main(int argc, char** argv) {
                  "Hypervisor driver: qemu (real QEMU guests) or test (simulated guests, no QEMU)")
       ->default_val("qemu");
   app.add_option("--log-file", opts.logFile, "Log file (default ROOT/var/log/stratus/stratusd.log)");
+  app.add_option("--kvm-device", opts.kvmDevice,
+                 "KVM device that type='kvm' domains need (default /dev/kvm; a missing path makes them fail "
+                 "with a clear error, as on a host without KVM)");
   app.add_flag("--verbose,-v", opts.verbose, "Debug logging (every request)");
   app.set_version_flag("--version", STRATUS_VERSION);
   CLI11_PARSE(app, argc, argv);

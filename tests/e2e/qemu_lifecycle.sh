@@ -157,4 +157,15 @@ grep -q "event 'lifecycle' for domain 'vm1': Started Booted" "$E2E_TMP/events.tx
 grep -q "event 'lifecycle' for domain 'vm1': Stopped Shutdown" "$E2E_TMP/events.txt" || fail "no Stopped Shutdown event"
 grep -q "event 'lifecycle' for domain 'vm1': Suspended Paused" "$E2E_TMP/events.txt" || fail "no Suspended event"
 pass "event --all --loop printed the lifecycle"
+# type='kvm' on a host without KVM: a clear error (this host's /dev/kvm is
+# hidden from a daemon told to look elsewhere)
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" || fail "daemon SIGTERM exit code"
+start_daemon --kvm-device "$E2E_TMP/no-kvm"
+x=$(guest_xml kvm1); sed -i "s|<domain type='qemu'>|<domain type='kvm'>|" "$x"
+st define "$x" >/dev/null || fail "define kvm1"
+if err=$(st start kvm1 2>&1); then fail "a kvm domain started without KVM"; fi
+grep -q "error: Failed to start domain 'kvm1'" <<<"$err" || fail "kvm error headline: $err"
+grep -q "domain type 'kvm' needs $E2E_TMP/no-kvm, which this host does not have" <<<"$err" || fail "kvm error text: $err"
+[ "$(state kvm1)" = "shut off" ] || [ "$(state kvm1)" = "shut off (unknown)" ] || fail "kvm1 state: $(state kvm1)"
+pass "type='kvm' without KVM: $(tail -n1 <<<"$err")"
 echo "1 passed, 0 failed"
