@@ -97,14 +97,9 @@ bool cmdEvent(Ctl& ctl, const ParsedCmd& pc) {
   std::mutex mu;
   std::condition_variable cv;
   std::deque<daemon::DomainEvent> queue;
-  // Workaround: the in-process node's event bus hands a new subscriber the
-  // events still queued from before it subscribed (its own start-up events).
-  // Nobody else can act on an in-process node while `event` waits, so what
-  // arrives in the first moments after subscribing is such a replay.
-  const bool inProcess = ctl.uri().starts_with("test:");
-  const auto subscribedAt = std::chrono::steady_clock::now();
+  // A subscriber sees only events that happen after it subscribed (the
+  // node's event bus snapshots subscribers at publish time).
   auto sub = ctl.conn()->subscribeEvents([&](const daemon::DomainEvent& e) {
-    if (inProcess && std::chrono::steady_clock::now() - subscribedAt < std::chrono::milliseconds(50)) return;
     std::lock_guard lk(mu);
     queue.push_back(e);
     cv.notify_one();
