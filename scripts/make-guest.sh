@@ -10,7 +10,7 @@
 #   .stamp       digest of the inputs; when it matches, nothing is rebuilt
 #
 # The guest (/init), with kernel command line "console=ttyS0":
-#   - mounts proc, sysfs, devtmpfs; loads the ACPI button, evdev and virtio
+#   - mounts proc, sysfs, devtmpfs; loads the ACPI button, evdev, pvpanic (so a guest panic reaches QEMU) and virtio
 #     (ring, pci, blk, net, balloon) modules with their dependencies;
 #   - onlines hot-plugged CPUs (at boot and every second);
 #   - runs udhcpc on eth0 whenever there is an eth0 (also one plugged later);
@@ -26,7 +26,7 @@ GUEST_DIR=${GUEST_DIR:-/var/tmp/stratus-guest}
 DISK_SIZE=${DISK_SIZE:-32M}
 BUSYBOX=${BUSYBOX:-$(command -v busybox || true)}
 # Modules the guest needs; dependencies are added (in load order) below.
-WANTED_MODULES="button evdev virtio_ring virtio virtio_pci virtio_blk virtio_net virtio_balloon"
+WANTED_MODULES="button evdev virtio_ring virtio virtio_pci virtio_blk virtio_net virtio_balloon pvpanic pvpanic-mmio pvpanic-pci"
 
 die() { echo "make-guest: $*" >&2; exit 1; }
 

@@ -208,6 +208,7 @@ class NodeClient final : public daemon::NodeService {
   Status resumeDomain(const std::string& key) override { return action(key, "resume"); }
   Status rebootDomain(const std::string& key) override { return action(key, "reboot"); }
   Status resetDomain(const std::string& key) override { return action(key, "reset"); }
+  Status injectNmi(const std::string& key) override { return action(key, "inject-nmi"); }
 
   Status saveDomain(const std::string& key, const std::string& file, const daemon::SaveOptions& o) override {
     nlohmann::json b = o;

@@ -221,11 +221,11 @@ class ListReader {
         case 'r': out.push_back('\r'); break;
         case 't': out.push_back('\t'); break;
         case 'u': {
-          std::uint32_t cp;
+          std::uint32_t cp = 0;
           if (!hex4(cp)) return false;
           if (cp >= 0xd800 && cp <= 0xdbff && t_.substr(p_, 2) == "\\u") {
             p_ += 2;
-            std::uint32_t lo;
+            std::uint32_t lo = 0;
             if (!hex4(lo)) return false;
             if (lo >= 0xdc00 && lo <= 0xdfff) cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
             else cp = 0xfffd;

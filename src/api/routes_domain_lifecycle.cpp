@@ -82,6 +82,7 @@ void addDomainLifecycleRoutes(Router& r, RouteContext ctx) {
   r.add("POST", base + "resume", [&node](Request& req) { return statusResponse(node.resumeDomain(req.param("key"))); });
   r.add("POST", base + "reboot", [&node](Request& req) { return statusResponse(node.rebootDomain(req.param("key"))); });
   r.add("POST", base + "reset", [&node](Request& req) { return statusResponse(node.resetDomain(req.param("key"))); });
+  r.add("POST", base + "inject-nmi", [&node](Request& req) { return statusResponse(node.injectNmi(req.param("key"))); });
 
   r.add("POST", base + "save", [&node](Request& req) {
     auto j = bodyJson(req);

@@ -98,6 +98,15 @@ bool cmdReboot(Ctl& ctl, const ParsedCmd& pc) {
                     [&](const std::string& k) { return ctl.conn()->rebootDomain(k); });
 }
 
+// virsh prints nothing when the NMI was sent.
+bool cmdInjectNmi(Ctl& ctl, const ParsedCmd& pc) {
+  auto d = lookupDomain(ctl, pc);
+  if (!d) return false;
+  auto r = ctl.conn()->injectNmi(d->uuid);
+  if (!r) return fail(ctl, r.error());
+  return true;
+}
+
 bool cmdReset(Ctl& ctl, const ParsedCmd& pc) {
   return simpleVerb(ctl, pc, "reset", "was reset", [&](const std::string& k) { return ctl.conn()->resetDomain(k); });
 }

@@ -64,6 +64,7 @@ const std::vector<CmdDef>& table() {
         {"timeout", T::Int, false, false, "stop after this many seconds"}, flag("list", "list the event types"),
         flag("timestamp", "prefix each event with the time")},
        cmdEvent, true, true},
+      {"inject-nmi", "Domain Management", "send a non-maskable interrupt to the guest", "", {dom()}, cmdInjectNmi},
       {"managedsave", "Domain Management", "save a running domain's state to restore it at next start", "",
        {dom(), flag("bypass-cache", "avoid the file system cache"), flag("running", "start running next time"),
         flag("paused", "start paused next time"), flag("verbose", "show progress")},

@@ -43,6 +43,7 @@ bool cmdSuspend(Ctl&, const ParsedCmd&);
 bool cmdResume(Ctl&, const ParsedCmd&);
 bool cmdReboot(Ctl&, const ParsedCmd&);
 bool cmdReset(Ctl&, const ParsedCmd&);
+bool cmdInjectNmi(Ctl&, const ParsedCmd&);
 // cmd_save.cpp
 bool cmdSave(Ctl&, const ParsedCmd&);
 bool cmdRestore(Ctl&, const ParsedCmd&);

@@ -54,6 +54,7 @@ class ReadonlyNode final : public NodeService {
   Status resumeDomain(const std::string&) override { return forbidden("virDomainResume"); }
   Status rebootDomain(const std::string&) override { return forbidden("virDomainReboot"); }
   Status resetDomain(const std::string&) override { return forbidden("virDomainReset"); }
+  Status injectNmi(const std::string&) override { return forbidden("virDomainInjectNMI"); }
   Status saveDomain(const std::string&, const std::string&, const SaveOptions&) override {
     return forbidden("virDomainSave");
   }

@@ -81,6 +81,7 @@ class Node final : public NodeService {
                   bool maximum) override;
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override;
   Result<int> openConsole(const std::string& key, const std::string& device) override;
+  Status injectNmi(const std::string& key) override;
 
   struct Impl;
 

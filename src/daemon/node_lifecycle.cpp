@@ -316,6 +316,14 @@ Status Node::resetDomain(const std::string& key) {
   return (*inst)->reset();
 }
 
+Status Node::injectNmi(const std::string& key) {
+  auto job = impl_->beginJob(key);
+  if (!job) return std::move(job).error();
+  auto inst = impl_->activeInstance(*job, Verb::Reset);
+  if (!inst) return std::move(inst).error();
+  return (*inst)->injectNmi();
+}
+
 Status Node::setMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();

@@ -79,6 +79,12 @@ class NodeService {
   virtual Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
                           bool maximum) = 0;
 
+  // Send a non-maskable interrupt to the guest (virsh inject-nmi).
+  virtual Status injectNmi(const std::string& key) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainInjectNMI");
+  }
+
   // ---- console ----
   // A byte stream to the guest's character device `device` (empty: the
   // first serial port / console), for `virsh console`. The caller owns the

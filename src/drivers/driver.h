@@ -60,6 +60,9 @@ class Instance {
   virtual Result<InstanceStats> stats() = 0;
   virtual Status setMemory(std::uint64_t kib) = 0;
   virtual Status setVcpus(unsigned count) = 0;
+  virtual Status injectNmi() {
+    return Error(ErrorCode::Unsupported, "this function is not supported by the connection driver: virDomainInjectNMI");
+  }
   // Write the guest's state (memory, devices) to fd for save/managedsave; the
   // guest is stopped afterwards by the caller (destroy). The node writes the
   // save-file header (domain XML) before this.

@@ -73,6 +73,23 @@ st start vm1 --paused >/dev/null && [ "$(state vm1)" = "paused (user)" ] || fail
 st destroy vm1 >/dev/null && [ "$(state vm1)" = "shut off (destroyed)" ] || fail "destroy: $(state vm1)"
 pass "start --paused / destroy -> shut off (destroyed)"
 
+# destroy --graceful stops the guest with SIGTERM only
+st start vm1 >/dev/null || fail "start for graceful destroy"
+st destroy vm1 --graceful >/dev/null || fail "destroy --graceful"
+[ "$(state vm1)" = "shut off (destroyed)" ] || fail "destroy --graceful: $(state vm1)"
+# start --autodestroy: the guest lives as long as the client that started it
+# (here a shell session kept open on a FIFO, then closed)
+mkfifo "$E2E_TMP/shell.in"
+st < "$E2E_TMP/shell.in" > "$E2E_TMP/shell.out" 2>&1 &
+SHELL_PID=$!
+exec 8>"$E2E_TMP/shell.in"
+echo "start vm1 --autodestroy" >&8
+wait_for "[ \"\$(state vm1)\" = 'running (booted)' ]" 30 || fail "start --autodestroy: $(state vm1)"
+exec 8>&-
+wait "$SHELL_PID" || true
+wait_for "[ \"\$(state vm1)\" = 'shut off (destroyed)' ]" 10 || fail "autodestroy guest outlived its client: $(state vm1)"
+pass "destroy --graceful; start --autodestroy ends with its client"
+
 # a transient guest
 out=$(st create "$(guest_xml tr1)") || fail "create: $out"
 st list --transient --name | grep -qx tr1 || fail "transient guest not listed"
@@ -125,6 +142,27 @@ wait_for "serial_has pol2 GUEST-READY" 90 || fail "pol2 did not boot"
 st reboot pol2 >/dev/null || fail "reboot pol2"
 wait_for "[ \"\$(state pol2)\" = 'shut off (shutdown)' ]" 30 || fail "on_reboot=destroy: $(state pol2)"
 pass "on_reboot='destroy': reboot ends the guest"
+
+# on_crash: the guest panics (an NMI with unknown_nmi_panic=1, reported by
+# its pvpanic device) and the policy decides what follows.
+for pol in preserve destroy restart; do
+  x=$(guest_xml crash-$pol)
+  sed -i -e "s|console=ttyS0 quiet|console=ttyS0 quiet unknown_nmi_panic=1|" \
+         -e "s|<on_crash>destroy</on_crash>|<on_crash>$pol</on_crash>|" \
+         -e "s|<memballoon model='virtio'/>|<memballoon model='virtio'/><panic model='isa'/>|" "$x"
+  st define "$x" >/dev/null && st start crash-$pol >/dev/null || fail "start crash-$pol"
+  wait_for "serial_has crash-$pol GUEST-READY" 90 || fail "crash-$pol did not boot"
+  id=$(st domid crash-$pol)
+  st inject-nmi crash-$pol >/dev/null || fail "inject-nmi crash-$pol"
+  case $pol in
+    preserve) want="[ \"\$(state crash-$pol)\" = 'crashed (panicked)' ]" ;;
+    destroy) want="[ \"\$(state crash-$pol)\" = 'shut off (crashed)' ]" ;;
+    restart) want="[ \"\$(st domid crash-$pol)\" != '$id' ] && [ \"\$(state crash-$pol)\" = 'running (booted)' ]" ;;
+  esac
+  wait_for "$want" 30 || fail "on_crash=$pol: $(state crash-$pol)"
+  st destroy crash-$pol >/dev/null 2>&1 || true
+done
+pass "on_crash preserve / destroy / restart after a guest panic"
 
 # console and displays: a guest with a pty serial port and VNC
 x=$(guest_xml con1)

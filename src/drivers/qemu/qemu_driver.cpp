@@ -126,6 +126,14 @@ class QemuDriver final : public HypervisorDriver {
       return Error(ErrorCode::Unsupported,
                    "unsupported configuration: domain type 'kvm' needs " + cfg_.kvmDevice +
                        ", which this host does not have; use <domain type='qemu'> for software emulation (TCG)");
+    // Lifecycle actions the driver cannot carry out are refused, not ignored.
+    for (const auto& [element, action] : {std::pair<const char*, const std::string*>{"on_poweroff", &def.onPoweroff},
+                                          {"on_reboot", &def.onReboot},
+                                          {"on_crash", &def.onCrash}}) {
+      if (*action == "rename-restart" || action->rfind("coredump-", 0) == 0)
+        return Error(ErrorCode::Unsupported, std::string("unsupported configuration: <") + element + "> action '" +
+                                                 *action + "' is not supported by the QEMU driver");
+    }
     auto caps = caps_.get(emulatorFor(def));
     if (!caps) return std::move(caps).error();
     conf::DomainDef live = def;

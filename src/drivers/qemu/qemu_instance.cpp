@@ -219,6 +219,7 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
       }
       InstanceEvent crashed{K::Crashed, conf::reason::CrashedPanicked, "guest panicked"};
       if (policy == "preserve" || policy == "coredump-preserve") {
+        ++expectStop_;  // QEMU stops the VM after a panic: part of "crashed", not a pause
         sink_(crashed);
       } else {
         stopEvent_ = crashed;
@@ -341,6 +342,12 @@ Status QemuInstance::setMemory(std::uint64_t kib) {
   STRATUS_TRY(::stratus::qemu::qmp::balloon(*qmp_, kib * 1024));
   std::lock_guard lk(mu_);
   live_.currentMemoryKiB = kib;
+  return okStatus();
+}
+
+Status QemuInstance::injectNmi() {
+  auto r = qmp_->execute("inject-nmi");
+  if (!r.ok()) return std::move(r).error();
   return okStatus();
 }
 

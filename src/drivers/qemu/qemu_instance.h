@@ -58,6 +58,7 @@ class QemuInstance final : public Instance {
   Result<InstanceStats> stats() override;
   Status setMemory(std::uint64_t kib) override;
   Status setVcpus(unsigned count) override;
+  Status injectNmi() override;
   std::optional<conf::DomainDef> liveDefinition() const override;
   std::string reattachState() const override;
 
