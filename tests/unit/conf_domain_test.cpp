@@ -246,6 +246,18 @@ TEST(ConfFuzz, NeverCrashes) {
     for (auto& c : s) c = static_cast<char>(rng() % 256);
     (void)parseDomainXml(s, "garbage.xml");
   }
+  // absurd nesting
+  std::string deep = "<domain type='qemu'><name>d</name><metadata>";
+  for (int i = 0; i < 100000; ++i) deep += "<a>";
+  auto r = parseDomainXml(deep, "deep.xml");
+  EXPECT_FALSE(r.ok());
+  deep = "<domain type='qemu'><name>d</name><memory>1</memory><metadata>";
+  for (int i = 0; i < 100000; ++i) deep += "<a>";
+  for (int i = 0; i < 100000; ++i) deep += "</a>";
+  deep += "</metadata></domain>";
+  r = parseDomainXml(deep, "deep.xml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("nested deeper"), std::string::npos);
   SUCCEED();
 }
 
