@@ -41,6 +41,10 @@ class Node final : public NodeService {
   // keep running (the next daemon reattaches).
   void drain();
 
+  // Define a domain and run it as one found already running (state reason
+  // "unknown"): how the test driver's node files populate a node.
+  Result<DomainSummary> addRunningDomain(const std::string& xml, const std::string& sourceName);
+
   // NodeService
   std::string uri() override;
   Result<std::string> hostname() override;

@@ -59,6 +59,12 @@ class Instance {
   virtual Result<InstanceStats> stats() = 0;
   virtual Status setMemory(std::uint64_t kib) = 0;
   virtual Status setVcpus(unsigned count) = 0;
+  // Write the guest's state (memory, devices) to fd for save/managedsave; the
+  // guest is stopped afterwards by the caller (destroy). The node writes the
+  // save-file header (domain XML) before this.
+  virtual Status saveState(int fd) {
+    return Error(ErrorCode::Unsupported, "this driver cannot save guests");
+  }
   // Opaque state the driver needs to reattach after a daemon restart
   // (pid, monitor socket), stored by the daemon in RUN/<driver>/NAME.xml.
   virtual std::string reattachState() const { return {}; }
@@ -66,7 +72,14 @@ class Instance {
 
 struct LaunchOptions {
   bool paused = false;
-  int id = 0;  // the domain id the node assigned
+  int id = 0;            // the domain id the node assigned
+  int restoreFd = -1;    // >= 0: load state written by Instance::saveState from here
+};
+
+struct SecurityInfo {
+  std::string model = "none";
+  std::string doi = "0";
+  std::string label;  // empty: no label line
 };
 
 class HypervisorDriver {
@@ -76,6 +89,9 @@ class HypervisorDriver {
   virtual std::string name() const = 0;
   virtual std::string version() const = 0;
   virtual Result<daemon::NodeInfo> nodeInfo() = 0;
+  // What dominfo calls "OS Type" (libvirt's test driver says "linux").
+  virtual std::string reportedOsType(const conf::DomainDef& def) const { return def.osType; }
+  virtual SecurityInfo securityInfo() const { return {}; }
   // Refuse definitions this driver can never run (kvm without /dev/kvm, a
   // device it cannot honour), naming the device.
   virtual Status checkStartable(const conf::DomainDef& def) = 0;

@@ -30,7 +30,7 @@ Status syncDir(const std::string& dir) {
   return okStatus();
 }
 
-Status writeFileAtomic(const std::string& path, std::string_view content, int mode) {
+Status writeFileAtomic(const std::string& path, std::string_view content, int mode, DirSync dirSync) {
   std::string dir = dirOf(path);
   std::string tmpl = path + ".XXXXXX";
   int fd = ::mkstemp(tmpl.data());
@@ -51,7 +51,7 @@ Status writeFileAtomic(const std::string& path, std::string_view content, int mo
     }
     off += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) return fail("cannot sync");
+  if (::fdatasync(fd) != 0) return fail("cannot sync");
   if (::close(fd) != 0) {
     int err = errno;
     ::unlink(tmpl.c_str());
@@ -62,7 +62,7 @@ Status writeFileAtomic(const std::string& path, std::string_view content, int mo
     ::unlink(tmpl.c_str());
     return systemError("cannot rename into " + path, err);
   }
-  return syncDir(dir);
+  return dirSync == DirSync::Yes ? syncDir(dir) : okStatus();
 }
 
 Result<std::string> readFile(const std::string& path) {
@@ -73,12 +73,12 @@ Result<std::string> readFile(const std::string& path) {
   return ss.str();
 }
 
-Status removeFileDurable(const std::string& path) {
+Status removeFileDurable(const std::string& path, DirSync dirSync) {
   if (::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) return okStatus();
     return systemError("cannot remove " + path, errno);
   }
-  return syncDir(dirOf(path));
+  return dirSync == DirSync::Yes ? syncDir(dirOf(path)) : okStatus();
 }
 
 Status makeDirs(const std::string& path, int mode) {

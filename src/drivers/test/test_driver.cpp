@@ -1,0 +1,99 @@
+#include "drivers/test/test_driver.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+namespace stratus::drivers {
+
+namespace {
+
+class TestInstance final : public Instance {
+ public:
+  TestInstance(const conf::DomainDef& def, int id, InstanceEventSink sink)
+      : id_(id), memoryKiB_(def.currentMemoryKiB), vcpus_(def.currentVcpus), sink_(std::move(sink)) {}
+
+  int id() const override { return id_; }
+  Status pause() override { return okStatus(); }
+  Status resume() override { return okStatus(); }
+  // The simulated guest powers off at once: the event arrives before return,
+  // so `shutdown; domstate` shows "shut off (shutdown)" as with libvirt.
+  Status shutdown(const daemon::ShutdownOptions&) override {
+    sink_(InstanceEvent{InstanceEvent::Kind::GuestShutdown, 0, "guest powered off"});
+    return okStatus();
+  }
+  Status destroy(const daemon::DestroyOptions&) override { return okStatus(); }
+  Status reboot() override { return okStatus(); }
+  Status reset() override { return okStatus(); }
+  Result<InstanceStats> stats() override {
+    // libvirt's test driver reports wall-clock time as CPU time; so do we.
+    auto now = std::chrono::system_clock::now().time_since_epoch();
+    InstanceStats s;
+    s.cpuTimeNs = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+    s.memoryKiB = memoryKiB_;
+    s.vcpus = vcpus_;
+    return s;
+  }
+  Status setMemory(std::uint64_t kib) override {
+    memoryKiB_ = kib;
+    return okStatus();
+  }
+  Status setVcpus(unsigned count) override {
+    vcpus_ = count;
+    return okStatus();
+  }
+  Status saveState(int fd) override {
+    // Nothing but the header (written by the node) describes a simulated guest.
+    static constexpr char kMarker[] = "stratus-test-state\n";
+    if (::write(fd, kMarker, sizeof kMarker - 1) < 0)
+      return systemError("cannot write save state", errno);
+    return okStatus();
+  }
+
+ private:
+  int id_;
+  std::uint64_t memoryKiB_;
+  unsigned vcpus_;
+  InstanceEventSink sink_;
+};
+
+class TestDriver final : public HypervisorDriver {
+ public:
+  std::string name() const override { return "TEST"; }
+  std::string version() const override { return "0.0.2"; }
+  explicit TestDriver(daemon::NodeInfo host) : host_(std::move(host)) {}
+  Result<daemon::NodeInfo> nodeInfo() override { return host_; }
+  std::string reportedOsType(const conf::DomainDef&) const override { return "linux"; }
+  SecurityInfo securityInfo() const override { return {"testSecurity", "", "libvirt-test (enforcing)"}; }
+  Status checkStartable(const conf::DomainDef&) override { return okStatus(); }
+  Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
+                                           InstanceEventSink sink) override {
+    return std::unique_ptr<Instance>(std::make_unique<TestInstance>(def, opts.id, std::move(sink)));
+  }
+  // A restarted daemon finds simulated guests gone: they lived in its memory.
+
+ private:
+  daemon::NodeInfo host_;
+};
+
+}  // namespace
+
+daemon::NodeInfo defaultTestHost() {
+  daemon::NodeInfo n;
+  n.model = "i686";
+  n.cpus = 16;
+  n.mhz = 1400;
+  n.nodes = 2;
+  n.sockets = 2;
+  n.cores = 2;
+  n.threads = 2;
+  n.memoryKiB = 3145728;
+  return n;
+}
+
+std::unique_ptr<HypervisorDriver> makeTestDriver(daemon::NodeInfo host) {
+  return std::make_unique<TestDriver>(std::move(host));
+}
+
+}  // namespace stratus::drivers

@@ -1,0 +1,149 @@
+// Private state of daemon::Node, shared by its node_*.cpp files.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "daemon/config_store.h"
+#include "daemon/event_bus.h"
+#include "daemon/node.h"
+
+namespace stratus::daemon {
+
+// libvirt's event types and details (virDomainEventType / *DetailType).
+namespace ev {
+inline constexpr int Defined = 0, Undefined = 1, Started = 2, Suspended = 3, Resumed = 4,
+                     Stopped = 5, Shutdown = 6, PmSuspended = 7, Crashed = 8;
+inline constexpr int DefinedAdded = 0, DefinedUpdated = 1, DefinedRenamed = 2;
+inline constexpr int UndefinedRemoved = 0, UndefinedRenamed = 1;
+inline constexpr int StartedBooted = 0, StartedMigrated = 1, StartedRestored = 2;
+inline constexpr int SuspendedPaused = 0, SuspendedIoError = 2, SuspendedApiError = 6;
+inline constexpr int ResumedUnpaused = 0;
+inline constexpr int StoppedShutdown = 0, StoppedDestroyed = 1, StoppedCrashed = 2,
+                     StoppedMigrated = 3, StoppedSaved = 4, StoppedFailed = 5;
+inline constexpr int ShutdownFinished = 0, ShutdownGuest = 1, ShutdownHost = 2;
+}  // namespace ev
+
+struct DomainObj {
+  // Held for the whole of a modifying job; queries never take it.
+  std::timed_mutex job;
+
+  // Everything below is guarded by Node::Impl::mu.
+  std::string name;
+  Uuid uuid;
+  std::optional<conf::DomainDef> config;  // persistent definition; none = transient
+  std::optional<conf::DomainDef> live;    // definition of the running guest
+  std::shared_ptr<drivers::Instance> instance;
+  std::uint64_t generation = 0;  // bumped per launch; stale events are ignored
+  conf::DomainState state = conf::DomainState::Shutoff;
+  int reason = conf::reason::ShutoffUnknown;
+  int id = -1;
+  bool autostart = false;
+  bool removed = false;          // undefined while someone waited for its job
+  bool expectingStop = false;    // we are stopping it: an exit event is not a crash
+  bool hasManagedSave = false;
+  std::string managedSaveImage;  // in-memory nodes keep the image here
+
+  bool active() const { return conf::isActive(state); }
+  const conf::DomainDef& current() const { return active() && live ? *live : *config; }
+};
+using DomainPtr = std::shared_ptr<DomainObj>;
+
+// A held job on one domain. Counts as in-flight work for drain().
+class Job {
+ public:
+  Job() = default;
+  Job(DomainPtr d, std::unique_lock<std::timed_mutex> lk, Node::Impl* impl);
+  Job(Job&&) noexcept;
+  Job& operator=(Job&&) = delete;
+  ~Job();
+  DomainObj& dom() { return *dom_; }
+  DomainPtr ptr() { return dom_; }
+
+ private:
+  DomainPtr dom_;
+  std::unique_lock<std::timed_mutex> lk_;
+  Node::Impl* impl_ = nullptr;
+};
+
+struct Node::Impl {
+  Node* self = nullptr;
+  NodeConfig cfg;
+  std::unique_ptr<drivers::HypervisorDriver> driver;
+  std::optional<ConfigStore> store;  // none for in-memory nodes
+
+  mutable std::shared_mutex mu;
+  std::unordered_map<std::string, DomainPtr> byName;
+  std::map<Uuid, DomainPtr> byUuid;
+  std::unordered_map<int, DomainPtr> byId;
+  int nextId = 1;
+
+  // Serialises changes of the registry's key sets (define of a new name,
+  // undefine, rename) so conflict checks stay valid while files are written
+  // without holding `mu`.
+  std::mutex registryWrite;
+
+  std::mutex inflightMu;
+  std::condition_variable inflightCv;
+  int inflight = 0;
+  std::atomic<bool> draining{false};
+
+  EventBus events;
+
+  // ---- helpers (node_registry.cpp) ----
+  DomainPtr find(const std::string& key) const;  // name or uuid; needs mu held
+  Result<DomainPtr> get(const std::string& key) const;
+  Result<Job> beginJob(const std::string& key);
+  DomainSummary summarize(const DomainObj& d) const;  // needs mu held
+  void emit(const DomainObj& d, int type, int detail);  // needs mu held (reads name/uuid)
+  void indexInsert(const DomainPtr& d);                 // needs mu exclusive
+  void indexErase(const DomainPtr& d);                  // needs mu exclusive
+
+  // ---- lifecycle (node_lifecycle.cpp) ----
+  drivers::InstanceEventSink makeSink(const DomainPtr& d, std::uint64_t generation);
+  void onInstanceEvent(std::weak_ptr<DomainObj> weak, std::uint64_t generation,
+                       const drivers::InstanceEvent& e);
+  // Launch the guest of an inactive domain (job held). restoreFd >= 0 restores.
+  Status launch(DomainObj& d, const DomainPtr& ptr, const conf::DomainDef& def, bool paused,
+                int restoreFd, int runningReason);
+  // Record that the guest is gone (mu exclusive held); returns the instance to release.
+  std::shared_ptr<drivers::Instance> markStopped(const DomainPtr& d, int reason, int detail);
+  void writeStatus(const DomainObj& d);  // mu held (shared ok)
+  // Hand a stopped instance to the worker thread to be released there (its
+  // destructor may join driver threads, possibly the calling one).
+  void release(std::shared_ptr<drivers::Instance> inst);
+  // libvirt's test driver words some state errors differently from its QEMU
+  // driver; virsh users of test:/// see those words.
+  Error notRunning(const DomainObj& d) const;
+  Error notPaused(const DomainObj& d) const;
+
+  // ---- save images (node_save.cpp) ----
+  Status saveTo(Job& job, int fd, const SaveOptions& opts);
+  Status restoreManaged(Job& job, bool paused);
+  Status removeManagedImage(Job& job);
+};
+
+// virsh --current: live when running, config otherwise.
+struct Scope {
+  bool live, config;
+};
+inline Result<Scope> resolveScope(const DomainObj& d, const ModifyScope& s) {
+  Scope out{s.live, s.config};
+  if (!out.live && !out.config) {
+    out.live = d.active();
+    out.config = !d.active();
+  }
+  if (out.live && !d.active())
+    return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
+  if (out.config && !d.config)
+    return Error(ErrorCode::OperationInvalid,
+                 "Requested operation is not valid: cannot change persistent config of a transient domain");
+  return out;
+}
+
+}  // namespace stratus::daemon

@@ -1,0 +1,128 @@
+#include "daemon/test_node.h"
+
+#include <pugixml.hpp>
+
+#include <sstream>
+
+#include "daemon/node.h"
+#include "drivers/test/test_driver.h"
+#include "util/atomic_file.h"
+
+namespace stratus::daemon {
+
+namespace {
+
+// libvirt's test:///default domain, as `virsh -c test:///default dumpxml test`
+// shows it.
+constexpr const char* kDefaultDomain = R"(<domain type='test'>
+  <name>test</name>
+  <uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>
+  <memory unit='KiB'>8388608</memory>
+  <currentMemory unit='KiB'>2097152</currentMemory>
+  <vcpu placement='static'>2</vcpu>
+  <os>
+    <type arch='i686'>hvm</type>
+    <boot dev='hd'/>
+  </os>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <disk type='file' device='disk'>
+      <source file='/guest/diskimage1'/>
+      <target dev='vda' bus='virtio'/>
+      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>
+    </disk>
+    <interface type='network'>
+      <mac address='aa:bb:cc:dd:ee:ff'/>
+      <source network='default'/>
+      <target dev='testnet0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x01' function='0x0'/>
+    </interface>
+    <memballoon model='virtio'>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </memballoon>
+  </devices>
+</domain>
+)";
+
+// Define and start one domain of the node file; the simulated guest starts
+// running with reason "unknown", as libvirt's test driver reports it.
+Status addRunning(Node& node, const std::string& xml, const std::string& source) {
+  auto d = node.addRunningDomain(xml, source);
+  if (!d) return std::move(d).error();
+  return okStatus();
+}
+
+Result<std::unique_ptr<NodeService>> openDefault() {
+  NodeConfig cfg;
+  cfg.uri = "test:///default";
+  cfg.runAutostart = false;
+  auto node = Node::open(cfg, drivers::makeTestDriver());
+  if (!node) return std::move(node).error();
+  STRATUS_TRY(addRunning(**node, kDefaultDomain, "test:///default"));
+  return std::unique_ptr<NodeService>(std::move(node).value());
+}
+
+std::string dirOf(const std::string& path) {
+  auto pos = path.rfind('/');
+  return pos == std::string::npos ? "." : path.substr(0, pos);
+}
+
+Result<std::unique_ptr<NodeService>> openFile(const std::string& uri, const std::string& path) {
+  auto text = readFile(path);
+  if (!text) return std::move(text).error();
+  pugi::xml_document doc;
+  auto res = doc.load_buffer(text->data(), text->size());
+  if (!res) return Error(ErrorCode::XmlSyntax, res.description(), ErrorLocation{path, 0, "node"});
+  auto root = doc.child("node");
+  if (!root) return Error(ErrorCode::XmlInvalid, "missing <node> root element", ErrorLocation{path, 1, "node"});
+  daemon::NodeInfo host = drivers::defaultTestHost();
+  if (auto cpu = root.child("cpu")) {
+    host.mhz = cpu.child("mhz").text().as_uint(host.mhz);
+    if (cpu.child("model")) host.model = cpu.child_value("model");
+    host.nodes = cpu.child("nodes").text().as_uint(host.nodes);
+    host.sockets = cpu.child("sockets").text().as_uint(host.sockets);
+    host.cores = cpu.child("cores").text().as_uint(host.cores);
+    host.threads = cpu.child("threads").text().as_uint(host.threads);
+    host.cpus = cpu.child("active").text().as_uint(host.nodes * host.sockets * host.cores * host.threads);
+  }
+  host.memoryKiB = root.child("memory").text().as_ullong(host.memoryKiB);
+  NodeConfig cfg;
+  cfg.uri = uri;
+  cfg.runAutostart = false;
+  auto node = Node::open(cfg, drivers::makeTestDriver(host));
+  if (!node) return std::move(node).error();
+  for (auto dom : root.children("domain")) {
+    std::string xml, source = path;
+    if (auto file = dom.attribute("file")) {
+      source = file.as_string();
+      if (!source.empty() && source[0] != '/') source = dirOf(path) + "/" + source;
+      auto t = readFile(source);
+      if (!t) return std::move(t).error();
+      xml = std::move(*t);
+    } else {
+      std::ostringstream ss;
+      dom.print(ss, "  ");
+      xml = ss.str();
+    }
+    STRATUS_TRY(addRunning(**node, xml, source));
+  }
+  return std::unique_ptr<NodeService>(std::move(node).value());
+}
+
+}  // namespace
+
+Result<std::unique_ptr<NodeService>> openTestNode(const std::string& uri) {
+  constexpr std::string_view kScheme = "test://";
+  if (uri.rfind(kScheme, 0) != 0)
+    return Error(ErrorCode::InvalidArgument, "not a test driver URI: " + uri);
+  std::string path = uri.substr(kScheme.size());
+  if (path == "/default" || path == "/default/") return openDefault();
+  if (path.empty() || path[0] != '/')
+    return Error(ErrorCode::InvalidArgument, "test driver URI needs an absolute path: " + uri);
+  return openFile(uri, path);
+}
+
+}  // namespace stratus::daemon
