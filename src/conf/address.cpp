@@ -63,8 +63,7 @@ void parseDeviceInfo(Elem& e, DeviceInfo& info, bool allowBoot) {
   if (auto a = e.child("address")) info.address = parseAddress(*a);
   if (auto al = e.child("alias")) {
     info.alias = al->attrOr("name");
-    Extra ignored;
-    al->finish(ignored);
+    al->finish(info.leaf["alias"]);
   }
   if (allowBoot) {
     if (auto b = e.child("boot")) {
@@ -75,8 +74,7 @@ void parseDeviceInfo(Elem& e, DeviceInfo& info, bool allowBoot) {
         info.bootOrder = static_cast<unsigned>(*order);
       }
       info.bootLoadparm = b->attrOr("loadparm");
-      Extra ignored;
-      b->finish(ignored);
+      b->finish(info.leaf["boot"]);
     }
   }
 }
@@ -90,6 +88,7 @@ void formatDeviceInfo(XmlElement& parent, const DeviceInfo& info, const FormatOp
   if (!info.alias.empty() && (!opts.inactive || info.alias.starts_with("ua-")))
     parent.add("alias").set("name", info.alias);
   if (info.address) formatAddress(parent, *info.address);
+  applyLeafExtras(parent, info.leaf);
 }
 
 }  // namespace stratus::conf

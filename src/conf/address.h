@@ -29,6 +29,7 @@ struct DeviceInfo {
   std::string alias;                  // <alias name=...>; "ua-" prefixed ones are user config
   std::optional<unsigned> bootOrder;  // <boot order=N> (disk, interface, hostdev, redirdev)
   std::string bootLoadparm;
+  LeafExtras leaf;  // extras of <alias>, <boot>
   friend bool operator==(const DeviceInfo&, const DeviceInfo&) = default;
 };
 

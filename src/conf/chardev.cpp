@@ -29,8 +29,7 @@ ChardevDef parseChardev(Elem& e) {
   }
   if (auto p = e.child("protocol")) {
     c.protocol = p->attrOr("type");
-    Extra ignored;
-    p->finish(ignored);
+    p->finish(c.leaf["protocol"]);
   }
   if (auto t = e.child("target")) {
     c.hasTarget = true;
@@ -76,6 +75,7 @@ void formatChardev(XmlElement& devices, const ChardevDef& c, const FormatOptions
   }
   appendExtra(x, c.extra);
   formatDeviceInfo(x, c.info, opts);
+  applyLeafExtras(x, c.leaf);
   sortChildren(x, {"source", "protocol", "log", "target", "alias", "address"});
 }
 

@@ -21,6 +21,7 @@ struct ChardevDef {
   std::string tty;      // live: <serial tty='/dev/pts/N'>
   std::vector<ChardevSource> sources;
   std::string protocol;  // <protocol type='raw|telnet|...'>
+  LeafExtras leaf;
   bool hasTarget = false;
   std::string targetType, targetName, targetAddress, targetState;
   std::optional<unsigned> targetPort;

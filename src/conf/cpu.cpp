@@ -43,8 +43,7 @@ CpuDef parseCpu(Elem& e) {
     c.model = m->text();
     c.modelFallback = m->attrEnum("fallback", {"allow", "forbid"});
     c.modelVendorId = m->attrOr("vendor_id");
-    Extra ignored;
-    m->finish(ignored);
+    m->finish(c.leaf["model"]);
   }
   if (auto v = e.child("vendor")) c.vendor = v->text();
   if (auto t = e.child("topology")) {
@@ -61,8 +60,7 @@ CpuDef parseCpu(Elem& e) {
     topo.hasClusters = get("clusters", topo.clusters);
     get("cores", topo.cores);
     get("threads", topo.threads);
-    Extra ignored;
-    t->finish(ignored);
+    t->finish(c.leaf["topology"]);
     c.topology = topo;
   }
   for (auto& f : e.children("feature")) {
@@ -70,8 +68,7 @@ CpuDef parseCpu(Elem& e) {
     cf.policy = f.attrEnum("policy", {"force", "require", "optional", "disable", "forbid"});
     cf.name = f.attrOr("name");
     if (cf.name.empty()) f.failAttr("name", "cpu feature needs a name");
-    Extra ignored;
-    f.finish(ignored);
+    f.finish(c.leaf[fmt::format("feature#{}", c.features.size())]);
     c.features.push_back(std::move(cf));
   }
   e.keepChildren({"numa", "cache", "maxphysaddr", "signature"});
@@ -106,6 +103,7 @@ void formatCpu(XmlElement& domain, const CpuDef& c) {
     fx.set("name", f.name);
   }
   appendExtra(x, c.extra);
+  applyLeafExtras(x, c.leaf);
   sortChildren(x, {"model", "vendor", "topology", "cache", "maxphysaddr", "feature", "numa"});
 }
 
@@ -140,15 +138,13 @@ CpuTuneDef parseCpuTune(Elem& e) {
     else if (!p.ctx().failed()) p.failAttr("vcpu", "vcpupin needs vcpu='N'");
     pin.cpuset = p.attrOr("cpuset");
     if (!validCpuset(pin.cpuset)) p.failAttr("cpuset", fmt::format("malformed cpuset '{}'", pin.cpuset));
-    Extra ignored;
-    p.finish(ignored);
+    p.finish(t.leaf[fmt::format("vcpupin#{}", t.vcpupins.size())]);
     t.vcpupins.push_back(std::move(pin));
   }
   if (auto p = e.child("emulatorpin")) {
     t.emulatorpin = p->attrOr("cpuset");
     if (!validCpuset(t.emulatorpin)) p->failAttr("cpuset", fmt::format("malformed cpuset '{}'", t.emulatorpin));
-    Extra ignored;
-    p->finish(ignored);
+    p->finish(t.leaf["emulatorpin"]);
   }
   e.keepChildren({"period", "quota", "global_period", "global_quota", "emulator_period", "emulator_quota",
                   "iothread_period", "iothread_quota", "iothreadpin", "emulatorsched", "vcpusched",
@@ -168,6 +164,7 @@ void formatCpuTune(XmlElement& domain, const CpuTuneDef& t) {
   }
   if (!t.emulatorpin.empty()) x.add("emulatorpin").set("cpuset", t.emulatorpin);
   appendExtra(x, t.extra);
+  applyLeafExtras(x, t.leaf);
   sortChildren(x, {"shares", "global_period", "global_quota", "period", "quota", "emulator_period",
                    "emulator_quota", "iothread_period", "iothread_quota", "vcpupin", "emulatorpin", "iothreadpin",
                    "vcpusched", "emulatorsched", "iothreadsched", "cachetune", "memorytune"});

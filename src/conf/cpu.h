@@ -32,6 +32,7 @@ struct CpuDef {
   std::string vendor;
   std::optional<CpuTopology> topology;
   std::vector<CpuFeature> features;
+  LeafExtras leaf;  // extras of <model>, <topology>, <feature>s
   Extra extra;  // <numa>, <cache>, <maxphysaddr>, ...
   friend bool operator==(const CpuDef&, const CpuDef&) = default;
 };
@@ -46,8 +47,9 @@ struct CpuTuneDef {
   std::optional<std::uint64_t> shares;
   std::vector<VcpuPin> vcpupins;
   std::string emulatorpin;  // cpuset, empty when absent
+  LeafExtras leaf;
   Extra extra;              // quota, period, iothreadpin, vcpusched, ... kept verbatim
-  bool empty() const { return !shares && vcpupins.empty() && emulatorpin.empty() && extra.empty(); }
+  bool empty() const { return !shares && vcpupins.empty() && emulatorpin.empty() && extra.empty() && leaf.empty(); }
   friend bool operator==(const CpuTuneDef&, const CpuTuneDef&) = default;
 };
 

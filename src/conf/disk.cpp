@@ -1,5 +1,7 @@
 #include "conf/disk.h"
 
+#include <fmt/format.h>
+
 #include "conf/domain_def.h"
 #include "conf/domain_xml_io.h"
 
@@ -49,8 +51,7 @@ DiskDef parseDisk(Elem& e) {
       host.port = h.attrOr("port");
       host.transport = h.attrOr("transport");
       host.socket = h.attrOr("socket");
-      Extra ignored;
-      h.finish(ignored);
+      h.finish(d.leaf[fmt::format("source/host#{}", d.sourceHosts.size())]);
       d.sourceHosts.push_back(std::move(host));
     }
     s->keepAttrs({"index", "type", "tls", "query", "namespace", "managed", "writable"});
@@ -71,9 +72,9 @@ DiskDef parseDisk(Elem& e) {
   } else {
     e.fail("disk has no <target dev=...>");
   }
-  d.readonly = e.flag("readonly");
-  d.shareable = e.flag("shareable");
-  d.transient = e.flag("transient");
+  d.readonly = e.flag("readonly", &d.leaf);
+  d.shareable = e.flag("shareable", &d.leaf);
+  d.transient = e.flag("transient", &d.leaf);
   if (auto s = e.child("serial")) d.serial = s->text();
   if (auto w = e.child("wwn")) d.wwn = w->text();
   parseDeviceInfo(e, d.info, true);
@@ -138,6 +139,7 @@ void formatDisk(XmlElement& devices, const DiskDef& d, const FormatOptions& opts
   if (!d.wwn.empty()) x.add("wwn").text = d.wwn;
   appendExtra(x, d.extra);
   formatDeviceInfo(x, d.info, opts);
+  applyLeafExtras(x, d.leaf);
   sortChildren(x, {"driver", "auth", "source", "backingStore", "backenddomain", "mirror", "target", "iotune",
                    "throttlefilters", "blockio", "geometry", "readonly", "shareable", "transient", "serial",
                    "wwn", "vendor", "product", "encryption", "boot", "alias", "address"});

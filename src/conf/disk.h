@@ -36,6 +36,7 @@ struct DiskDef {
   Extra targetExtra;
   bool readonly = false, shareable = false, transient = false;
   std::string serial, wwn;
+  LeafExtras leaf;  // extras of <source><host>, <readonly>, <serial>, ...
   DeviceInfo info;
   Extra extra;  // iotune, blockio, geometry, encryption, backingStore, ...
   friend bool operator==(const DiskDef&, const DiskDef&) = default;

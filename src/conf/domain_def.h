@@ -92,6 +92,7 @@ struct DomainDef {
   // written back at libvirt's position for their name (unknown ones last).
   std::vector<XmlElement> otherElements;
   std::vector<std::pair<std::string, std::string>> otherAttrs;  // of <domain>
+  LeafExtras leaf;  // extras of <name>, <memory>, <on_*>, <devices><emulator>, ...
 };
 
 struct Warning {

@@ -81,6 +81,7 @@ std::string formatDomainXml(const DomainDef& def, const FormatOptions& opts) {
   dom.add("on_crash").text = def.onCrash;
   formatDevices(dom, def, opts);
   for (const auto& e : def.otherElements) dom.append(e);
+  applyLeafExtras(dom, def.leaf);
   sortChildren(dom, kTopOrder);
   return serializeXml(dom);
 }

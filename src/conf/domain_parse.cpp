@@ -20,15 +20,14 @@ constexpr std::initializer_list<const char*> kKeptTopLevel = {
 constexpr std::string_view kKeptDevices[] = {"lease", "redirfilter", "hub", "shmem", "memory", "iommu",
                                              "vsock", "crypto", "pstore", "nvram"};
 
-std::string lifecycleAction(Elem& dom, const char* name, bool crash) {
+std::string lifecycleAction(Elem& dom, const char* name, bool crash, LeafExtras& leaf) {
   auto c = dom.child(name);
   if (!c) return {};
   dom.remember(std::string("domain/") + name);
   std::string v = crash ? c->textEnum({"destroy", "restart", "rename-restart", "preserve", "coredump-destroy",
                                        "coredump-restart"})
                         : c->textEnum({"destroy", "restart", "rename-restart", "preserve"});
-  Extra ignored;
-  c->finish(ignored);
+  c->finish(leaf[name]);
   return v;
 }
 
@@ -39,9 +38,9 @@ std::uint64_t memoryField(Elem& dom, const char* name, DomainDef& def, bool slot
   if (slots) {
     if (auto s = m->attrUInt("slots", 0xffffffffu)) def.maxMemorySlots = static_cast<unsigned>(*s);
   }
+  if (std::string_view(name) == "memory") m->keepAttrs({"dumpCore"});
   auto v = parseMemoryKiB(*m);
-  Extra ignored;
-  m->finish(ignored);
+  m->finish(def.leaf[name]);
   return v.value_or(0);
 }
 
@@ -49,8 +48,7 @@ void parseDevices(Elem& devs, DomainDef& def) {
   Devices& d = def.devices;
   if (auto em = devs.child("emulator")) {
     d.emulator = em->text();
-    Extra ignored;
-    em->finish(ignored);
+    em->finish(def.leaf["devices/emulator"]);
   }
   std::unordered_map<std::string, int> counts;
   for (auto& c : devs.allChildren()) {
@@ -99,6 +97,25 @@ Result<DomainDef> parseDomainDocument(std::string_view xml, const std::string& s
   if (!res) return xmlSyntaxError(xml, res, sourceName);
 
   ParseCtx ctx(xml, sourceName, &warnings);
+  // Copies and output are recursive: refuse absurd nesting up front.
+  constexpr int kMaxDepth = 128;
+  int depth = 0;
+  for (pugi::xml_node n = doc.first_child(); n;) {
+    if (n.type() == pugi::node_element && depth + 1 > kMaxDepth)
+      return Error(ErrorCode::XmlInvalid, fmt::format("elements nested deeper than {} levels", kMaxDepth),
+                   ErrorLocation{sourceName, ctx.lineOf(n), ""});
+    if (n.first_child()) {
+      n = n.first_child();
+      ++depth;
+      continue;
+    }
+    while (n && !n.next_sibling()) {
+      n = n.parent();
+      --depth;
+      if (n == doc) n = pugi::xml_node();
+    }
+    if (n) n = n.next_sibling();
+  }
   auto root = doc.document_element();
   if (std::string_view(root.name()) != "domain")
     return Error(ErrorCode::XmlInvalid, fmt::format("expected root element <domain>, found <{}>", root.name()),
@@ -118,8 +135,7 @@ Result<DomainDef> parseDomainDocument(std::string_view xml, const std::string& s
   if (auto n = dom.child("name")) {
     n->remember("domain/name");
     def.name = n->text();
-    Extra ignored;
-    n->finish(ignored);
+    n->finish(def.leaf["name"]);
   } else {
     dom.fail("missing <name>");
   }
@@ -127,19 +143,16 @@ Result<DomainDef> parseDomainDocument(std::string_view xml, const std::string& s
     auto p = Uuid::parse(u->text());
     if (!p) u->fail(fmt::format("malformed uuid '{}'", u->text()));
     else def.uuid = *p;
-    Extra ignored;
-    u->finish(ignored);
+    u->finish(def.leaf["uuid"]);
   }
   if (auto t = dom.child("title")) {
     t->remember("domain/title");
     def.title = t->rawText();
-    Extra ignored;
-    t->finish(ignored);
+    t->finish(def.leaf["title"]);
   }
   if (auto d = dom.child("description")) {
     def.description = d->rawText();
-    Extra ignored;
-    d->finish(ignored);
+    d->finish(def.leaf["description"]);
   }
   def.maxMemoryKiB = memoryField(dom, "maxMemory", def, true);
   def.memoryKiB = memoryField(dom, "memory", def, false);
@@ -166,9 +179,9 @@ Result<DomainDef> parseDomainDocument(std::string_view xml, const std::string& s
     def.cpu = parseCpu(*c);
   }
   if (auto c = dom.child("clock")) def.clock = parseClock(*c);
-  if (auto a = lifecycleAction(dom, "on_poweroff", false); !a.empty()) def.onPoweroff = a;
-  if (auto a = lifecycleAction(dom, "on_reboot", false); !a.empty()) def.onReboot = a;
-  if (auto a = lifecycleAction(dom, "on_crash", true); !a.empty()) def.onCrash = a;
+  if (auto a = lifecycleAction(dom, "on_poweroff", false, def.leaf); !a.empty()) def.onPoweroff = a;
+  if (auto a = lifecycleAction(dom, "on_reboot", false, def.leaf); !a.empty()) def.onReboot = a;
+  if (auto a = lifecycleAction(dom, "on_crash", true, def.leaf); !a.empty()) def.onCrash = a;
   if (auto d = dom.child("devices")) parseDevices(*d, def);
 
   dom.keepChildren(kKeptTopLevel);

@@ -247,11 +247,12 @@ std::vector<Elem> Elem::allChildren() {
   return out;
 }
 
-bool Elem::flag(const char* name) {
+bool Elem::flag(const char* name, LeafExtras* leaf) {
   auto c = child(name);
   if (!c) return false;
-  Extra ignored;
-  c->finish(ignored);
+  Extra kept;
+  c->finish(kept);
+  if (leaf && !kept.empty()) (*leaf)[name] = std::move(kept);
   return true;
 }
 

@@ -77,7 +77,7 @@ class Elem {
   std::optional<Elem> child(const char* name);
   std::vector<Elem> children(const char* name);
   // Presence of an empty marker element such as <readonly/>.
-  bool flag(const char* name);
+  bool flag(const char* name, LeafExtras* leaf = nullptr);
   // Every child element not read yet, in document order.
   std::vector<Elem> allChildren();
   // Child elements libvirt knows that we keep verbatim without modelling.

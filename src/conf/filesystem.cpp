@@ -33,10 +33,9 @@ FilesystemDef parseFilesystem(Elem& e) {
   }
   if (auto t = e.child("target")) {
     f.targetDir = t->attrOr("dir");
-    Extra ignored;
-    t->finish(ignored);
+    t->finish(f.leaf["target"]);
   }
-  f.readonly = e.flag("readonly");
+  f.readonly = e.flag("readonly", &f.leaf);
   parseDeviceInfo(e, f.info, false);
   e.keepChildren({"binary", "idmap", "space_hard_limit", "space_soft_limit"});
   e.finish(f.extra);
@@ -74,6 +73,7 @@ void formatFilesystem(XmlElement& devices, const FilesystemDef& f, const FormatO
   if (f.readonly) x.add("readonly");
   appendExtra(x, f.extra);
   formatDeviceInfo(x, f.info, opts);
+  applyLeafExtras(x, f.leaf);
   sortChildren(x, {"driver", "binary", "idmap", "source", "target", "readonly", "space_hard_limit",
                    "space_soft_limit", "alias", "address"});
 }

@@ -66,18 +66,15 @@ InterfaceDef parseInterface(Elem& e) {
   }
   if (auto m = e.child("model")) {
     n.model = m->attrOr("type");
-    Extra ignored;
-    m->finish(ignored);
+    m->finish(n.leaf["model"]);
   }
   if (auto l = e.child("link")) {
     n.linkState = l->attrEnum("state", {"up", "down"});
-    Extra ignored;
-    l->finish(ignored);
+    l->finish(n.leaf["link"]);
   }
   if (auto m = e.child("mtu")) {
     if (auto v = m->attrUInt("size", 0xffffffffu)) n.mtu = static_cast<unsigned>(*v);
-    Extra ignored;
-    m->finish(ignored);
+    m->finish(n.leaf["mtu"]);
   }
   parseDeviceInfo(e, n.info, true);
   e.keepChildren({"driver", "virtualport", "bandwidth", "vlan", "filterref", "ip", "route", "script", "downscript",
@@ -118,6 +115,7 @@ void formatInterface(XmlElement& devices, const InterfaceDef& n, const FormatOpt
   if (n.mtu) x.add("mtu").set("size", std::to_string(*n.mtu));
   appendExtra(x, n.extra);
   formatDeviceInfo(x, n.info, opts);
+  applyLeafExtras(x, n.leaf);
   sortChildren(x, {"mac", "source", "vlan", "virtualport", "bandwidth", "portForward", "ip", "route", "script",
                    "downscript", "backend", "target", "guest", "model", "driver", "filterref", "tune", "teaming",
                    "link", "mtu", "port", "coalesce", "rom", "acpi", "boot", "alias", "address"});

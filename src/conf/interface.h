@@ -20,6 +20,7 @@ struct InterfaceDef {
   std::string model;      // <model type=...>
   std::string linkState;  // <link state='up|down'>
   std::optional<unsigned> mtu;
+  LeafExtras leaf;  // extras of <model>, <link>, <mtu>
   DeviceInfo info;
   Extra extra;  // driver, virtualport, bandwidth, vlan, filterref, ip, route, script, backend, ...
   friend bool operator==(const InterfaceDef&, const InterfaceDef&) = default;

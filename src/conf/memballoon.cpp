@@ -12,8 +12,7 @@ MemballoonDef parseMemballoon(Elem& e) {
   m.freePageReporting = e.attrEnum("freePageReporting", {"on", "off"});
   if (auto s = e.child("stats")) {
     if (auto p = s->attrUInt("period", 0x7fffffffu)) m.statsPeriod = static_cast<unsigned>(*p);
-    Extra ignored;
-    s->finish(ignored);
+    s->finish(m.leaf["stats"]);
   }
   parseDeviceInfo(e, m.info, false);
   e.keepChildren({"driver"});
@@ -29,6 +28,7 @@ void formatMemballoon(XmlElement& devices, const MemballoonDef& m, const FormatO
   if (m.statsPeriod) x.add("stats").set("period", std::to_string(*m.statsPeriod));
   appendExtra(x, m.extra);
   formatDeviceInfo(x, m.info, opts);
+  applyLeafExtras(x, m.leaf);
   sortChildren(x, {"stats", "alias", "address", "driver"});
 }
 

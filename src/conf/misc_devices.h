@@ -12,6 +12,7 @@ struct MemballoonDef {
   std::string model;  // virtio, virtio-transitional, xen, none
   std::string autodeflate, freePageReporting;
   std::optional<unsigned> statsPeriod;
+  LeafExtras leaf;
   DeviceInfo info;
   Extra extra;
   friend bool operator==(const MemballoonDef&, const MemballoonDef&) = default;

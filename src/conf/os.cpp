@@ -36,15 +36,13 @@ void parseOs(Elem& e, DomainDef& def) {
   for (auto& b : e.children("boot")) {
     std::string dev = b.attrEnum("dev", {"hd", "fd", "cdrom", "network"});
     if (dev.empty() && !b.ctx().failed()) b.failAttr("dev", "boot needs dev='hd|cdrom|fd|network'");
+    b.finish(os.leaf["boot#" + std::to_string(os.bootDevs.size())]);
     os.bootDevs.push_back(dev);
-    Extra ignored;
-    b.finish(ignored);
   }
   if (auto m = e.child("bootmenu")) {
     os.bootMenu = m->attrBool("enable");
     if (auto t = m->attrUInt("timeout", 65535)) os.bootMenuTimeout = static_cast<unsigned>(*t);
-    Extra ignored;
-    m->finish(ignored);
+    m->finish(os.leaf["bootmenu"]);
   }
   if (auto k = e.child("kernel")) os.kernel = k->text();
   if (auto i = e.child("initrd")) os.initrd = i->text();
@@ -93,6 +91,7 @@ void formatOs(XmlElement& domain, const DomainDef& def) {
     if (os.bootMenuTimeout) m.set("timeout", std::to_string(*os.bootMenuTimeout));
   }
   appendExtra(x, os.extra);
+  applyLeafExtras(x, os.leaf);
   sortChildren(x, {"type", "firmware", "loader", "nvram", "bootloader", "kernel", "initrd", "cmdline", "shim",
                    "dtb", "init", "initarg", "initenv", "initdir", "inituser", "initgroup", "boot", "bootmenu",
                    "smbios", "bios", "acpi"});

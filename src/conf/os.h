@@ -25,6 +25,7 @@ struct OsDef {
   std::optional<bool> bootMenu;
   std::optional<unsigned> bootMenuTimeout;
   std::string kernel, initrd, cmdline, dtb, init;
+  LeafExtras leaf;  // extras of <boot>s, <bootmenu>, <kernel>, ...
   Extra extra;  // smbios, bios, acpi, firmware features, initarg, ...
   friend bool operator==(const OsDef&, const OsDef&) = default;
 };

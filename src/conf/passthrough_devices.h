@@ -30,6 +30,7 @@ struct FilesystemDef {
   Extra sourceExtra;
   std::string targetDir;
   bool readonly = false;
+  LeafExtras leaf;
   DeviceInfo info;
   Extra extra;  // <binary>, <idmap>, <space_hard_limit>, ...
   friend bool operator==(const FilesystemDef&, const FilesystemDef&) = default;
@@ -56,6 +57,7 @@ struct TpmDef {
   std::string model;        // tpm-tis, tpm-crb, tpm-spapr, spapr-tpm-proxy
   std::string backendType;  // passthrough, emulator, external
   std::string backendVersion, backendDevicePath;
+  LeafExtras leaf;
   Extra backendExtra;  // persistent_state, <encryption>, <source>, ...
   DeviceInfo info;
   Extra extra;

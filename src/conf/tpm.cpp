@@ -12,8 +12,7 @@ TpmDef parseTpm(Elem& e) {
     t.backendVersion = b->attrEnum("version", {"1.2", "2.0"});
     if (auto d = b->child("device")) {
       t.backendDevicePath = d->attrOr("path");
-      Extra ignored;
-      d->finish(ignored);
+      d->finish(t.leaf["backend/device"]);
     }
     b->keepAttrs({"persistent_state", "debug"});
     b->keepChildren({"encryption", "source", "active_pcr_banks", "profile"});
@@ -38,6 +37,7 @@ void formatTpm(XmlElement& devices, const TpmDef& t, const FormatOptions& opts) 
   }
   appendExtra(x, t.extra);
   formatDeviceInfo(x, t.info, opts);
+  applyLeafExtras(x, t.leaf);
 }
 
 }  // namespace stratus::conf

@@ -39,6 +39,35 @@ void appendExtra(XmlElement& e, const Extra& extra) {
   for (const auto& c : extra.elements) e.children.push_back(c);
 }
 
+namespace {
+XmlElement* findPath(XmlElement& e, std::string_view path) {
+  XmlElement* cur = &e;
+  while (!path.empty() && cur) {
+    auto slash = path.find('/');
+    std::string_view seg = path.substr(0, slash);
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+    std::size_t index = 0;
+    if (auto hash = seg.find('#'); hash != std::string_view::npos) {
+      for (char c : seg.substr(hash + 1)) index = index * 10 + static_cast<std::size_t>(c - '0');
+      seg = seg.substr(0, hash);
+    }
+    XmlElement* next = nullptr;
+    for (auto& c : cur->children)
+      if (c.name == seg && index-- == 0) {
+        next = &c;
+        break;
+      }
+    cur = next;
+  }
+  return cur;
+}
+}  // namespace
+
+void applyLeafExtras(XmlElement& e, const LeafExtras& leaf) {
+  for (const auto& [path, extra] : leaf)
+    if (XmlElement* t = findPath(e, path)) appendExtra(*t, extra);
+}
+
 void sortChildren(XmlElement& e, const std::vector<std::string_view>& order) {
   auto rank = [&](const XmlElement& c) {
     auto it = std::find(order.begin(), order.end(), std::string_view(c.name));

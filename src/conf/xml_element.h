@@ -4,6 +4,7 @@
 //    libvirt's canonical style (two-space indent, single-quoted attributes).
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,6 +48,13 @@ struct Extra {
 
 // Adds the kept attributes and child elements to `e`.
 void appendExtra(XmlElement& e, const Extra& extra);
+
+// What small leaf elements (alias, boot, model, ...) carried beyond the model,
+// keyed by a path relative to the owner's element: "alias", "source/host#1"
+// (#i = the i-th child of that name, default 0).
+using LeafExtras = std::map<std::string, Extra>;
+// Finds each keyed descendant of `e` and appends its extras.
+void applyLeafExtras(XmlElement& e, const LeafExtras& leaf);
 
 // Stable-sorts the children by their name's position in `order`; names not
 // listed keep their relative order after all listed ones.

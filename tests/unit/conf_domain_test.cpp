@@ -208,6 +208,27 @@ TEST(ConfFormat, Options) {
   EXPECT_NE(inactive.find("port='-1'"), std::string::npos);
 }
 
+TEST(ConfFormat, InactiveOmitsLiveOnlyData) {
+  auto r = parseDomainXml(minimal("<devices><serial type='pty' tty='/dev/pts/4'><source path='/dev/pts/4'/>"
+                                  "<alias name='serial0'/></serial><disk type='file'><source file='/a'/>"
+                                  "<target dev='vda'/><alias name='ua-root'/></disk>"
+                                  "<interface type='network'><mac address='52:54:00:00:00:01'/>"
+                                  "<source network='default'/><target dev='vnet3'/></interface></devices>"),
+                          "i.xml");
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  auto live = formatDomainXml(r->def);
+  EXPECT_NE(live.find("tty='/dev/pts/4'"), std::string::npos);
+  EXPECT_NE(live.find("<alias name='serial0'/>"), std::string::npos);
+  EXPECT_NE(live.find("vnet3"), std::string::npos);
+  FormatOptions o;
+  o.inactive = true;
+  auto cfg = formatDomainXml(r->def, o);
+  EXPECT_EQ(cfg.find("/dev/pts/4"), std::string::npos) << cfg;
+  EXPECT_EQ(cfg.find("serial0"), std::string::npos) << cfg;
+  EXPECT_EQ(cfg.find("vnet3"), std::string::npos) << cfg;
+  EXPECT_NE(cfg.find("<alias name='ua-root'/>"), std::string::npos) << cfg;
+}
+
 TEST(ConfRoundTrip, DataFilesAreFixedPoints) {
   for (const auto& e : std::filesystem::directory_iterator(STRATUS_DOMAIN_DATA_DIR)) {
     std::string f = e.path().filename().string();
@@ -246,6 +267,18 @@ TEST(ConfFuzz, NeverCrashes) {
     for (auto& c : s) c = static_cast<char>(rng() % 256);
     (void)parseDomainXml(s, "garbage.xml");
   }
+  // absurd nesting
+  std::string deep = "<domain type='qemu'><name>d</name><metadata>";
+  for (int i = 0; i < 100000; ++i) deep += "<a>";
+  auto r = parseDomainXml(deep, "deep.xml");
+  EXPECT_FALSE(r.ok());
+  deep = "<domain type='qemu'><name>d</name><memory>1</memory><metadata>";
+  for (int i = 0; i < 100000; ++i) deep += "<a>";
+  for (int i = 0; i < 100000; ++i) deep += "</a>";
+  deep += "</metadata></domain>";
+  r = parseDomainXml(deep, "deep.xml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("nested deeper"), std::string::npos);
   SUCCEED();
 }
 
