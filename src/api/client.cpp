@@ -1,6 +1,7 @@
 // NodeClient: every NodeService method as one HTTP request (docs/api.md).
 #include "api/client.h"
 
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -33,9 +34,16 @@ class ClientSubscription final : public daemon::EventSubscription {
         auto ev = fromJson<daemon::DomainEvent>(j, "event");
         if (ev.ok()) cb(*ev);
       }
+      // The stream ended without us asking: tell the subscriber once.
+      if (!closing_) {
+        daemon::DomainEvent end;
+        end.type = daemon::kEventStreamEnded;
+        cb(end);
+      }
     });
   }
   ~ClientSubscription() override {
+    closing_ = true;
     stream_->shutdown();
     if (thread_.get_id() == std::this_thread::get_id()) {
       thread_.detach();  // dropped from inside its own callback
@@ -46,6 +54,7 @@ class ClientSubscription final : public daemon::EventSubscription {
 
  private:
   std::unique_ptr<SseStream> stream_;
+  std::atomic<bool> closing_{false};
   std::thread thread_;
 };
 

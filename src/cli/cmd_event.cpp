@@ -115,7 +115,7 @@ bool cmdEvent(Ctl& ctl, const ParsedCmd& pc) {
   auto deadline = timeout ? std::chrono::steady_clock::now() + std::chrono::seconds(*timeout)
                           : std::chrono::steady_clock::time_point::max();
   unsigned received = 0;
-  bool timedOut = false;
+  bool timedOut = false, lost = false;
   for (;;) {
     std::unique_lock lk(mu);
     cv.wait_for(lk, std::chrono::milliseconds(100), [&] { return !queue.empty(); });
@@ -123,6 +123,11 @@ bool cmdEvent(Ctl& ctl, const ParsedCmd& pc) {
     while (!queue.empty() && !done) {
       daemon::DomainEvent e = std::move(queue.front());
       queue.pop_front();
+      if (e.type == daemon::kEventStreamEnded) {
+        lost = true;
+        done = true;
+        continue;
+      }
       if (!wantLifecycle || (!onlyDomain.empty() && e.domainUuid != onlyDomain)) continue;
       ++received;
       if (stamps) ctl.print(timestamp());
@@ -145,6 +150,10 @@ bool cmdEvent(Ctl& ctl, const ParsedCmd& pc) {
   sub->reset();
   sigaction(SIGINT, &old, nullptr);
   ctl.printf("events received: {}\n", received);
+  if (lost) {
+    ctl.error("lost the connection to the daemon: the event stream ended");
+    return false;
+  }
   return !(timedOut && received == 0);
 }
 

@@ -27,6 +27,10 @@ struct DomainEvent {
   std::uint64_t seq = 0;  // monotonically increasing per node
 };
 
+// A subscription whose source went away (the daemon stopped or the
+// connection broke) delivers one last event of this type, then nothing.
+inline constexpr int kEventStreamEnded = -1;
+
 class EventSubscription {
  public:
   virtual ~EventSubscription() = default;  // unsubscribes

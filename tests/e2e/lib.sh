@@ -7,6 +7,7 @@ DAEMON_PID=
 E2E_FAILED=0
 
 e2e_cleanup() {
+  set +e
   if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
     kill -KILL "$DAEMON_PID" 2>/dev/null || true
     wait "$DAEMON_PID" 2>/dev/null || true

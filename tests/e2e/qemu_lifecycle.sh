@@ -30,10 +30,12 @@ qemu_pid() {  # by the domain's uuid on QEMU's command line, as a user would fin
 }
 
 start_daemon
-trap 'for d in $(st list --name 2>/dev/null); do st destroy "$d" >/dev/null 2>&1; done; e2e_cleanup' EXIT
+EVENTS_PID=
+# Cleanup must run whatever failed: no command in it may stop it under set -e.
+trap 'set +e; for d in $(st list --name 2>/dev/null); do st destroy "$d" >/dev/null 2>&1; done; [ -n "$EVENTS_PID" ] && kill "$EVENTS_PID" 2>/dev/null; e2e_cleanup' EXIT
 
 # events, recorded from the start
-st event --all --loop > "$E2E_TMP/events.txt" 2>&1 &
+"$BIN/stratus" -c "$URI" event --all --loop > "$E2E_TMP/events.txt" 2>&1 &
 EVENTS_PID=$!
 
 st define "$(guest_xml vm1)" >/dev/null || fail "define"
@@ -190,7 +192,8 @@ grep -q "^Connected to domain 'con1'" "$E2E_TMP/console.out" || fail "console ba
 st destroy con1 >/dev/null
 pass "console (guest output through the daemon, Ctrl-] leaves), vncdisplay, domdisplay"
 
-kill "$EVENTS_PID" 2>/dev/null; wait "$EVENTS_PID" 2>/dev/null || true
+kill "$EVENTS_PID" 2>/dev/null || true  # it may have ended with the daemon it watched
+wait "$EVENTS_PID" 2>/dev/null || true
 grep -q "event 'lifecycle' for domain 'vm1': Started Booted" "$E2E_TMP/events.txt" || fail "no Started event: $(head -5 "$E2E_TMP/events.txt")"
 grep -q "event 'lifecycle' for domain 'vm1': Stopped Shutdown" "$E2E_TMP/events.txt" || fail "no Stopped Shutdown event"
 grep -q "event 'lifecycle' for domain 'vm1': Suspended Paused" "$E2E_TMP/events.txt" || fail "no Suspended event"
