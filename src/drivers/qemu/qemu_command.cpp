@@ -17,8 +17,57 @@ std::string qemuEscape(const std::string& s) {
   return out;
 }
 
+void CommandBuilder::reservePciSlots() {
+  // i440FX: 0 host bridge, 1 PIIX3 (ISA, IDE, USB, PM). Q35: 0 host bridge,
+  // 0x1f ICH9 (LPC, SATA, SMBus). The primary video card gets libvirt's
+  // usual slot (2 on i440FX, 1 on Q35) unless the XML places it.
+  usedSlots = q35 ? std::set<unsigned>{0, 0x1f} : std::set<unsigned>{0, 1};
+  nextSlot = q35 ? 2 : 3;
+  primaryVideoSlot = q35 ? 1 : 2;
+  auto mark = [this](const conf::DeviceInfo& i) {
+    if (i.address && i.address->type == "pci" && i.address->bus.value_or(0) == 0)
+      usedSlots.insert(i.address->slot.value_or(0));
+  };
+  const auto& dv = def.devices;
+  for (const auto& x : dv.disks) mark(x.info);
+  for (const auto& x : dv.controllers) mark(x.info);
+  for (const auto& x : dv.interfaces) mark(x.info);
+  for (const auto& x : dv.videos) mark(x.info);
+  for (const auto& x : dv.inputs) mark(x.info);
+  for (const auto& x : dv.sounds) mark(x.info);
+  for (const auto& x : dv.rngs) mark(x.info);
+  for (const auto& x : dv.watchdogs) mark(x.info);
+  for (const auto& x : dv.panics) mark(x.info);
+  if (dv.memballoon) mark(dv.memballoon->info);
+  for (const auto& v : dv.videos) {
+    if (v.model == "none") continue;
+    if (!v.info.address && !usedSlots.count(primaryVideoSlot)) {
+      primaryVideo = &v.info;
+      usedSlots.insert(primaryVideoSlot);
+    }
+    break;
+  }
+}
+
 std::string CommandBuilder::pciAddr(const conf::DeviceInfo& info) {
-  if (!info.address || info.address->type != "pci") return "";
+  std::string busName0 = q35 ? "pcie.0" : "pci.0";
+  if (!info.address || info.address->type != "pci") {
+    unsigned slot;
+    if (&info == primaryVideo) {
+      slot = primaryVideoSlot;
+    } else {
+      while (usedSlots.count(nextSlot)) ++nextSlot;
+      if (nextSlot > 31) {
+        fail(ErrorCode::Unsupported, "unsupported configuration: no free PCI slot left on bus 0");
+        return "";
+      }
+      slot = nextSlot;
+      usedSlots.insert(slot);
+    }
+    char buf[48];
+    std::snprintf(buf, sizeof buf, ",bus=%s,addr=0x%x", busName0.c_str(), slot);
+    return buf;
+  }
   const auto& a = *info.address;
   if (a.domain.value_or(0) != 0) {
     unsupported("PCI domain other than 0 in a device address");
@@ -234,6 +283,7 @@ Result<QemuCommand> buildCommand(const conf::DomainDef& def, const QemuCaps& cap
   boot += std::string(boot.empty() ? "" : ",") + "strict=on";
   b.arg("-boot", boot);
 
+  b.reservePciSlots();
   b.buildControllers();
   b.buildDisks();
   b.buildInterfaces();

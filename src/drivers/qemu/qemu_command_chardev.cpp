@@ -83,7 +83,7 @@ void CommandBuilder::buildChardevs() {
       continue;
     }
     if (!virtioSerialPresent) {
-      arg("-device", "virtio-serial-pci,id=virtio-serial0");
+      arg("-device", "virtio-serial-pci,id=virtio-serial0" + pciAddr(conf::DeviceInfo{}));
       virtioSerialPresent = true;
     }
     std::string id = "char" + c.info.alias;
@@ -100,7 +100,7 @@ void CommandBuilder::buildChardevs() {
       continue;
     }
     if (!virtioSerialPresent) {
-      arg("-device", "virtio-serial-pci,id=virtio-serial0");
+      arg("-device", "virtio-serial-pci,id=virtio-serial0" + pciAddr(conf::DeviceInfo{}));
       virtioSerialPresent = true;
     }
     std::string id = "char" + c.info.alias;

@@ -70,7 +70,7 @@ void CommandBuilder::buildControllers() {
     if (usbDeclared) {
       unsupported("USB devices need a USB controller, but the domain has <controller type='usb' model='none'/>");
     } else {
-      arg("-device", "piix3-usb-uhci,id=usb");
+      arg("-device", "piix3-usb-uhci,id=usb" + pciAddr(conf::DeviceInfo{}));
       usbPresent = true;
     }
   }
@@ -132,11 +132,12 @@ void CommandBuilder::buildGraphicsAndVideo() {
     std::string props;
     if (v.model == "none") continue;
     if (v.model == "cirrus") {
+      // Cirrus has a fixed 4 MiB framebuffer in QEMU: its vram attribute
+      // (virt-manager writes 9216) is informational, as with libvirt.
       dev = "cirrus-vga";
-      if (v.vram) props += ",vgamem_mb=" + std::to_string(std::max<std::uint64_t>(*v.vram / 1024, 1));
     } else if (v.model == "vga") {
       dev = "VGA";
-      if (v.vram) props += ",vgamem_mb=" + std::to_string(std::max<std::uint64_t>(*v.vram / 1024, 1));
+      if (v.vgamem) props += ",vgamem_mb=" + std::to_string(std::max<std::uint64_t>(*v.vgamem / 1024, 1));
     } else if (v.model == "qxl") {
       dev = "qxl-vga";
       if (v.ram) props += ",ram_size=" + std::to_string(*v.ram * 1024);

@@ -124,7 +124,7 @@ void CommandBuilder::buildDisks() {
       } else {
         if (!ahciAdded) {
           if (!needDevice("ich9-ahci", what)) continue;
-          arg("-device", "ich9-ahci,id=sata0");
+          arg("-device", "ich9-ahci,id=sata0" + pciAddr(conf::DeviceInfo{}));
           ahciAdded = true;
         }
         sataBus = "sata0." + std::to_string(idx);
@@ -133,7 +133,7 @@ void CommandBuilder::buildDisks() {
     } else if (bus == "scsi") {
       if (!scsiAdded) {
         if (!needDevice("lsi53c895a", what)) continue;
-        arg("-device", "lsi,id=scsi0");
+        arg("-device", "lsi,id=scsi0" + pciAddr(conf::DeviceInfo{}));
         scsiAdded = true;
       }
       arg("-device", std::string(d.device == "cdrom" ? "scsi-cd" : "scsi-hd") + ",bus=scsi0.0,scsi-id=" +

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "drivers/qemu/qemu_command.h"
 
@@ -18,6 +19,14 @@ struct CommandBuilder {
   bool usbPresent = false;     // a usb controller device was emitted
   bool virtioSerialPresent = false;
   std::string audiodevId;      // created on first use
+  // PCI slots on bus 0: the ones the XML fixes are taken first; every other
+  // PCI device gets the next free slot, so QEMU never has to guess (and an
+  // auto-placed device can never take a slot the XML gives to another).
+  std::set<unsigned> usedSlots;
+  unsigned nextSlot = 3;
+  const conf::DeviceInfo* primaryVideo = nullptr;
+  unsigned primaryVideoSlot = 2;
+  void reservePciSlots();
 
   void arg(std::string a) { out.argv.push_back(std::move(a)); }
   void arg(std::string opt, std::string value) {
@@ -36,7 +45,9 @@ struct CommandBuilder {
     unsupported(forWhat + " needs QEMU device '" + qemuDevice + "', which " + caps.binary + " does not have");
     return false;
   }
-  // ",bus=pci.0,addr=0x3" for an explicit PCI address, "" otherwise.
+  // ",bus=pci.0,addr=0x3": the device's own PCI address, or the next free
+  // slot on bus 0 when the XML gives none (pass a default DeviceInfo for
+  // devices the domain does not list, like an implicit AHCI controller).
   std::string pciAddr(const conf::DeviceInfo& info);
   std::string bootIndex(const conf::DeviceInfo& info) {
     return info.bootOrder ? ",bootindex=" + std::to_string(*info.bootOrder) : "";
