@@ -24,6 +24,7 @@
 
 #include "api/fd_stream.h"
 #include "api/json_types.h"
+#include "util/fd.h"
 
 namespace http = boost::beast::http;
 
@@ -261,11 +262,7 @@ struct Server::Impl {
       if (p[0].revents) {
         ssize_t n = ::read(stream.fd(), buf, sizeof buf);
         if (n <= 0) break;
-        for (ssize_t off = 0; off < n;) {
-          ssize_t w = ::write(fd, buf + off, static_cast<std::size_t>(n - off));
-          if (w <= 0) { ok = false; break; }
-          off += w;
-        }
+        ok = writeAll(fd, std::string_view(buf, static_cast<std::size_t>(n)), "console").ok();
       }
       if (ok && p[1].revents) {
         ssize_t n = ::read(fd, buf, sizeof buf);

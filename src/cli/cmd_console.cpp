@@ -6,6 +6,7 @@
 
 #include "cli/handlers.h"
 #include "conf/domain_def.h"
+#include "util/fd.h"
 
 namespace stratus::cli {
 
@@ -31,16 +32,6 @@ class RawTerminal {
   termios saved_{};
   bool active_ = false;
 };
-
-bool writeAll(int fd, const char* p, std::size_t n) {
-  while (n) {
-    ssize_t w = ::write(fd, p, n);
-    if (w <= 0) return false;
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return true;
-}
 
 // The live definition's graphics devices of a running domain.
 Result<std::vector<conf::GraphicsDef>> liveGraphics(Ctl& ctl, const std::string& name) {
@@ -87,7 +78,7 @@ bool cmdConsole(Ctl& ctl, const ParsedCmd& pc) {
       }
       if (p[0].revents) {
         ssize_t n = ::read(*fd, buf, sizeof buf);
-        if (n <= 0 || !writeAll(1, buf, static_cast<std::size_t>(n))) break;
+        if (n <= 0 || !writeAll(1, std::string_view(buf, static_cast<std::size_t>(n)), "stdout")) break;
       }
       if (p[1].revents) {
         ssize_t n = ::read(0, buf, sizeof buf);
@@ -102,7 +93,7 @@ bool cmdConsole(Ctl& ctl, const ParsedCmd& pc) {
             keep = i;
             quit = true;
           }
-        if (keep && !writeAll(*fd, buf, keep)) break;
+        if (keep && !writeAll(*fd, std::string_view(buf, keep), "console")) break;
         if (quit) break;
       }
     }

@@ -11,6 +11,7 @@
 
 #include "daemon/node_impl.h"
 #include "util/atomic_file.h"
+#include "util/fd.h"
 
 namespace stratus::daemon {
 
@@ -19,18 +20,6 @@ namespace r = conf::reason;
 namespace {
 
 constexpr const char* kMagic = "STRATUS-SAVE 1";
-
-Status writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return systemError("cannot write save image", errno);
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return okStatus();
-}
 
 struct ImageHeader {
   std::string xml;
@@ -69,13 +58,6 @@ Result<ImageHeader> readHeader(int fd, const std::string& file) {
   return h;
 }
 
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
 }  // namespace
 
 Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
@@ -95,8 +77,8 @@ Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
   std::string xml = conf::formatDomainXml(def, fo);
   std::string header = std::string(kMagic) + "\nxml-length " + std::to_string(xml.size()) + "\nstate " +
                        (opts.paused ? "paused" : "running") + "\n\n";
-  STRATUS_TRY(writeAll(fd, header));
-  STRATUS_TRY(writeAll(fd, xml));
+  STRATUS_TRY(writeAll(fd, header, "cannot write save image"));
+  STRATUS_TRY(writeAll(fd, xml, "cannot write save image"));
   if (!wasPaused) STRATUS_TRY(inst->pause());
   if (auto s = inst->saveState(fd); !s) {
     if (!wasPaused) (void)inst->resume();
@@ -122,11 +104,11 @@ Status Node::saveDomain(const std::string& key, const std::string& file, const S
   // Written beside the target and renamed at the end: a failed save leaves no
   // partial file under the user's name.
   std::string tmp = file + ".stratus-part";
-  Fd f;
-  f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (f.fd < 0) return systemError("cannot create save image " + file, errno);
-  auto s = impl_->saveTo(*job, f.fd, opts);
-  if (s && ::fsync(f.fd) != 0) s = systemError("cannot sync save image " + file, errno);
+  UniqueFd f;
+  f.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (f.get() < 0) return systemError("cannot create save image " + file, errno);
+  auto s = impl_->saveTo(*job, f.get(), opts);
+  if (s && ::fsync(f.get()) != 0) s = systemError("cannot sync save image " + file, errno);
   if (s && ::rename(tmp.c_str(), file.c_str()) != 0) s = systemError("cannot rename save image " + file, errno);
   if (!s) ::unlink(tmp.c_str());
   return s;
@@ -134,10 +116,10 @@ Status Node::saveDomain(const std::string& key, const std::string& file, const S
 
 Result<DomainSummary> Node::restoreDomain(const std::string& file, const SaveOptions& opts) {
   if (impl_->draining) return Error(ErrorCode::OperationInvalid, "the daemon is shutting down");
-  Fd f;
-  f.fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (f.fd < 0) return systemError("cannot open save image " + file, errno);
-  auto h = readHeader(f.fd, file);
+  UniqueFd f;
+  f.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (f.get() < 0) return systemError("cannot open save image " + file, errno);
+  auto h = readHeader(f.get(), file);
   if (!h) return std::move(h).error();
   auto parsed = conf::parseDomainXml(h->xml, file);
   if (!parsed) return std::move(parsed).error();
@@ -167,7 +149,7 @@ Result<DomainSummary> Node::restoreDomain(const std::string& file, const SaveOpt
     if (d->active())
       return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain '" + def.name + "' is already active");
   }
-  auto s = impl_->launch(*d, d, def, paused, f.fd, r::RunningRestored);
+  auto s = impl_->launch(*d, d, def, paused, f.get(), r::RunningRestored);
   std::unique_lock lk(impl_->mu);
   if (!s) {
     if (!d->config) {
@@ -186,19 +168,19 @@ Status Node::managedSave(const std::string& key, const SaveOptions& opts) {
   auto persistent = impl_->persistentName(*job, "do managed save");
   if (!persistent) return std::move(persistent).error();
   const std::string& name = *persistent;
-  Fd f;
+  UniqueFd f;
   std::string path, tmp;
   if (impl_->store) {
     path = impl_->store->managedSavePath(name);
     tmp = path + ".part";
-    f.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    f.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   } else {
-    f.fd = ::memfd_create("stratus-managed-save", MFD_CLOEXEC);  // in-memory node
+    f.reset(::memfd_create("stratus-managed-save", MFD_CLOEXEC));  // in-memory node
   }
-  if (f.fd < 0) return systemError("cannot create managed save image", errno);
-  auto s = impl_->saveTo(*job, f.fd, opts);
+  if (f.get() < 0) return systemError("cannot create managed save image", errno);
+  auto s = impl_->saveTo(*job, f.get(), opts);
   if (s && impl_->store) {
-    if (::fsync(f.fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0)
+    if (::fsync(f.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0)
       s = systemError("cannot store managed save image " + path, errno);
   }
   if (!s) {
@@ -207,9 +189,9 @@ Status Node::managedSave(const std::string& key, const SaveOptions& opts) {
   }
   std::string image;
   if (!impl_->store) {
-    off_t size = ::lseek(f.fd, 0, SEEK_END);
+    off_t size = ::lseek(f.get(), 0, SEEK_END);
     image.resize(static_cast<std::size_t>(size));
-    if (::pread(f.fd, image.data(), image.size(), 0) != size)
+    if (::pread(f.get(), image.data(), image.size(), 0) != size)
       return systemError("cannot read managed save image", errno);
   }
   std::unique_lock lk(impl_->mu);
@@ -220,7 +202,7 @@ Status Node::managedSave(const std::string& key, const SaveOptions& opts) {
 
 Status Node::Impl::restoreManaged(Job& job, bool paused) {
   auto& d = job.dom();
-  Fd f;
+  UniqueFd f;
   std::string name;
   std::string image;
   {
@@ -230,17 +212,17 @@ Status Node::Impl::restoreManaged(Job& job, bool paused) {
   }
   std::string label = store ? store->managedSavePath(name) : "managed save image of '" + name + "'";
   if (store) {
-    f.fd = ::open(label.c_str(), O_RDONLY | O_CLOEXEC);
+    f.reset(::open(label.c_str(), O_RDONLY | O_CLOEXEC));
   } else {
-    f.fd = ::memfd_create("stratus-managed-save", MFD_CLOEXEC);
-    if (f.fd >= 0) STRATUS_TRY(writeAll(f.fd, image));
+    f.reset(::memfd_create("stratus-managed-save", MFD_CLOEXEC));
+    if (f.get() >= 0) STRATUS_TRY(writeAll(f.get(), image, "cannot write managed save image"));
   }
-  if (f.fd < 0) return systemError("cannot open " + label, errno);
-  auto h = readHeader(f.fd, label);
+  if (f.get() < 0) return systemError("cannot open " + label, errno);
+  auto h = readHeader(f.get(), label);
   if (!h) return std::move(h).error();
   auto parsed = conf::parseDomainXml(h->xml, label);
   if (!parsed) return std::move(parsed).error();
-  STRATUS_TRY(launch(d, job.ptr(), parsed->def, paused || h->paused, f.fd, r::RunningRestored));
+  STRATUS_TRY(launch(d, job.ptr(), parsed->def, paused || h->paused, f.get(), r::RunningRestored));
   return removeManagedImage(job);
 }
 

@@ -1,5 +1,7 @@
 #include "util/atomic_file.h"
 
+#include "util/fd.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,14 +44,10 @@ Status writeFileAtomic(const std::string& path, std::string_view content, int mo
     return systemError(what + " " + path, err);
   };
   if (::fchmod(fd, static_cast<mode_t>(mode)) != 0) return fail("cannot set mode of");
-  std::size_t off = 0;
-  while (off < content.size()) {
-    ssize_t n = ::write(fd, content.data() + off, content.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("cannot write");
-    }
-    off += static_cast<std::size_t>(n);
+  if (auto w = writeAll(fd, content, "cannot write " + path); !w) {
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    return w;
   }
   if (::fdatasync(fd) != 0) return fail("cannot sync");
   if (::close(fd) != 0) {
