@@ -208,7 +208,7 @@ Status Node::undefineDomain(const std::string& key, const UndefineOptions& opts)
 Result<std::string> Node::domainXml(const std::string& key, const XmlOptions& opts) {
   std::shared_lock lk(impl_->mu);
   auto d = impl_->find(key);
-  if (!d) return Error(ErrorCode::NoDomain, "Domain not found: no domain with matching name '" + key + "'");
+  if (!d) return noDomainError(key);
   conf::FormatOptions fo;
   fo.securityInfo = opts.securityInfo;
   if (d->active() && d->live && !(opts.inactive && d->config)) {
@@ -225,7 +225,7 @@ Result<DomainInfo> Node::domainInfo(const std::string& key) {
   {
     std::shared_lock lk(impl_->mu);
     auto d = impl_->find(key);
-    if (!d) return Error(ErrorCode::NoDomain, "Domain not found: no domain with matching name '" + key + "'");
+    if (!d) return noDomainError(key);
     info.summary = impl_->summarize(*d);
     const auto& def = d->current();
     info.osType = impl_->driver->reportedOsType(def);
@@ -295,7 +295,7 @@ Status Node::setMetadata(const std::string& key, MetadataKind kind, const std::s
 Result<std::string> Node::getMetadata(const std::string& key, MetadataKind kind, const ModifyScope& scope) {
   std::shared_lock lk(impl_->mu);
   auto d = impl_->find(key);
-  if (!d) return Error(ErrorCode::NoDomain, "Domain not found: no domain with matching name '" + key + "'");
+  if (!d) return noDomainError(key);
   bool wantConfig = scope.config || (!scope.live && !d->active());
   const conf::DomainDef& def = wantConfig && d->config ? *d->config : d->current();
   return kind == MetadataKind::Title ? def.title : def.description;

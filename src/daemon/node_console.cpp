@@ -12,7 +12,7 @@ Result<int> Node::openConsole(const std::string& key, const std::string& device)
   {
     std::shared_lock lk(impl_->mu);
     auto d = impl_->find(key);
-    if (!d) return Error(ErrorCode::NoDomain, "Domain not found: no domain with matching name '" + key + "'");
+    if (!d) return noDomainError(key);
     if (!d->active() || !d->live)
       return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
     const auto& dv = d->live->devices;

@@ -135,6 +135,9 @@ struct Node::Impl {
   Status removeManagedImage(Job& job);
 };
 
+// "Domain not found: no domain with matching name 'KEY'" (NoDomain).
+Error noDomainError(const std::string& key);
+
 // virsh --current: live when running, config otherwise.
 struct Scope {
   bool live, config;

@@ -29,14 +29,14 @@ DomainPtr Node::Impl::find(const std::string& key) const {
   return nullptr;
 }
 
-static Error noDomain(const std::string& key) {
+Error noDomainError(const std::string& key) {
   return Error(ErrorCode::NoDomain, "Domain not found: no domain with matching name '" + key + "'");
 }
 
 Result<DomainPtr> Node::Impl::get(const std::string& key) const {
   std::shared_lock lk(mu);
   auto d = find(key);
-  if (!d) return noDomain(key);
+  if (!d) return noDomainError(key);
   return d;
 }
 
@@ -63,7 +63,7 @@ Result<Job> Node::Impl::beginJob(const std::string& key) {
     std::shared_lock r(mu);
     if ((*d)->removed) {
       release();
-      return noDomain(key);
+      return noDomainError(key);
     }
   }
   return Job(*d, std::move(lk), this);

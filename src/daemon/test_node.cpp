@@ -2,6 +2,7 @@
 
 #include <pugixml.hpp>
 
+#include <filesystem>
 #include <sstream>
 
 #include "daemon/node.h"
@@ -65,11 +66,6 @@ Result<std::unique_ptr<NodeService>> openDefault() {
   return std::unique_ptr<NodeService>(std::move(node).value());
 }
 
-std::string dirOf(const std::string& path) {
-  auto pos = path.rfind('/');
-  return pos == std::string::npos ? "." : path.substr(0, pos);
-}
-
 Result<std::unique_ptr<NodeService>> openFile(const std::string& uri, const std::string& path) {
   auto text = readFile(path);
   if (!text) return std::move(text).error();
@@ -98,7 +94,8 @@ Result<std::unique_ptr<NodeService>> openFile(const std::string& uri, const std:
     std::string xml, source = path;
     if (auto file = dom.attribute("file")) {
       source = file.as_string();
-      if (!source.empty() && source[0] != '/') source = dirOf(path) + "/" + source;
+      // Relative to the node file (its path is absolute: openTestNode checks).
+      if (!source.empty() && source[0] != '/') source = (std::filesystem::path(path).parent_path() / source).string();
       auto t = readFile(source);
       if (!t) return std::move(t).error();
       xml = std::move(*t);
