@@ -97,6 +97,4 @@ Result<QemuCaps> QemuCapsCache::get(const std::string& binary) {
   return caps;
 }
 
-bool kvmAvailable() { return ::access("/dev/kvm", R_OK | W_OK) == 0; }
-
 }  // namespace stratus::drivers::qemu

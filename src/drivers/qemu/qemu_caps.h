@@ -43,7 +43,4 @@ class QemuCapsCache {
   std::map<std::string, std::pair<long long, QemuCaps>> cache_;
 };
 
-// /dev/kvm present and usable by us.
-bool kvmAvailable();
-
 }  // namespace stratus::drivers::qemu

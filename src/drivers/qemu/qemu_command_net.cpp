@@ -44,7 +44,6 @@ void CommandBuilder::buildInterfaces() {
     std::string props = dev + ",netdev=" + netdevId + ",id=" + n.info.alias + ",mac=" + n.mac + pciAddr(n.info) +
                         bootIndex(n.info);
     if (n.linkState == "down") props += ",link_up=off";
-    if (!n.info.bootOrder) props += "";
     arg("-device", props);
   }
 }

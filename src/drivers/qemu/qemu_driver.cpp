@@ -20,6 +20,7 @@
 #include "drivers/qemu/qmp_commands.h"
 #include "network/tap.h"
 #include "util/atomic_file.h"
+#include "util/fd.h"
 
 namespace stratus::drivers::qemu {
 
@@ -27,32 +28,18 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(Fd&& o) noexcept : fd(o.fd) { o.fd = -1; }
-  Fd& operator=(Fd&& o) noexcept {
-    std::swap(fd, o.fd);
-    return *this;
-  }
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-Result<Fd> listenUnix(const std::string& path) {
+Result<UniqueFd> listenUnix(const std::string& path) {
   sockaddr_un sa{};
   if (path.size() >= sizeof sa.sun_path) return Error(ErrorCode::OperationFailed, "monitor socket path too long: " + path);
-  Fd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (s.fd < 0) return systemError("cannot create monitor socket", errno);
+  UniqueFd s(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (s.get() < 0) return systemError("cannot create monitor socket", errno);
   sa.sun_family = AF_UNIX;
   std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
   ::unlink(path.c_str());
-  if (::bind(s.fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
+  if (::bind(s.get(), reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0)
     return systemError("cannot bind monitor socket " + path, errno);
   ::chmod(path.c_str(), 0600);
-  if (::listen(s.fd, 1) != 0) return systemError("cannot listen on monitor socket " + path, errno);
+  if (::listen(s.get(), 1) != 0) return systemError("cannot listen on monitor socket " + path, errno);
   return s;
 }
 
@@ -99,7 +86,7 @@ class QemuDriver final : public HypervisorDriver {
 
   std::string name() const override { return "QEMU"; }
   std::string version() const override {
-    auto caps = const_cast<QemuCapsCache&>(caps_).get(cfg_.defaultEmulator);
+    auto caps = caps_.get(cfg_.defaultEmulator);
     return caps ? caps->version : "";
   }
   Result<daemon::NodeInfo> nodeInfo() override { return hostNodeInfo(); }
@@ -118,7 +105,9 @@ class QemuDriver final : public HypervisorDriver {
     }
   }
 
-  Status checkStartable(const conf::DomainDef& def) override {
+  // Everything but the devices: domain type, KVM, lifecycle actions; gives
+  // the capabilities of the QEMU that would run the domain.
+  Result<QemuCaps> checkSupported(const conf::DomainDef& def) {
     if (def.type != "qemu" && def.type != "kvm")
       return Error(ErrorCode::Unsupported, "unsupported configuration: domain type '" + def.type +
                                                "' cannot run on the QEMU driver (use 'qemu' or 'kvm')");
@@ -134,7 +123,12 @@ class QemuDriver final : public HypervisorDriver {
         return Error(ErrorCode::Unsupported, std::string("unsupported configuration: <") + element + "> action '" +
                                                  *action + "' is not supported by the QEMU driver");
     }
-    auto caps = caps_.get(emulatorFor(def));
+    return caps_.get(emulatorFor(def));
+  }
+
+  // The devices too: a dry run of the command line with stand-in taps and ports.
+  Status checkStartable(const conf::DomainDef& def) override {
+    auto caps = checkSupported(def);
     if (!caps) return std::move(caps).error();
     conf::DomainDef live = def;
     assignAliases(live);
@@ -157,11 +151,12 @@ class QemuDriver final : public HypervisorDriver {
     auto ms = [&t0] {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     };
-    STRATUS_TRY(checkStartable(def));
-    conf::DomainDef live = def;
-    std::string emulator = emulatorFor(live);
-    auto caps = caps_.get(emulator);
+    // The node ran checkStartable (the dry run) before; the real command
+    // line below reports the same device errors should anything differ.
+    auto caps = checkSupported(def);
     if (!caps) return std::move(caps).error();
+    conf::DomainDef live = def;
+    const std::string& emulator = caps->binary;
     live.machine = caps->resolveMachine(live.machine);
     assignAliases(live);
 
@@ -177,10 +172,10 @@ class QemuDriver final : public HypervisorDriver {
 
     CommandContext ctx;
     ctx.emulator = emulator;
-    ctx.monitorFd = listener->fd;
+    ctx.monitorFd = listener->get();
     ctx.kvm = live.type == "kvm";
-    std::vector<int> keep = {listener->fd};
-    std::vector<Fd> tapFds;
+    std::vector<int> keep = {listener->get()};
+    std::vector<UniqueFd> tapFds;
     auto& ifs = live.devices.interfaces;
     for (std::size_t i = 0; i < ifs.size(); ++i) {
       auto& n = ifs[i];
@@ -256,7 +251,7 @@ class QemuDriver final : public HypervisorDriver {
     setup.sink = std::move(sink);
     // QEMU holds the listening socket now; with ours closed, a QEMU that dies
     // before accepting makes our connect fail at once instead of hanging.
-    *listener = Fd();
+    *listener = UniqueFd();
     tapFds.clear();
     auto inst = std::make_unique<QemuInstance>(std::move(setup));
     inst->setLogOffset(logOffset);
@@ -320,7 +315,7 @@ class QemuDriver final : public HypervisorDriver {
   }
 
   QemuDriverConfig cfg_;
-  QemuCapsCache caps_;
+  mutable QemuCapsCache caps_;  // a cache: filling it does not change the driver
   PortAllocator ports_;
 };
 
