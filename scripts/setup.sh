@@ -35,12 +35,9 @@ SERIAL=$ROOT/demo.serial.log
 DISK=$ROOT/demo.qcow2
 "$BIN/stratus" -c "$URI" -q destroy demo >/dev/null 2>&1 || true
 "$BIN/stratus" -c "$URI" -q undefine demo >/dev/null 2>&1 || true
-rm -f "$SERIAL" "$DISK"
-qemu-img create -q -f qcow2 -b "$GUEST_DIR/disk.qcow2" -F qcow2 "$DISK"
+rm -f "$SERIAL"
 DEMO_XML=$ROOT/demo.xml
-sed -e "s|@NAME@|demo|; s|@UUID@|$(cat /proc/sys/kernel/random/uuid)|; s|@MEM_MIB@|256|" \
-    -e "s|@GUEST_DIR@/disk.qcow2|$DISK|; s|@GUEST_DIR@|$GUEST_DIR|g; s|@SERIAL_LOG@|$SERIAL|g" \
-    scripts/guest-domain.xml.in > "$DEMO_XML"
+GUEST_DIR=$GUEST_DIR ./scripts/guest-xml.sh demo 256 "$DISK" "$SERIAL" > "$DEMO_XML"
 v define "$DEMO_XML"
 v start demo
 v list --all

@@ -14,10 +14,7 @@ GUEST_DIR=$GUEST_DIR "$SRC/scripts/make-guest.sh" >/dev/null || fail "cannot bui
 # guest_xml NAME: the test guest with its own overlay disk and serial log
 guest_xml() {
   local n=$1
-  qemu-img create -q -f qcow2 -b "$GUEST_DIR/disk.qcow2" -F qcow2 "$E2E_TMP/$n.qcow2"
-  sed -e "s|@NAME@|$n|; s|@UUID@|$(cat /proc/sys/kernel/random/uuid)|; s|@MEM_MIB@|128|" \
-      -e "s|@GUEST_DIR@/disk.qcow2|$E2E_TMP/$n.qcow2|; s|@GUEST_DIR@|$GUEST_DIR|g; s|@SERIAL_LOG@|$E2E_TMP/$n.serial|g" \
-      "$SRC/scripts/guest-domain.xml.in" > "$E2E_TMP/$n.xml"
+  GUEST_DIR=$GUEST_DIR "$SRC/scripts/guest-xml.sh" "$n" 128 "$E2E_TMP/$n.qcow2" "$E2E_TMP/$n.serial" > "$E2E_TMP/$n.xml"
   echo "$E2E_TMP/$n.xml"
 }
 serial_has() { grep -qs "$2" "$E2E_TMP/$1.serial"; }

@@ -113,19 +113,13 @@ class QemuDriverTest : public ::testing::Test {
   }
   std::string serialLog(const std::string& name) { return (dir_ / (name + ".serial")).string(); }
   std::string guestXml(const std::string& name, int memMiB = 128) {
+    // The same instantiation of the guest's template as the README's main
+    // job and the end-to-end tests use.
     std::string overlay = (dir_ / (name + ".qcow2")).string();
-    auto r = runCapture({"qemu-img", "create", "-q", "-f", "qcow2", "-b", guestDir() + "/disk.qcow2", "-F", "qcow2", overlay});
-    EXPECT_TRUE(r.ok()) << r.error().describe();
-    std::ifstream in(kSource + "/scripts/guest-domain.xml.in");
-    std::string x((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto sub = [&](const std::string& k, const std::string& v) { x = std::regex_replace(x, std::regex(k), v); };
-    sub("@NAME@", name);
-    sub("@UUID@", Uuid::generate().str());
-    sub("@MEM_MIB@", std::to_string(memMiB));
-    sub("@SERIAL_LOG@", serialLog(name));
-    sub("@GUEST_DIR@/disk.qcow2", overlay);
-    sub("@GUEST_DIR@", guestDir());
-    return x;
+    auto x = runCapture({"env", "GUEST_DIR=" + guestDir(), kSource + "/scripts/guest-xml.sh", name,
+                         std::to_string(memMiB), overlay, serialLog(name)});
+    EXPECT_TRUE(x.ok()) << x.error().describe();
+    return x.ok() ? *x : "";
   }
   DomainSummary state(const std::string& name) {
     auto s = node_->lookupDomain(name);

@@ -134,7 +134,7 @@ TEST(QmpGuest, BootTicksBalloonHotplugAndPowerButton) {
   // ACPI power button: the guest powers itself off, QEMU exits.
   std::size_t mark = rec.count();
   ASSERT_TRUE(qmp::systemPowerdown(m).ok());
-  EXPECT_TRUE(rec.waitEvent("POWERDOWN", mark));
+  EXPECT_TRUE(rec.waitEvent("POWERDOWN", mark, 10s));
   EXPECT_TRUE(console.waitLine("GUEST-POWERDOWN", 60s)) << console.seen();
   auto shutdown = rec.waitEvent("SHUTDOWN", mark, 60s);
   ASSERT_TRUE(shutdown);

@@ -102,7 +102,7 @@ TEST_F(QmpQemu, LifecycleOverQmp) {
 
   std::size_t mark = rec.count();
   ASSERT_TRUE(qmp::cont(m).ok());
-  EXPECT_TRUE(rec.waitEvent("RESUME", mark));
+  EXPECT_TRUE(rec.waitEvent("RESUME", mark, 10s));
   s = qmp::queryStatus(m);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE(s->running);
@@ -110,7 +110,7 @@ TEST_F(QmpQemu, LifecycleOverQmp) {
 
   mark = rec.count();
   ASSERT_TRUE(qmp::stop(m).ok());
-  EXPECT_TRUE(rec.waitEvent("STOP", mark));
+  EXPECT_TRUE(rec.waitEvent("STOP", mark, 10s));
   s = qmp::queryStatus(m);
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->running);
@@ -118,7 +118,7 @@ TEST_F(QmpQemu, LifecycleOverQmp) {
 
   mark = rec.count();
   ASSERT_TRUE(qmp::systemReset(m).ok());
-  auto reset = rec.waitEvent("RESET", mark);
+  auto reset = rec.waitEvent("RESET", mark, 10s);
   ASSERT_TRUE(reset);
   auto typedReset = stratus::qemu::parseQmpEvent(*reset);
   EXPECT_FALSE(typedReset.guest);
@@ -126,7 +126,7 @@ TEST_F(QmpQemu, LifecycleOverQmp) {
   mark = rec.count();
   auto q = qmp::quit(m);
   EXPECT_TRUE(q.ok()) << q.error().message;
-  ASSERT_TRUE(rec.waitEof()) << "no EOF after quit";
+  ASSERT_TRUE(rec.waitEof(10s)) << "no EOF after quit";
   EXPECT_FALSE(m.alive());
   auto shutdown = rec.waitEvent("SHUTDOWN", mark, 1s);
   ASSERT_TRUE(shutdown);
@@ -144,7 +144,7 @@ TEST_F(QmpQemu, QemuKilledIsSeenAsEof) {
   ASSERT_TRUE(conn);
   ASSERT_TRUE(qmp::queryStatus(*conn).ok());
   ASSERT_EQ(::kill(qemu.pid(), SIGKILL), 0);
-  ASSERT_TRUE(rec.waitEof()) << "no EOF after QEMU was killed";
+  ASSERT_TRUE(rec.waitEof(10s)) << "no EOF after QEMU was killed";
   ASSERT_TRUE(qemu.waitExit(10s));
   auto r = qmp::cont(*conn);
   ASSERT_FALSE(r.ok());

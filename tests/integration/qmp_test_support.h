@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "drivers/qemu/qmp_transport.h"
+#include "../unit/qmp_recorder.h"
 
 extern char** environ;
 
@@ -133,52 +134,6 @@ class QemuProcess {
   int pidfd_ = -1;
   bool exited_ = false;
   int status_ = 0;
-};
-
-// Collects QMP events and EOFs from the transport's reader thread.
-struct Recorder {
-  std::mutex m;
-  std::condition_variable cv;
-  std::vector<QmpEvent> events;
-  std::vector<stratus::Error> eofs;
-
-  QmpTransport::EventHandler onEvent() {
-    return [this](const QmpEvent& e) {
-      std::lock_guard l(m);
-      events.push_back(e);
-      cv.notify_all();
-    };
-  }
-  QmpTransport::EofHandler onEof() {
-    return [this](const stratus::Error& e) {
-      std::lock_guard l(m);
-      eofs.push_back(e);
-      cv.notify_all();
-    };
-  }
-  // Wait for the first event called `name` at or after position `from`.
-  std::optional<QmpEvent> waitEvent(const std::string& name, std::size_t from = 0,
-                                    std::chrono::milliseconds t = 10s) {
-    std::unique_lock l(m);
-    std::optional<QmpEvent> found;
-    cv.wait_for(l, t, [&] {
-      for (std::size_t i = from; i < events.size(); ++i)
-        if (events[i].name == name) {
-          found = events[i];
-          return true;
-        }
-      return false;
-    });
-    return found;
-  }
-  std::size_t count() {
-    std::lock_guard l(m);
-    return events.size();
-  }
-  bool waitEof(std::chrono::milliseconds t = 10s) {
-    std::unique_lock l(m);
-    return cv.wait_for(l, t, [&] { return !eofs.empty(); });
-  }
 };
 
 // Follows a growing text file (QEMU's serial log) and waits for a line

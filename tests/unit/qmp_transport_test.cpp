@@ -11,6 +11,7 @@
 
 #include "drivers/qemu/qmp_transport.h"
 #include "qmp_fake_server.h"
+#include "qmp_recorder.h"
 
 using namespace std::chrono_literals;
 using stratus::ErrorCode;
@@ -19,45 +20,9 @@ using stratus::qemu::QmpEvent;
 using stratus::qemu::QmpOptions;
 using stratus::qemu::QmpTransport;
 using stratus::qemu::testing::FakeQmpServer;
+using stratus::qemu::testing::Recorder;
 
 namespace {
-
-// Collects events and EOFs from the reader thread; tests wait on it.
-struct Recorder {
-  std::mutex m;
-  std::condition_variable cv;
-  std::vector<QmpEvent> events;
-  std::vector<stratus::Error> eofs;
-
-  QmpTransport::EventHandler onEvent() {
-    return [this](const QmpEvent& e) {
-      std::lock_guard l(m);
-      events.push_back(e);
-      cv.notify_all();
-    };
-  }
-  QmpTransport::EofHandler onEof() {
-    return [this](const stratus::Error& e) {
-      std::lock_guard l(m);
-      eofs.push_back(e);
-      cv.notify_all();
-    };
-  }
-  bool waitEvents(std::size_t n, std::chrono::milliseconds t = 5s) {
-    std::unique_lock l(m);
-    return cv.wait_for(l, t, [&] { return events.size() >= n; });
-  }
-  bool waitEof(std::chrono::milliseconds t = 5s) {
-    std::unique_lock l(m);
-    return cv.wait_for(l, t, [&] { return !eofs.empty(); });
-  }
-  std::vector<std::string> names() {
-    std::lock_guard l(m);
-    std::vector<std::string> out;
-    for (auto& e : events) out.push_back(e.name);
-    return out;
-  }
-};
 
 QmpOptions fastOptions() {
   QmpOptions o;
@@ -188,7 +153,7 @@ TEST(QmpTransport, EventsInterleavedWithReplies) {
   auto r = (*qmp)->execute("cont");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_TRUE(r->is_object());
-  ASSERT_TRUE(rec.waitEvents(4));
+  ASSERT_TRUE(rec.waitEvents(4, 5s));
   EXPECT_EQ(rec.names(), (std::vector<std::string>{"STOP", "RESUME", "BALLOON_CHANGE", "SHUTDOWN"}));
   {
     std::lock_guard l(rec.m);
@@ -254,7 +219,7 @@ TEST(QmpTransport, EofWhileCommandPending) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::OperationFailed);
   EXPECT_NE(r.error().message.find("closed"), std::string::npos) << r.error().message;
-  ASSERT_TRUE(rec.waitEof());
+  ASSERT_TRUE(rec.waitEof(5s));
   EXPECT_FALSE((*qmp)->alive());
   {
     std::lock_guard l(rec.m);
@@ -288,7 +253,7 @@ TEST(QmpTransport, MalformedJsonDoesNotCrash) {
   auto r = (*qmp)->execute("query-status");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ((*r)["status"], "running");
-  ASSERT_TRUE(rec.waitEvents(1));
+  ASSERT_TRUE(rec.waitEvents(1, 5s));
   EXPECT_EQ(rec.names(), std::vector<std::string>{"RESUME"});
   EXPECT_TRUE((*qmp)->alive());
   expectScriptOk(srv);
