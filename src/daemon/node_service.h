@@ -97,10 +97,51 @@ class NodeService {
     return Error(ErrorCode::Unsupported, "Operation not supported: this connection has no consoles");
   }
 
+  // ---- virtual networks ----
+  // Keys are network names or UUIDs. Every default says the connection has
+  // no networks (libvirt: "this function is not supported by the connection
+  // driver: virNetworkXxx").
+  virtual Result<std::vector<NetworkSummary>> listNetworks() { return noNetworks("virConnectListAllNetworks"); }
+  virtual Result<NetworkSummary> lookupNetwork(const std::string& nameOrUuid) {
+    return noNetworks("virNetworkLookupByName");
+  }
+  virtual Result<NetworkDefineResult> defineNetwork(const std::string& xml, const std::string& sourceName) {
+    return noNetworks("virNetworkDefineXML");
+  }
+  // net-create: define a transient network and start it.
+  virtual Result<NetworkDefineResult> createNetwork(const std::string& xml, const std::string& sourceName) {
+    return noNetworks("virNetworkCreateXML");
+  }
+  virtual Status undefineNetwork(const std::string& key) { return noNetworks("virNetworkUndefine"); }
+  virtual Status startNetwork(const std::string& key) { return noNetworks("virNetworkCreate"); }
+  virtual Status destroyNetwork(const std::string& key) { return noNetworks("virNetworkDestroy"); }
+  virtual Result<std::string> networkXml(const std::string& key, const NetworkXmlOptions& opts) {
+    return noNetworks("virNetworkGetXMLDesc");
+  }
+  virtual Status setNetworkAutostart(const std::string& key, bool enabled) {
+    return noNetworks("virNetworkSetAutostart");
+  }
+  virtual Status updateNetwork(const std::string& key, const NetworkUpdate& update, const ModifyScope& scope) {
+    return noNetworks("virNetworkUpdate");
+  }
+  // `mac` empty: every lease.
+  virtual Result<std::vector<DhcpLease>> networkDhcpLeases(const std::string& key, const std::string& mac) {
+    return noNetworks("virNetworkGetDHCPLeases");
+  }
+  virtual Result<std::vector<NetworkPort>> listNetworkPorts(const std::string& key) {
+    return noNetworks("virNetworkListAllPorts");
+  }
+
   // ---- events ----
   // The callback runs on an internal thread; keep it short. Dropping the
   // returned object unsubscribes.
   virtual Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) = 0;
+
+ protected:
+  static Error noNetworks(const char* function) {
+    return Error(ErrorCode::Unsupported,
+                 std::string("this function is not supported by the connection driver: ") + function);
+  }
 };
 
 }  // namespace stratus::daemon

@@ -95,6 +95,54 @@ struct ModifyScope {
 
 enum class MetadataKind { Title, Description };
 
+// ---- virtual networks ----
+struct NetworkSummary {
+  std::string name;
+  std::string uuid;
+  bool active = false;
+  bool persistent = true;
+  bool autostart = false;
+  std::string bridge;  // net-info "Bridge"; empty when the mode has none
+};
+
+struct NetworkDefineResult {
+  NetworkSummary network;
+  std::vector<conf::Warning> warnings;
+};
+
+struct NetworkXmlOptions {
+  bool inactive = false;  // --inactive
+};
+
+// virsh net-update COMMAND SECTION XML [--parent-index N]
+struct NetworkUpdate {
+  std::string command;  // add | add-first | add-last | delete | modify
+  std::string section;  // ip-dhcp-host | dns-host | ip-dhcp-range | dns-txt | dns-srv | portgroup | forward-interface
+  std::string xml;      // the element to add / delete / modify
+  int parentIndex = -1; // which <ip> (default: the first one that fits)
+};
+
+// One DHCP lease, as virsh net-dhcp-leases prints it.
+struct DhcpLease {
+  std::int64_t expiryTime = 0;  // seconds since the epoch; 0 = never
+  std::string mac;
+  std::string type;  // ipv4 | ipv6
+  std::string ipaddr;
+  unsigned prefix = 0;
+  std::string hostname;  // "-" when unknown
+  std::string clientId;  // "-" when unknown
+  std::string iface;     // the network's bridge
+};
+
+// A guest NIC plugged into a network (virsh net-port-list).
+struct NetworkPort {
+  std::string uuid;
+  std::string ownerName;  // the domain
+  std::string ownerUuid;
+  std::string mac;
+  std::string tapName;
+};
+
 struct SaveOptions {
   bool running = false;
   bool paused = false;
