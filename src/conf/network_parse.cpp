@@ -281,6 +281,8 @@ Result<NetworkDef> parseNetworkDocument(std::string_view xml, const std::string&
   parseTopLevel(top, def);
 
   top.keepChildren(kKeptTopLevel);
+  for (const char* kept : kKeptTopLevel)  // validate checks where <bandwidth>/<vlan> may appear
+    if (auto n = root.child(kept)) ctx.lines()[std::string("network/") + kept] = ctx.lineOf(n);
   Extra extra;
   top.finish(extra);
   def.otherElements = std::move(extra.elements);

@@ -169,6 +169,47 @@ Status checkDns(const NetworkDef& def, const NetChecker& c) {
   return okStatus();
 }
 
+bool hasElement(const std::vector<XmlElement>& elements, std::string_view name) {
+  return std::any_of(elements.begin(), elements.end(), [&](const XmlElement& e) { return e.name == name; });
+}
+
+// <bandwidth> and <vlan> are kept verbatim, but where they may appear
+// depends on the forward mode (libvirt's networkValidate).
+Status checkQos(const NetworkDef& def, const NetChecker& c) {
+  const ForwardMode m = def.forward.mode;
+  const std::string mode(forwardModeName(m));
+  bool bandwidthAllowed = def.needsBridge() || (m == ForwardMode::Bridge && !def.bridge.name.empty());
+  if (hasElement(def.otherElements, "bandwidth") && !bandwidthAllowed)
+    return c.err("network/bandwidth", "network/bandwidth",
+                 fmt::format("Unsupported network-wide <bandwidth> element in network {} with forward mode='{}'",
+                             def.name, mode));
+  bool vlanAllowed = m == ForwardMode::Hostdev || m == ForwardMode::Passthrough ||
+                     (m == ForwardMode::Bridge && def.virtualportType == "openvswitch");
+  bool vlanUsed = hasElement(def.otherElements, "vlan");
+  bool badVlan = false, hasDefault = false;
+  for (std::size_t i = 0; i < def.portgroups.size(); ++i) {
+    const auto& p = def.portgroups[i];
+    hasDefault |= p.isDefault;
+    if (hasExtraChild(p.extra, "bandwidth") && (!bandwidthAllowed || m == ForwardMode::Hostdev))
+      return c.err(fmt::format("network/portgroup#{}", i), "network/portgroup/bandwidth",
+                   fmt::format("Unsupported <bandwidth> element in network '{}' in portgroup '{}' with forward "
+                               "mode='{}'",
+                               def.name, p.name, mode));
+    if (!vlanUsed && !hasExtraChild(p.extra, "vlan")) continue;
+    // Whoever uses this portgroup gets a tag: only Open vSwitch (or an
+    // SR-IOV pool) can apply it.
+    if (!p.virtualportType.empty())
+      badVlan |= m != ForwardMode::Bridge || p.virtualportType != "openvswitch";
+    else
+      badVlan |= !vlanAllowed;
+  }
+  if (badVlan || (vlanUsed && !vlanAllowed && !hasDefault))
+    return c.err(vlanUsed ? "network/vlan" : "network", "network/vlan",
+                 fmt::format("<vlan> element specified for network {}, whose type doesn't support vlan configuration",
+                             def.name));
+  return okStatus();
+}
+
 Status checkPortgroups(const NetworkDef& def, const NetChecker& c) {
   const NetPortgroup* dflt = nullptr;
   for (std::size_t i = 0; i < def.portgroups.size(); ++i) {
@@ -204,6 +245,7 @@ Status validateNetworkDef(const NetworkDef& def, const std::string& file, const 
   STRATUS_TRY(checkDns(def, c));
   STRATUS_TRY(validateNetworkAddressing(def, file, lines));
   STRATUS_TRY(checkPortgroups(def, c));
+  STRATUS_TRY(checkQos(def, c));
   return okStatus();
 }
 
