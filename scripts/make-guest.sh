@@ -17,7 +17,10 @@
 #   - prints "GUEST-READY" on ttyS0, then every second
 #       tick N cpus=C mem_kib=M disks=vda,vdb ip=ADDR/PREFIX   (ip=none when none)
 #   - on an ACPI power button press prints "GUEST-POWERDOWN" and runs
-#     `poweroff -f`, so QEMU exits.
+#     `poweroff -f`, so QEMU exits;
+#   - reads commands from its console (tests drive the guest through
+#     `stratus console`): a line "run ID COMMAND..." runs COMMAND with sh,
+#     prints its output, then "CMD-END ID rc=N".
 #
 # Env: GUEST_DIR, KVER, DISK_SIZE, BUSYBOX (default: busybox on PATH), FORCE=1 (rebuild).
 set -euo pipefail
@@ -166,6 +169,13 @@ start_dhcp() {
     # in the background, retrying for ever, so a missing DHCP server never delays boot
     udhcpc -f -i eth0 -s /bin/dhcp-event -t 3 -T 1 -A 2 -S >/dev/null 2>&1 &
 }
+
+# Commands typed on the console; other lines (echoes, noise) are ignored.
+( while read -r verb id cmd; do
+      [ "$verb" = run ] && [ -n "$id" ] || continue
+      sh -c "$cmd" 2>&1
+      echo "CMD-END $id rc=$?"
+  done ) &
 
 online_cpus
 start_dhcp

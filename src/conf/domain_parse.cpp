@@ -93,29 +93,8 @@ void parseDevices(Elem& devs, DomainDef& def) {
 Result<DomainDef> parseDomainDocument(std::string_view xml, const std::string& sourceName,
                                       std::vector<Warning>& warnings, SourceMap& lines) {
   pugi::xml_document doc;
-  auto res = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
-  if (!res) return xmlSyntaxError(xml, res, sourceName);
-
+  STRATUS_TRY(loadXmlDocument(doc, xml, sourceName));
   ParseCtx ctx(xml, sourceName, &warnings);
-  // Copies and output are recursive: refuse absurd nesting up front.
-  constexpr int kMaxDepth = 128;
-  int depth = 0;
-  for (pugi::xml_node n = doc.first_child(); n;) {
-    if (n.type() == pugi::node_element && depth + 1 > kMaxDepth)
-      return Error(ErrorCode::XmlInvalid, fmt::format("elements nested deeper than {} levels", kMaxDepth),
-                   ErrorLocation{sourceName, ctx.lineOf(n), ""});
-    if (n.first_child()) {
-      n = n.first_child();
-      ++depth;
-      continue;
-    }
-    while (n && !n.next_sibling()) {
-      n = n.parent();
-      --depth;
-      if (n == doc) n = pugi::xml_node();
-    }
-    if (n) n = n.next_sibling();
-  }
   auto root = doc.document_element();
   if (std::string_view(root.name()) != "domain")
     return Error(ErrorCode::XmlInvalid, fmt::format("expected root element <domain>, found <{}>", root.name()),

@@ -423,6 +423,32 @@ const char* describeStatus(pugi::xml_parse_status s) {
 
 }  // namespace
 
+Status loadXmlDocument(pugi::xml_document& doc, std::string_view text, const std::string& file) {
+  auto res = doc.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!res) return xmlSyntaxError(text, res, file);
+  constexpr int kMaxDepth = 128;
+  int depth = 0;
+  for (pugi::xml_node n = doc.first_child(); n;) {
+    if (n.type() == pugi::node_element && depth + 1 > kMaxDepth) {
+      ParseCtx ctx(text, file, nullptr);
+      return Error(ErrorCode::XmlInvalid, fmt::format("elements nested deeper than {} levels", kMaxDepth),
+                   ErrorLocation{file, ctx.lineOf(n), ""});
+    }
+    if (n.first_child()) {
+      n = n.first_child();
+      ++depth;
+      continue;
+    }
+    while (n && !n.next_sibling()) {
+      n = n.parent();
+      --depth;
+      if (n == doc) n = pugi::xml_node();
+    }
+    if (n) n = n.next_sibling();
+  }
+  return okStatus();
+}
+
 Error xmlSyntaxError(std::string_view text, const pugi::xml_parse_result& res, const std::string& file) {
   ParseCtx ctx(text, file, nullptr);
   if (res.status == pugi::status_end_element_mismatch || res.status == pugi::status_bad_end_element) {

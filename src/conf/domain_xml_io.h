@@ -124,6 +124,11 @@ std::optional<std::uint64_t> parseMemoryKiB(Elem& e);
 // Error for a document pugixml refused, naming what is wrong and where.
 Error xmlSyntaxError(std::string_view text, const pugi::xml_parse_result& res, const std::string& file);
 
+// Loads `text` into `doc`: malformed XML fails with xmlSyntaxError, and
+// elements nested deeper than 128 levels are refused because copying and
+// formatting the tree are recursive.
+Status loadXmlDocument(pugi::xml_document& doc, std::string_view text, const std::string& file);
+
 std::string trim(std::string_view s);
 
 }  // namespace stratus::conf

@@ -28,6 +28,7 @@ std::string_view forwardModeName(ForwardMode m);  // "nat", ... ("" for None)
 struct NetRange {  // <range start end/> (v4 or v6) and <nat><address>/<port>
   std::string start, end;
   std::optional<std::uint64_t> leaseSeconds;  // <range><lease expiry unit/>; 0 = infinite
+  std::string leaseUnit;  // seconds|minutes|hours: how the lease is written back ("" = best fit)
   Extra extra;
   friend bool operator==(const NetRange&, const NetRange&) = default;
 };
@@ -95,6 +96,7 @@ struct DhcpHost {  // <host mac|id name ip/>; at least one of mac/id/name, plus 
   std::string name;
   std::string ip;
   std::optional<std::uint64_t> leaseSeconds;
+  std::string leaseUnit;  // as for NetRange
   Extra extra;
   friend bool operator==(const DhcpHost&, const DhcpHost&) = default;
 };

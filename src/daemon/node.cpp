@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "daemon/node_impl.h"
+#include "network/simulated_network_backend.h"
 #include "stratus_version.h"
 #include "util/atomic_file.h"
 
@@ -20,10 +21,17 @@ Node::~Node() {
   impl_->events.flush();
 }
 
-Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers::HypervisorDriver> driver) {
+Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers::HypervisorDriver> driver,
+                                         std::unique_ptr<network::NetworkBackend> networks) {
   auto impl = std::make_unique<Impl>();
   impl->cfg = std::move(cfg);
   impl->driver = std::move(driver);
+  if (!networks) networks = std::make_unique<network::SimulatedNetworkBackend>();
+  std::optional<NetworkStore> netStore;
+  if (!impl->cfg.root.empty()) netStore.emplace(impl->cfg.root, impl->cfg.driverDir);
+  impl->networks = std::make_unique<NetworkRegistry>(std::move(netStore), std::move(networks));
+  // Networks first: reattached guests hold ports on them.
+  STRATUS_TRY(impl->networks->load(impl->cfg.defineDefaultNetwork && !impl->cfg.root.empty()));
   if (!impl->cfg.root.empty()) {
     impl->store.emplace(impl->cfg.root, impl->cfg.driverDir);
     STRATUS_TRY(impl->store->prepare());
@@ -60,6 +68,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
         continue;
       }
       d->instance = std::move(inst).value();
+      impl->networks->recordPorts(d->name, d->uuid, st.live);
       d->live = std::move(st.live);
       d->state = st.state;
       d->reason = st.reason;
@@ -72,6 +81,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
   std::unique_ptr<Node> node(new Node(std::move(impl)));
   node->impl_->self = node.get();
   if (node->impl_->cfg.runAutostart) {
+    node->impl_->networks->autostart();  // before the guests that use them
     std::vector<std::string> names;
     {
       std::shared_lock lk(node->impl_->mu);

@@ -9,6 +9,7 @@
 
 #include "daemon/node_service.h"
 #include "drivers/driver.h"
+#include "network/network_backend.h"
 
 namespace stratus::daemon {
 
@@ -23,14 +24,18 @@ struct NodeConfig {
   std::string driverDir = "qemu";
   // Start domains marked autostart when the node is opened.
   bool runAutostart = true;
+  // Define libvirt's `default` NAT network on the node's first start.
+  bool defineDefaultNetwork = true;
 };
 
 class Node final : public NodeService {
  public:
   // Loads every persisted definition (and reattaches live guests) from
   // cfg.root. Fails only when the root cannot be created or read.
+  // `networks` runs the virtual networks; none: simulated ones (test driver).
   static Result<std::unique_ptr<Node>> open(NodeConfig cfg,
-                                            std::unique_ptr<drivers::HypervisorDriver> driver);
+                                            std::unique_ptr<drivers::HypervisorDriver> driver,
+                                            std::unique_ptr<network::NetworkBackend> networks = nullptr);
   ~Node() override;
 
   // Paths under the root (for the daemon's socket, logs, tests).
@@ -82,6 +87,18 @@ class Node final : public NodeService {
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override;
   Result<int> openConsole(const std::string& key, const std::string& device) override;
   Status injectNmi(const std::string& key) override;
+  Result<std::vector<NetworkSummary>> listNetworks() override;
+  Result<NetworkSummary> lookupNetwork(const std::string& nameOrUuid) override;
+  Result<NetworkDefineResult> defineNetwork(const std::string& xml, const std::string& sourceName) override;
+  Result<NetworkDefineResult> createNetwork(const std::string& xml, const std::string& sourceName) override;
+  Status undefineNetwork(const std::string& key) override;
+  Status startNetwork(const std::string& key) override;
+  Status destroyNetwork(const std::string& key) override;
+  Result<std::string> networkXml(const std::string& key, const NetworkXmlOptions& opts) override;
+  Status setNetworkAutostart(const std::string& key, bool enabled) override;
+  Status updateNetwork(const std::string& key, const NetworkUpdate& update, const ModifyScope& scope) override;
+  Result<std::vector<DhcpLease>> networkDhcpLeases(const std::string& key, const std::string& mac) override;
+  Result<std::vector<NetworkPort>> listNetworkPorts(const std::string& key) override;
 
   struct Impl;
 

@@ -11,6 +11,7 @@
 
 #include "daemon/config_store.h"
 #include "daemon/event_bus.h"
+#include "daemon/network_registry.h"
 #include "daemon/node.h"
 #include "daemon/transitions.h"
 
@@ -77,6 +78,7 @@ struct Node::Impl {
   NodeConfig cfg;
   std::unique_ptr<drivers::HypervisorDriver> driver;
   std::optional<ConfigStore> store;  // none for in-memory nodes
+  std::unique_ptr<NetworkRegistry> networks;
 
   mutable std::shared_mutex mu;
   std::unordered_map<std::string, DomainPtr> byName;

@@ -50,6 +50,7 @@ std::shared_ptr<drivers::Instance> Node::Impl::markStopped(const DomainPtr& d, i
   d->state = DomainState::Shutoff;
   d->reason = reason;
   d->live.reset();
+  networks->releasePorts(d->uuid);
   d->generation++;
   d->expectingStop = false;
   if (store) {
@@ -116,8 +117,12 @@ void Node::Impl::onInstanceEvent(std::weak_ptr<DomainObj> weak, std::uint64_t ge
   }
 }
 
-Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::DomainDef& def, bool paused,
+Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::DomainDef& config, bool paused,
                           int restoreFd, int runningReason) {
+  // The guest runs a copy whose network interfaces point at their networks'
+  // bridges; the persistent definition keeps naming the network.
+  conf::DomainDef def = config;
+  STRATUS_TRY(networks->resolveInterfaces(def));
   STRATUS_TRY(driver->checkStartable(def));
   int id;
   std::uint64_t gen;
@@ -135,6 +140,7 @@ Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::Domain
   std::unique_lock lk(mu);
   d.instance = std::shared_ptr<drivers::Instance>(std::move(inst).value());
   d.live = d.instance->liveDefinition().value_or(def);
+  networks->recordPorts(d.name, d.uuid, *d.live);
   d.id = id;
   d.state = paused ? DomainState::Paused : DomainState::Running;
   d.reason = paused ? r::PausedUser : runningReason;

@@ -56,12 +56,35 @@ Status addRunning(Node& node, const std::string& xml, const std::string& source)
   return okStatus();
 }
 
+// libvirt's test:///default network, as `virsh -c test:///default net-dumpxml default`.
+constexpr const char* kDefaultNetwork = R"(<network>
+  <name>default</name>
+  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
+  <forward mode='nat'/>
+  <bridge name='virbr0' stp='on' delay='0'/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>
+)";
+
+// Define and start one network of the node (simulated: nothing on the host).
+Status addActiveNetwork(Node& node, const std::string& xml, const std::string& source) {
+  auto n = node.defineNetwork(xml, source);
+  if (!n) return std::move(n).error();
+  return node.startNetwork(n->network.name);
+}
+
 Result<std::unique_ptr<NodeService>> openDefault() {
   NodeConfig cfg;
   cfg.uri = "test:///default";
   cfg.runAutostart = false;
   auto node = Node::open(cfg, drivers::makeTestDriver());
   if (!node) return std::move(node).error();
+  // The domain's NIC is on this network: it runs first.
+  STRATUS_TRY(addActiveNetwork(**node, kDefaultNetwork, "test:///default"));
   STRATUS_TRY(addRunning(**node, kDefaultDomain, "test:///default"));
   return std::unique_ptr<NodeService>(std::move(node).value());
 }
@@ -90,6 +113,11 @@ Result<std::unique_ptr<NodeService>> openFile(const std::string& uri, const std:
   cfg.runAutostart = false;
   auto node = Node::open(cfg, drivers::makeTestDriver(host));
   if (!node) return std::move(node).error();
+  for (auto net : root.children("network")) {
+    std::ostringstream ss;
+    net.print(ss, "  ");
+    STRATUS_TRY(addActiveNetwork(**node, ss.str(), path));
+  }
   for (auto dom : root.children("domain")) {
     std::string xml, source = path;
     if (auto file = dom.attribute("file")) {

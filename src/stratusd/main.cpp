@@ -20,6 +20,7 @@
 
 #include "api/server.h"
 #include "daemon/node.h"
+#include "network/host_network_backend.h"
 #include "drivers/qemu/qemu_driver.h"
 #include "drivers/test/test_driver.h"
 #include "stratus_version.h"
@@ -209,7 +210,12 @@ int run(const Options& opts) {
   cfg.uri = driver->uri;
   cfg.driverDir = "qemu";
   cfg.runAutostart = true;
-  auto node = daemon::Node::open(cfg, std::move(driver->driver));
+  // Real networks (bridges, dnsmasq, nftables) go with real guests; the test
+  // driver's networks are simulated like its guests.
+  std::unique_ptr<network::NetworkBackend> networks;
+  if (cfg.uri.rfind("test:", 0) != 0)
+    networks = std::make_unique<network::HostNetworkBackend>(paths.runDir + "/network");
+  auto node = daemon::Node::open(cfg, std::move(driver->driver), std::move(networks));
   if (!node.ok()) {
     log->error("cannot open the node: {}", node.error().describe());
     return 1;

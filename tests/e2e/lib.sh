@@ -32,8 +32,10 @@ ROOT=$E2E_TMP/root
 SOCK=$ROOT/run/stratus/stratusd.sock
 URI="qemu+unix:///system?socket=$SOCK"
 
+# DAEMON_PREFIX: a command to run the daemon under (e.g. ip netns exec NS).
+DAEMON_PREFIX=()
 start_daemon() {
-  "$BIN/stratusd" --root "$ROOT" "$@" >>"$E2E_TMP/stratusd.log" 2>&1 &
+  "${DAEMON_PREFIX[@]}" "$BIN/stratusd" --root "$ROOT" "$@" >>"$E2E_TMP/stratusd.log" 2>&1 &
   DAEMON_PID=$!
   # The socket appears once the daemon accepts requests.
   wait_for "\"$BIN/stratus\" -c '$URI' -q uri >/dev/null 2>&1" 20 || {

@@ -18,6 +18,7 @@
 #include "drivers/qemu/qemu_instance.h"
 #include "drivers/qemu/qemu_ports.h"
 #include "drivers/qemu/qmp_commands.h"
+#include "network/ovs.h"
 #include "network/tap.h"
 #include "util/atomic_file.h"
 #include "util/fd.h"
@@ -25,6 +26,15 @@
 namespace stratus::drivers::qemu {
 
 namespace {
+
+// <virtualport type='openvswitch'/> on the interface (written by the user,
+// or by the node for a network backed by an OVS bridge).
+bool isOpenvswitchPort(const conf::InterfaceDef& n) {
+  for (const auto& e : n.extra.elements)
+    if (e.name == "virtualport")
+      if (const std::string* t = e.attr("type"); t && *t == "openvswitch") return true;
+  return false;
+}
 
 using namespace std::chrono_literals;
 
@@ -176,21 +186,38 @@ class QemuDriver final : public HypervisorDriver {
     ctx.kvm = live.type == "kvm";
     std::vector<int> keep = {listener->get()};
     std::vector<UniqueFd> tapFds;
+    // OVS keeps ports after their tap is gone: removed again on failure and
+    // when the guest stops.
+    std::vector<std::string> ovsPorts;
+    struct OvsCleanup {
+      std::vector<std::string>* ports;
+      ~OvsCleanup() {
+        if (ports)
+          for (const auto& p : *ports) (void)network::deleteOvsPort(p);
+      }
+    } ovsCleanup{&ovsPorts};
     auto& ifs = live.devices.interfaces;
     for (std::size_t i = 0; i < ifs.size(); ++i) {
       auto& n = ifs[i];
       if (n.type == "user") continue;
-      if (n.type == "network")
-        return Error(ErrorCode::Unsupported, "unsupported configuration: interface " + std::to_string(i) +
-                                                 " uses network '" + n.sourceNetwork +
-                                                 "', and virtual networks are not available on this node yet");
+      // The node resolved type='network' to its network's bridge.
+      if (n.type == "network" && n.sourceBridge.empty())
+        return Error(ErrorCode::InternalError, "interface " + std::to_string(i) + " uses network '" +
+                                                   n.sourceNetwork + "', which was not resolved to a bridge");
+      const bool ovs = isOpenvswitchPort(n);
+      std::string bridge = n.type == "bridge" || n.type == "network" ? n.sourceBridge : "";
       std::string tmpl = n.targetDev.empty() || n.targetDev.rfind("vnet", 0) == 0 ? "vnet%d" : n.targetDev;
-      auto tap = network::createTap(tmpl, n.mac, n.type == "bridge" ? n.sourceBridge : "");
+      auto tap = network::createTap(tmpl, n.mac, ovs ? "" : bridge);
       if (!tap) return std::move(tap).error();
       n.targetDev = tap->name;
+      tapFds.emplace_back(tap->fd);
+      if (ovs) {
+        std::string ifaceId = Uuid::generate().str();
+        STRATUS_TRY(network::addOvsPort(bridge, tap->name, n.mac, ifaceId, live.uuid.str()));
+        ovsPorts.push_back(tap->name);
+      }
       ctx.tapFds[i] = tap->fd;
       keep.push_back(tap->fd);
-      tapFds.emplace_back(tap->fd);
     }
     std::vector<int> ports;
     auto releasePorts = [&] {
@@ -249,6 +276,8 @@ class QemuDriver final : public HypervisorDriver {
     setup.ports = ports;
     setup.portAllocator = &ports_;
     setup.sink = std::move(sink);
+    setup.ovsPorts = std::move(ovsPorts);  // the instance removes them when the guest is gone
+    ovsCleanup.ports = nullptr;
     // QEMU holds the listening socket now; with ours closed, a QEMU that dies
     // before accepting makes our connect fail at once instead of hanging.
     *listener = UniqueFd();
@@ -289,6 +318,8 @@ class QemuDriver final : public HypervisorDriver {
     for (int p; ps >> p;) ports.push_back(p);
     InstanceSetup setup;
     setup.live = def;
+    for (const auto& n : def.devices.interfaces)
+      if (isOpenvswitchPort(n) && !n.targetDev.empty()) setup.ovsPorts.push_back(n.targetDev);
     setup.id = id;
     setup.process = std::move(proc).value();
     setup.monitorPath = kv["monitor"];

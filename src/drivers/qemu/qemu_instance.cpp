@@ -1,5 +1,7 @@
 #include "drivers/qemu/qemu_instance.h"
 
+#include "network/ovs.h"
+
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +27,7 @@ QemuInstance::QemuInstance(InstanceSetup s)
       process_(std::move(s.process)),
       monitorPath_(std::move(s.monitorPath)),
       logPath_(std::move(s.logPath)),
+      ovsPorts_(std::move(s.ovsPorts)),
       ports_(std::move(s.ports)),
       portAllocator_(s.portAllocator),
       sink_(std::move(s.sink)) {
@@ -44,6 +47,8 @@ QemuInstance::~QemuInstance() {
   // (daemon shutting down) keeps them in the next daemon's view via its XML.
   if (portAllocator_ && (exited_ || guestDone_ || destroying_))
     for (int p : ports_) portAllocator_->release(p);
+  if (exited_ || guestDone_ || destroying_)
+    for (const auto& p : ovsPorts_) (void)network::deleteOvsPort(p);
 }
 
 void QemuInstance::notifyWatcher() {

@@ -28,6 +28,7 @@ struct InstanceSetup {
   std::vector<int> ports;          // VNC/SPICE ports reserved for it
   PortAllocator* portAllocator = nullptr;
   InstanceEventSink sink;
+  std::vector<std::string> ovsPorts;  // Open vSwitch ports of its taps
 };
 
 class QemuInstance final : public Instance {
@@ -74,6 +75,7 @@ class QemuInstance final : public Instance {
   conf::DomainDef live_;
   Process process_;
   std::string monitorPath_, logPath_;
+  std::vector<std::string> ovsPorts_;
   long logOffset_ = 0;
   std::vector<int> ports_;
   PortAllocator* portAllocator_;
