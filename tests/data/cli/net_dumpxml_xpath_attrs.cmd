@@ -1,1 +1,1 @@
-net-dumpxml default --xpath //@*
+net-dumpxml default --xpath //ip//@*

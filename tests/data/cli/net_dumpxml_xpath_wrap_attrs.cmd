@@ -1,1 +1,1 @@
-net-dumpxml default --xpath //@* --wrap
+net-dumpxml default --xpath //ip//@* --wrap

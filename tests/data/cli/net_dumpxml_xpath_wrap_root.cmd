@@ -1,1 +1,1 @@
-net-dumpxml default --xpath /network --wrap
+net-dumpxml default --xpath /network/ip --wrap
