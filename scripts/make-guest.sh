@@ -175,7 +175,7 @@ start_dhcp() {
       [ "$verb" = run ] && [ -n "$id" ] || continue
       sh -c "$cmd" 2>&1
       echo "CMD-END $id rc=$?"
-  done ) &
+  done ) </dev/console &   # (a background list's stdin is /dev/null unless redirected)
 
 online_cpus
 start_dhcp
