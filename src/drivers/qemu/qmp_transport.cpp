@@ -312,10 +312,28 @@ void QmpTransport::finish(Error why) {
   }
 }
 
-Status QmpTransport::writeAll(const std::string& data) {
+Status QmpTransport::writeAll(const std::string& data, int passFd) {
   std::size_t off = 0;
   while (off < data.size()) {
-    ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    ssize_t n;
+    if (passFd >= 0 && off == 0) {
+      // The descriptor travels with the first byte of the command.
+      struct iovec iov = {const_cast<char*>(data.data()), data.size()};
+      alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+      struct msghdr msg = {};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      std::memcpy(CMSG_DATA(c), &passFd, sizeof(int));
+      n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    } else {
+      n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return systemError("writing to the QEMU monitor", errno);
     off += static_cast<std::size_t>(n);
@@ -325,6 +343,17 @@ Status QmpTransport::writeAll(const std::string& data) {
 
 Result<Json> QmpTransport::execute(const std::string& command, const Json& arguments,
                                    std::optional<std::chrono::milliseconds> timeout) {
+  return run(command, arguments, -1, timeout);
+}
+
+Result<Json> QmpTransport::executeWithFd(const std::string& command, const Json& arguments, int fd,
+                                         std::optional<std::chrono::milliseconds> timeout) {
+  if (fd < 0) return Error(ErrorCode::InternalError, fmt::format("QMP command '{}' needs a file descriptor", command));
+  return run(command, arguments, fd, timeout);
+}
+
+Result<Json> QmpTransport::run(const std::string& command, const Json& arguments, int passFd,
+                               std::optional<std::chrono::milliseconds> timeout) {
   if (readerId_ == std::this_thread::get_id())
     return Error(ErrorCode::InternalError,
                  fmt::format("QMP command '{}' issued from the monitor's own event thread", command));
@@ -347,7 +376,7 @@ Result<Json> QmpTransport::execute(const std::string& command, const Json& argum
 
   Json request = {{"execute", command}, {"id", id}};
   if (!arguments.is_null()) request["arguments"] = arguments;
-  if (auto w = writeAll(request.dump() + "\n"); !w) {
+  if (auto w = writeAll(request.dump() + "\n", passFd); !w) {
     std::lock_guard lock(mutex_);
     pendingId_.reset();
     return Error(ErrorCode::OperationFailed,

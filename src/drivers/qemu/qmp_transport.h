@@ -74,6 +74,10 @@ class QmpTransport {
   // Timeout; the connection ending gives OperationFailed.
   Result<Json> execute(const std::string& command, const Json& arguments = Json(),
                        std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+  // execute() that hands QEMU a copy of `fd` with the command (SCM_RIGHTS),
+  // as `getfd` expects. The caller keeps its own descriptor.
+  Result<Json> executeWithFd(const std::string& command, const Json& arguments, int fd,
+                             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // The greeting's "QMP" object (version, capabilities).
   const Json& greeting() const { return greeting_; }
@@ -93,7 +97,9 @@ class QmpTransport {
   void readerLoop();
   void handleLine(const std::string& line);
   void finish(Error why);  // connection over: fail pending, notify once
-  Status writeAll(const std::string& data);
+  Status writeAll(const std::string& data, int passFd = -1);
+  Result<Json> run(const std::string& command, const Json& arguments, int passFd,
+                   std::optional<std::chrono::milliseconds> timeout);
 
   int fd_ = -1;
   QmpOptions options_;
