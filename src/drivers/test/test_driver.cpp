@@ -43,6 +43,15 @@ class TestInstance final : public Instance {
     vcpus_ = count;
     return okStatus();
   }
+  // Simulated hot-plug: nothing to plug; the node records every change in
+  // the live definition (liveDefinition() stays nullopt).
+  Status attachDisk(const conf::DiskDef&) override { return okStatus(); }
+  Status attachInterface(const conf::InterfaceDef&) override { return okStatus(); }
+  Status detachDisk(const conf::DiskDef&) override { return okStatus(); }
+  Status detachInterface(const conf::InterfaceDef&) override { return okStatus(); }
+  Status changeMedia(const conf::DiskDef&) override { return okStatus(); }
+  Status setInterfaceLink(const conf::InterfaceDef&, bool) override { return okStatus(); }
+  Status blockResize(const conf::DiskDef&, std::uint64_t) override { return okStatus(); }
   Status saveState(int fd) override {
     // Nothing but the header (written by the node) describes a simulated guest.
     static constexpr char kMarker[] = "stratus-test-state\n";
