@@ -1,6 +1,7 @@
 // The command table: every command, its options and its help, in one place.
 #include <algorithm>
 
+#include "cli/cmd_devices.h"
 #include "cli/handlers.h"
 
 namespace stratus::cli {
@@ -21,7 +22,8 @@ constexpr OptDef config() { return flag("config", "affect the persistent definit
 constexpr OptDef current() { return flag("current", "affect the current state of the domain"); }
 
 const std::vector<CmdDef>& table() {
-  static const std::vector<CmdDef> cmds = {
+  // The device commands and vcpucount keep their rows in cmd_devices.cpp.
+  static const std::vector<CmdDef> cmds = mergeCommands({
       // ---- domain management ----
       {"autostart", "Domain Management", "mark a domain to start when the host boots", "",
        {dom(), flag("disable", "turn autostart off")}, cmdAutostart},
@@ -205,7 +207,7 @@ const std::vector<CmdDef>& table() {
       {"help", "Stratus itself", "print help", "",
        {{"command", T::String, false, true, "a command or command group"}}, cmdHelp, false, true},
       {"quit", "Stratus itself", "leave the interactive shell", "", {}, cmdQuit, false, false},
-  };
+  }, deviceCommands());
   return cmds;
 }
 }  // namespace
