@@ -72,7 +72,7 @@ std::string describeError(const Error& e) {
       "internal error: ", "invalid argument: ", "Requested operation is not valid: ", "operation failed: ",
       "Domain not found: ", "Network not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
       "unsupported configuration: ", "operation forbidden: ", "Cannot ", "cannot ", "Failed to ",
-      "unsupported flags", "device not found: "};
+      "unsupported flags", "device not found: ", "Operation not supported: "};
   for (auto k : kKnown)
     if (std::string_view(msg).starts_with(k)) return msg;
   if (prefix.empty()) return msg;
