@@ -142,13 +142,15 @@ static std::vector<std::string> nodesOf(const std::string& formatNode) {
 
 // ---------------------------------------------------------------- unplug
 
+static Error stillPending(const std::string& what) {
+  return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: the unplug of " + what +
+                                                " is still pending; the guest has not released it yet");
+}
+
 Status QemuInstance::unplug(const std::string& id, const std::string& what, std::vector<std::string> blockNodes) {
   {
     std::lock_guard lk(mu_);
-    if (pendingUnplugs_.count(id))
-      return Error(ErrorCode::OperationInvalid,
-                   "Requested operation is not valid: the unplug of " + what +
-                       " is still pending; the guest has not released it yet");
+    if (pendingUnplugs_.count(id)) return stillPending(what);
     deletedDevices_.erase(id);
     pendingUnplugs_[id] = PendingUnplug{std::move(blockNodes), false};
   }
@@ -209,14 +211,24 @@ void QemuInstance::onDeviceDeleted(const std::string& device, const std::string&
   }
   exitedCv_.notify_all();
   if (!finishHere) return;
-  if (nodes.empty()) {
-    // Our naming, as given at start or at attach.
+  bool diskOrNic;
+  {
     std::lock_guard lk(mu_);
+    diskOrNic = aliasUsed(live_, id);
+    // Our naming, as given at start or at attach.
     for (const auto& d : live_.devices.disks)
-      if (d.info.alias == id) nodes = nodesOf(blockNodePrefix(id) + "-format");
+      if (d.info.alias == id && nodes.empty()) nodes = nodesOf(blockNodePrefix(id) + "-format");
   }
   spdlog::info("QEMU {}: the guest released device '{}'", process_.pid(), id);
   releaseDevice(id, nodes);
+  if (!diskOrNic) {
+    // A vCPU whose unplug finished late: count what the guest has now.
+    if (auto* m = monitor_.load())
+      if (auto cpus = qmp::queryHotpluggableCpus(*m)) {
+        std::lock_guard lk(mu_);
+        live_.currentVcpus = presentVcpus(*cpus);
+      }
+  }
   sink_(InstanceEvent{InstanceEvent::Kind::DevicesChanged, 0, id});
 }
 
@@ -239,14 +251,6 @@ void QemuInstance::releaseDevice(const std::string& id, const std::vector<std::s
   for (const auto& node : blockNodes)
     if (auto s = qmp::blockdevDel(*m, node); !s)
       spdlog::warn("QEMU {}: cannot remove block node {}: {}", process_.pid(), node, s.error().message);
-  if (!nic && blockNodes.empty()) {
-    // A vCPU: count again what the guest has now.
-    if (auto cpus = qmp::queryHotpluggableCpus(*m)) {
-      std::lock_guard lk(mu_);
-      live_.currentVcpus = presentVcpus(*cpus);
-    }
-    return;
-  }
   if (nic) {
     if (auto s = qmp::netdevDel(*m, "host" + id); !s)
       spdlog::warn("QEMU {}: cannot remove netdev host{}: {}", process_.pid(), id, s.error().message);
@@ -308,6 +312,7 @@ Status QemuInstance::detachDisk(const conf::DiskDef& want) {
     auto* found = diskByAlias(live_, want.info.alias, want.targetDev);
     if (!found) return Error(ErrorCode::DeviceMissing, "device not found: disk " + want.targetDev + " not found");
     d = *found;
+    if (pendingUnplugs_.count(d.info.alias)) return stillPending(describeDisk(d));
   }
   if (d.targetBus != "virtio" || d.device != "disk")
     return Error(ErrorCode::Unsupported,
