@@ -314,16 +314,14 @@ std::vector<CmdDef> deviceCommands() {
 
 std::vector<CmdDef> mergeCommands(std::vector<CmdDef> table, const std::vector<CmdDef>& extra) {
   for (const auto& c : extra) {
-    auto at = table.end();
-    for (auto it = table.begin(); it != table.end(); ++it)
-      if (it->group == c.group && it->name < c.name) at = it + 1;
-    if (at == table.end())
-      for (auto it = table.begin(); it != table.end(); ++it)
-        if (it->group == c.group) {
-          at = it;
-          break;
-        }
-    table.insert(at, c);
+    std::optional<std::size_t> after, first;
+    for (std::size_t i = 0; i < table.size(); ++i) {
+      if (table[i].group != c.group) continue;
+      if (!first) first = i;
+      if (table[i].name < c.name) after = i + 1;
+    }
+    std::size_t at = after ? *after : first ? *first : table.size();
+    table.insert(table.begin() + static_cast<std::ptrdiff_t>(at), c);
   }
   return table;
 }
