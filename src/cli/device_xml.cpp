@@ -242,8 +242,6 @@ Result<std::string> attachDiskXml(const ParsedCmd& pc, bool blockDevice) {
 Result<std::string> attachInterfaceXml(const ParsedCmd& pc) {
   const std::string& type = pc.get("type");
   const std::string& source = pc.get("source");
-  // virsh parses <source> as required (it has no user type): that error comes first.
-  if (type != "user" && !pc.has("source")) return fail("command 'attach-interface' requires <source> option");
   static constexpr std::string_view kTypes[] = {"network", "bridge", "direct", "hostdev", "vhostuser", "user"};
   if (std::find(std::begin(kTypes), std::end(kTypes), type) == std::end(kTypes))
     return fail(fmt::format("No support for {} in command 'attach-interface'", type));

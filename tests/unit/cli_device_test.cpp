@@ -227,7 +227,7 @@ TEST_F(CliDevices, DeviceFilesAndTheirErrors) {
 TEST_F(CliDevices, InterfacesAttachDetachAndUserMode) {
   EXPECT_EQ(run("attach-interface test network default --mac 52:54:00:00:00:01").out,
             "Interface attached successfully\n\n");
-  EXPECT_EQ(run("attach-interface test user --mac 52:54:00:00:00:02 --model virtio").out,
+  EXPECT_EQ(run("attach-interface test user none --mac 52:54:00:00:00:02 --model virtio").out,
             "Interface attached successfully\n\n");
   EXPECT_TRUE(has(dumpxml("test"), "<interface type='user'>"));
   auto many = run("detach-interface test network");
@@ -236,7 +236,7 @@ TEST_F(CliDevices, InterfacesAttachDetachAndUserMode) {
             "error: Failed to detach interface\n");
   EXPECT_EQ(run("detach-interface test network --mac 52:54:00:00:00:01").out, "Interface detached successfully\n\n");
   EXPECT_EQ(run("detach-interface test user").out, "Interface detached successfully\n\n");
-  auto p = run("attach-interface test user --print-xml");
+  auto p = run("attach-interface test user - --print-xml");
   EXPECT_EQ(p.out, "<interface type='user'>\n</interface>\n\n");
 }
 
