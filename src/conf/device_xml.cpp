@@ -46,8 +46,8 @@ Result<DeviceDef> parseDeviceXml(std::string_view xml, const std::string& source
   // Everything before the element becomes as many newlines, then the wrapper
   // opens on the element's own line: every line number stays the input's.
   // offset_debug() points at the element's name, just after its '<'.
-  auto offset = static_cast<std::size_t>(root.offset_debug());
-  offset = xml.rfind('<', offset);
+  std::ptrdiff_t at = root.offset_debug();
+  std::size_t offset = at > 0 ? xml.rfind('<', static_cast<std::size_t>(at)) : 0;
   if (offset == std::string_view::npos) offset = 0;
   std::string wrapped(static_cast<std::size_t>(std::count(xml.begin(), xml.begin() + offset, '\n')), '\n');
   wrapped += fmt::format("<domain type='{}'><name>device</name><memory>1</memory><devices>", domain.type);

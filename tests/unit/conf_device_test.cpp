@@ -177,3 +177,22 @@ TEST(DomainDefaults, DiskBusFromTheTargetName) {
   EXPECT_EQ(d.devices.disks[1].targetBus, "scsi");
   EXPECT_EQ(d.devices.disks[2].targetBus, "");  // unknown prefix: left to the driver to refuse
 }
+
+TEST(DeviceXml, NeverCrashesOnBrokenInput) {
+  auto d = domain();
+  const std::string good =
+      "<?xml version='1.0'?>\n<interface type='bridge'>\n  <mac address='52:54:00:00:00:01'/>\n"
+      "  <source bridge='br0'/>\n  <model type='virtio'/>\n  <address type='pci' slot='0x05'/>\n</interface>\n";
+  for (std::size_t n = 0; n <= good.size(); ++n) (void)parseDeviceXml(good.substr(0, n), "cut.xml", d);
+  unsigned seed = 12345;
+  for (int round = 0; round < 2000; ++round) {
+    std::string x = good;
+    for (int k = 0; k < 3; ++k) {
+      seed = seed * 1103515245u + 12345u;
+      x[(seed >> 8) % x.size()] = static_cast<char>((seed >> 16) & 0xff);
+    }
+    auto r = parseDeviceXml(x, "fuzz.xml", d);
+    if (r) (void)formatDeviceXml(*r);
+  }
+  SUCCEED();
+}
