@@ -20,11 +20,25 @@ open(path, "w").write(x)
 PY
   st define "$E2E_TMP/$n.xml" >/dev/null || fail "define $n"
   st start "$n" >/dev/null || fail "start $n: $(st start "$n" 2>&1)"
-  mkfifo "$E2E_TMP/$n.in"
-  st console "$n" < "$E2E_TMP/$n.in" > "$E2E_TMP/$n.out" 2>&1 &
+  console "$n"
+}
+
+# console NAME: connect to the guest's console (again: after a daemon
+# restart, or when it was started anew). Its output is appended to
+# $E2E_TMP/NAME.out; run_in writes to it.
+console() {
+  local n=$1 fd pidvar="CONPID_$1" fdvar="CON_$1"
+  if [ -n "${!pidvar:-}" ]; then
+    kill "${!pidvar}" 2>/dev/null || true  # it may have ended with its guest or daemon
+    wait "${!pidvar}" 2>/dev/null || true
+    eval "exec {$fdvar}>&-"
+  fi
+  [ -p "$E2E_TMP/$n.in" ] || mkfifo "$E2E_TMP/$n.in"
+  st console "$n" < "$E2E_TMP/$n.in" >> "$E2E_TMP/$n.out" 2>&1 &
   CONSOLE_PIDS+=($!)
+  eval "$pidvar=$!"
   exec {fd}>"$E2E_TMP/$n.in"
-  eval "CON_$n=$fd"
+  eval "$fdvar=$fd"
 }
 
 # run_in NAME COMMAND: run COMMAND in the guest; its exit code is ours.
