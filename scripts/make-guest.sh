@@ -171,12 +171,11 @@ start_dhcp() {
 }
 
 # Commands typed on the console; other lines (echoes, noise) are ignored.
-# The console is named: a background list's stdin is /dev/null otherwise.
 ( while read -r verb id cmd; do
       [ "$verb" = run ] && [ -n "$id" ] || continue
       sh -c "$cmd" 2>&1
       echo "CMD-END $id rc=$?"
-  done ) </dev/console &
+  done ) </dev/console &   # (a background list's stdin is /dev/null unless redirected)
 
 online_cpus
 start_dhcp

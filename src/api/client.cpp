@@ -262,6 +262,87 @@ class NodeClient final : public daemon::NodeService {
     return openUpgraded(conn_.socketPath(), target);
   }
 
+  // ---- virtual networks ----
+  // j[key] of a {"key": [...]} reply; an empty array when the reply has no such
+  // member (fromJson then reports a member of the wrong type).
+  static nlohmann::json listMember(const nlohmann::json& j, const char* key) {
+    if (j.is_object())
+      if (auto it = j.find(key); it != j.end()) return *it;
+    return nlohmann::json::array();
+  }
+
+  static std::string networkPath(const std::string& key, std::string_view rest = {}) {
+    std::string p = "/v1/networks/" + percentEncode(key);
+    p.append(rest);
+    return p;
+  }
+
+  Result<std::vector<daemon::NetworkSummary>> listNetworks() override {
+    auto j = sendJson("GET", "/v1/networks");
+    if (!j.ok()) return j.error();
+    return fromJson<std::vector<daemon::NetworkSummary>>(listMember(*j, "networks"), "networks");
+  }
+
+  Result<daemon::NetworkSummary> lookupNetwork(const std::string& key) override {
+    return get<daemon::NetworkSummary>(networkPath(key));
+  }
+
+  Result<daemon::NetworkDefineResult> defineNetwork(const std::string& xml, const std::string& sourceName) override {
+    auto j = sendJson("POST", "/v1/networks?source=" + percentEncode(sourceName), "application/xml", xml);
+    if (!j.ok()) return j.error();
+    return fromJson<daemon::NetworkDefineResult>(*j, "reply");
+  }
+
+  Result<daemon::NetworkDefineResult> createNetwork(const std::string& xml, const std::string& sourceName) override {
+    auto j = sendJson("POST", "/v1/networks/create?source=" + percentEncode(sourceName), "application/xml", xml);
+    if (!j.ok()) return j.error();
+    return fromJson<daemon::NetworkDefineResult>(*j, "reply");
+  }
+
+  Status undefineNetwork(const std::string& key) override {
+    auto r = send("DELETE", networkPath(key));
+    if (!r.ok()) return r.error();
+    return okStatus();
+  }
+
+  Status networkAction(const std::string& key, const char* verb,
+                       const nlohmann::json& body = nlohmann::json::object()) {
+    return status("POST", networkPath(key, "/actions/") + verb, body);
+  }
+
+  Status startNetwork(const std::string& key) override { return networkAction(key, "start"); }
+  Status destroyNetwork(const std::string& key) override { return networkAction(key, "destroy"); }
+  Status setNetworkAutostart(const std::string& key, bool enabled) override {
+    return networkAction(key, "autostart", {{"enabled", enabled}});
+  }
+  Status updateNetwork(const std::string& key, const daemon::NetworkUpdate& u,
+                       const daemon::ModifyScope& scope) override {
+    nlohmann::json b = u;
+    b["live"] = scope.live;
+    b["config"] = scope.config;
+    return networkAction(key, "update", b);
+  }
+
+  Result<std::string> networkXml(const std::string& key, const daemon::NetworkXmlOptions& o) override {
+    auto r = send("GET", networkPath(key, "/xml") + "?inactive=" + boolStr(o.inactive));
+    if (!r.ok()) return r.error();
+    return std::move(r->body);
+  }
+
+  Result<std::vector<daemon::DhcpLease>> networkDhcpLeases(const std::string& key, const std::string& mac) override {
+    std::string target = networkPath(key, "/dhcp-leases");
+    if (!mac.empty()) target += "?mac=" + percentEncode(mac);
+    auto j = sendJson("GET", target);
+    if (!j.ok()) return j.error();
+    return fromJson<std::vector<daemon::DhcpLease>>(listMember(*j, "leases"), "leases");
+  }
+
+  Result<std::vector<daemon::NetworkPort>> listNetworkPorts(const std::string& key) override {
+    auto j = sendJson("GET", networkPath(key, "/ports"));
+    if (!j.ok()) return j.error();
+    return fromJson<std::vector<daemon::NetworkPort>>(listMember(*j, "ports"), "ports");
+  }
+
   Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback cb) override {
     auto stream = SseStream::open(conn_.socketPath(), "/v1/events");
     if (!stream.ok()) return stream.error();

@@ -268,3 +268,69 @@ void from_json(const nlohmann::json& j, XmlOptions& v) {
 }
 
 }  // namespace stratus::daemon
+
+namespace stratus::daemon {
+
+void to_json(nlohmann::json& j, const NetworkSummary& v) {
+  j = {{"name", v.name},           {"uuid", v.uuid},           {"active", v.active},
+       {"persistent", v.persistent}, {"autostart", v.autostart}, {"bridge", v.bridge}};
+}
+void from_json(const nlohmann::json& j, NetworkSummary& v) {
+  v.name = j.value("name", std::string());
+  v.uuid = j.value("uuid", std::string());
+  v.active = j.value("active", false);
+  v.persistent = j.value("persistent", true);
+  v.autostart = j.value("autostart", false);
+  v.bridge = j.value("bridge", std::string());
+}
+
+void to_json(nlohmann::json& j, const NetworkDefineResult& v) {
+  j = {{"network", v.network}, {"warnings", v.warnings}};
+}
+void from_json(const nlohmann::json& j, NetworkDefineResult& v) {
+  j.at("network").get_to(v.network);
+  v.warnings = j.value("warnings", std::vector<conf::Warning>{});
+}
+
+void to_json(nlohmann::json& j, const NetworkUpdate& v) {
+  j = {{"command", v.command}, {"section", v.section}, {"xml", v.xml}, {"parent_index", v.parentIndex}};
+}
+void from_json(const nlohmann::json& j, NetworkUpdate& v) {
+  v.command = j.value("command", std::string());
+  v.section = j.value("section", std::string());
+  v.xml = j.value("xml", std::string());
+  v.parentIndex = j.value("parent_index", -1);
+}
+
+void to_json(nlohmann::json& j, const DhcpLease& v) {
+  j = {{"expiry_time", v.expiryTime}, {"mac", v.mac},           {"type", v.type},
+       {"ipaddr", v.ipaddr},          {"prefix", v.prefix},     {"hostname", v.hostname},
+       {"client_id", v.clientId},     {"iface", v.iface}};
+}
+void from_json(const nlohmann::json& j, DhcpLease& v) {
+  v.expiryTime = j.value("expiry_time", std::int64_t{0});
+  v.mac = j.value("mac", std::string());
+  v.type = j.value("type", std::string());
+  v.ipaddr = j.value("ipaddr", std::string());
+  v.prefix = j.value("prefix", 0u);
+  v.hostname = j.value("hostname", std::string());
+  v.clientId = j.value("client_id", std::string());
+  v.iface = j.value("iface", std::string());
+}
+
+void to_json(nlohmann::json& j, const NetworkPort& v) {
+  j = {{"uuid", v.uuid},
+       {"owner_name", v.ownerName},
+       {"owner_uuid", v.ownerUuid},
+       {"mac", v.mac},
+       {"tap_name", v.tapName}};
+}
+void from_json(const nlohmann::json& j, NetworkPort& v) {
+  v.uuid = j.value("uuid", std::string());
+  v.ownerName = j.value("owner_name", std::string());
+  v.ownerUuid = j.value("owner_uuid", std::string());
+  v.mac = j.value("mac", std::string());
+  v.tapName = j.value("tap_name", std::string());
+}
+
+}  // namespace stratus::daemon

@@ -40,6 +40,17 @@ void to_json(nlohmann::json& j, const UndefineOptions& v);
 void from_json(const nlohmann::json& j, UndefineOptions& v);
 void to_json(nlohmann::json& j, const XmlOptions& v);
 void from_json(const nlohmann::json& j, XmlOptions& v);
+// Virtual networks.
+void to_json(nlohmann::json& j, const NetworkSummary& v);
+void from_json(const nlohmann::json& j, NetworkSummary& v);
+void to_json(nlohmann::json& j, const NetworkDefineResult& v);
+void from_json(const nlohmann::json& j, NetworkDefineResult& v);
+void to_json(nlohmann::json& j, const NetworkUpdate& v);
+void from_json(const nlohmann::json& j, NetworkUpdate& v);
+void to_json(nlohmann::json& j, const DhcpLease& v);
+void from_json(const nlohmann::json& j, DhcpLease& v);
+void to_json(nlohmann::json& j, const NetworkPort& v);
+void from_json(const nlohmann::json& j, NetworkPort& v);
 
 }  // namespace stratus::daemon
 

@@ -1,10 +1,11 @@
-// edit (and desc --edit): the user's editor on a temporary file, with
-// virsh's "Try again?" loop when the edited XML does not define.
+// edit, net-edit (and desc --edit): the user's editor on a temporary file,
+// with virsh's "Try again?" loop when the edited XML does not define.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,6 +82,29 @@ std::optional<std::string> editText(Ctl& ctl, const std::string& text, const cha
   return result;
 }
 
+bool editDefinition(Ctl& ctl, const std::string& original, std::string_view notChanged,
+                    const std::function<Result<std::string>(const std::string&)>& define,
+                    const std::function<std::string(const std::string&)>& edited) {
+  std::string current = original;
+  for (;;) {
+    auto text = editText(ctl, current, ".xml");
+    if (!text) return false;
+    if (*text == original) {
+      ctl.printExtra(notChanged);
+      return true;
+    }
+    auto name = define(*text);
+    if (name) {
+      ctl.printExtra(edited(*name));
+      return true;
+    }
+    ctl.error(name.error());
+    current = *text;
+    char answer = askReedit(ctl);
+    if (answer == 'n') return false;
+  }
+}
+
 bool cmdEdit(Ctl& ctl, const ParsedCmd& pc) {
   auto d = lookupDomain(ctl, pc);
   if (!d) return false;
@@ -90,24 +114,14 @@ bool cmdEdit(Ctl& ctl, const ParsedCmd& pc) {
   xo.securityInfo = true;
   auto orig = conn->domainXml(d->uuid, xo);
   if (!orig) return fail(ctl, orig.error());
-  std::string current = *orig;
-  for (;;) {
-    auto edited = editText(ctl, current, ".xml");
-    if (!edited) return false;
-    if (*edited == *orig) {
-      ctl.printExtra(fmt::format("Domain '{}' XML configuration not changed.\n", d->name));
-      return true;
-    }
-    auto r = conn->defineDomain(*edited, "<edit>");
-    if (r) {
-      ctl.printExtra(fmt::format("Domain '{}' XML configuration edited.\n", r->domain.name));
-      return true;
-    }
-    ctl.error(r.error());
-    current = *edited;
-    char answer = askReedit(ctl);
-    if (answer == 'n') return false;
-  }
+  return editDefinition(
+      ctl, *orig, fmt::format("Domain '{}' XML configuration not changed.\n", d->name),
+      [&](const std::string& xml) -> Result<std::string> {
+        auto r = conn->defineDomain(xml, "<edit>");
+        if (!r) return std::move(r).error();
+        return r->domain.name;
+      },
+      [](const std::string& name) { return fmt::format("Domain '{}' XML configuration edited.\n", name); });
 }
 
 }  // namespace stratus::cli

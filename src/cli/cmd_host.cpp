@@ -108,6 +108,7 @@ std::string_view groupKeyword(std::string_view group) {
   if (group == "Domain Management") return "domain";
   if (group == "Domain Monitoring") return "monitor";
   if (group == "Host and Hypervisor") return "host";
+  if (group == "Networking") return "network";
   return "virsh";
 }
 }  // namespace

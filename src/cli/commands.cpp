@@ -12,6 +12,9 @@ constexpr OptDef dom(std::string_view help = "domain name, id or uuid") {
 }
 constexpr OptDef flag(std::string_view name, std::string_view help) { return {name, T::Bool, false, false, help}; }
 constexpr OptDef str(std::string_view name, std::string_view help) { return {name, T::String, false, false, help}; }
+constexpr OptDef net(std::string_view help = "network name or uuid") {
+  return {"network", T::String, true, true, help};
+}
 constexpr OptDef json() { return flag("json", "print machine-readable JSON"); }
 constexpr OptDef live() { return flag("live", "affect the running domain"); }
 constexpr OptDef config() { return flag("config", "affect the persistent definition"); }
@@ -145,6 +148,55 @@ const std::vector<CmdDef>& table() {
       {"uri", "Host and Hypervisor", "print the connection URI", "", {}, cmdUri},
       {"version", "Host and Hypervisor", "print library and hypervisor versions", "",
        {flag("daemon", "also print the daemon's version"), json()}, cmdVersion},
+      // ---- networking ----
+      {"net-autostart", "Networking", "mark a virtual network to start when the host boots", "",
+       {net(), flag("disable", "turn autostart off")}, cmdNetAutostart},
+      {"net-create", "Networking", "create and start a transient virtual network from an XML file", "",
+       {{"file", T::String, true, true, "file with the network's XML description"},
+        flag("validate", "validate the XML against the schema")},
+       cmdNetCreate},
+      {"net-define", "Networking", "define (but don't start) a virtual network, or change a defined one, from an XML file",
+       "A network of the same name and UUID gets the new definition.",
+       {{"file", T::String, true, true, "file with the network's XML description"},
+        flag("validate", "validate the XML against the schema")},
+       cmdNetDefine},
+      {"net-destroy", "Networking", "stop a virtual network", "", {net()}, cmdNetDestroy},
+      {"net-dhcp-leases", "Networking", "print the DHCP leases of a virtual network", "",
+       {net(), str("mac", "only the leases of this MAC address"), json()}, cmdNetDhcpLeases},
+      {"net-dumpxml", "Networking", "print a virtual network's XML description", "",
+       {net(), flag("inactive", "the persistent definition, not the running one"),
+        str("xpath", "print only what this XPath expression selects"),
+        flag("wrap", "put the --xpath results under one <nodes> element")},
+       cmdNetDumpxml},
+      {"net-edit", "Networking", "edit a virtual network's XML definition in $VISUAL/$EDITOR", "", {net()}, cmdNetEdit},
+      {"net-info", "Networking", "print basic information about a virtual network", "", {net(), json()}, cmdNetInfo},
+      {"net-list", "Networking", "list virtual networks", "By default, only active networks are listed.",
+       {flag("inactive", "inactive networks"), flag("all", "active and inactive networks"),
+        flag("persistent", "persistent networks"), flag("transient", "transient networks"),
+        flag("autostart", "networks with autostart on"), flag("no-autostart", "networks with autostart off"),
+        flag("uuid", "print UUIDs only"), flag("name", "print names only"), flag("table", "print a table (default)"),
+        json()},
+       cmdNetList},
+      {"net-name", "Networking", "print the name of the virtual network with this UUID", "",
+       {net("network uuid"), json()}, cmdNetName},
+      {"net-start", "Networking", "start a defined, inactive virtual network", "", {net()}, cmdNetStart},
+      {"net-undefine", "Networking", "remove a virtual network's persistent definition", "", {net()},
+       cmdNetUndefine},
+      {"net-update", "Networking", "add, delete or modify one part of a virtual network's configuration",
+       "COMMAND is add (add-last), add-first, delete or modify; SECTION one of bridge, domain, ip, ip-dhcp-host, "
+       "ip-dhcp-range, forward, forward-interface, forward-pf, portgroup, dns-host, dns-txt, dns-srv; XML the "
+       "element itself (starting with '<') or the name of a file holding it.",
+       {net(), {"command", T::String, true, true, "add, add-first, add-last, delete or modify"},
+        {"section", T::String, true, true, "which part of the configuration"},
+        {"xml", T::String, true, true, "the XML element, or a file holding it"},
+        {"parent-index", T::Int, false, false, "which <ip> element (counting from 0)"},
+        flag("config", "affect the persistent definition"), flag("live", "affect the running network"),
+        flag("current", "affect the current state of the network")},
+       cmdNetUpdate},
+      {"net-uuid", "Networking", "print the UUID of the virtual network with this name", "",
+       {net("network name"), json()}, cmdNetUuid},
+      {"net-port-list", "Networking", "list the guest interfaces plugged into a virtual network", "",
+       {net(), flag("uuid", "print UUIDs only"), flag("table", "print a table (default)"), json()}, cmdNetPortList},
       // ---- shell ----
       {"connect", "Stratus itself", "connect (again) to a hypervisor", "",
        {{"name", T::String, false, true, "the connection URI"}, flag("readonly", "read-only connection")},

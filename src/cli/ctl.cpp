@@ -57,6 +57,7 @@ std::string describeError(const Error& e) {
     case ErrorCode::OperationFailed: prefix = "operation failed: "; break;
     case ErrorCode::DomainExists: prefix = "operation failed: "; break;
     case ErrorCode::NoDomain: prefix = "Domain not found: "; break;
+    case ErrorCode::NoNetwork: prefix = "Network not found: "; break;
     case ErrorCode::Unsupported: prefix = "this function is not supported by the connection driver: "; break;
     case ErrorCode::XmlInvalid: prefix = "XML error: "; break;
     case ErrorCode::OperationTimeout: prefix = "Timed out during operation: "; break;
@@ -68,7 +69,7 @@ std::string describeError(const Error& e) {
   // the message carries none.
   static constexpr std::string_view kKnown[] = {
       "internal error: ", "invalid argument: ", "Requested operation is not valid: ", "operation failed: ",
-      "Domain not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
+      "Domain not found: ", "Network not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
       "unsupported configuration: ", "operation forbidden: ", "Cannot ", "cannot ", "Failed to ",
       "unsupported flags"};
   for (auto k : kKnown)

@@ -1,6 +1,7 @@
 // Handlers of every command (one family per cmd_*.cpp) and helpers they share.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -62,6 +63,23 @@ bool attachConsole(Ctl& ctl, const std::string& domain);
 bool cmdVncdisplay(Ctl&, const ParsedCmd&);
 bool cmdDomdisplay(Ctl&, const ParsedCmd&);
 std::string formatLifecycleEvent(const daemon::DomainEvent& e);
+// cmd_network.cpp
+bool cmdNetDefine(Ctl&, const ParsedCmd&);
+bool cmdNetCreate(Ctl&, const ParsedCmd&);
+bool cmdNetUndefine(Ctl&, const ParsedCmd&);
+bool cmdNetStart(Ctl&, const ParsedCmd&);
+bool cmdNetDestroy(Ctl&, const ParsedCmd&);
+bool cmdNetAutostart(Ctl&, const ParsedCmd&);
+bool cmdNetInfo(Ctl&, const ParsedCmd&);
+bool cmdNetUuid(Ctl&, const ParsedCmd&);
+bool cmdNetName(Ctl&, const ParsedCmd&);
+bool cmdNetDumpxml(Ctl&, const ParsedCmd&);
+bool cmdNetEdit(Ctl&, const ParsedCmd&);
+bool cmdNetUpdate(Ctl&, const ParsedCmd&);
+// cmd_network_list.cpp
+bool cmdNetList(Ctl&, const ParsedCmd&);
+bool cmdNetDhcpLeases(Ctl&, const ParsedCmd&);
+bool cmdNetPortList(Ctl&, const ParsedCmd&);
 
 // ---- shared helpers (cmd_util.cpp) ----
 // Looks the domain up as virsh does: a number as a running domain's id, a
@@ -71,6 +89,13 @@ std::string formatLifecycleEvent(const daemon::DomainEvent& e);
 enum LookupBy : unsigned { ById = 1, ByUuid = 2, ByName = 4, ByAny = 7 };
 std::optional<daemon::DomainSummary> lookupDomain(Ctl& ctl, const ParsedCmd& pc,
                                                   std::string_view opt = "domain", unsigned by = ByAny);
+// Looks the network of option "network" up as virsh does: a 36-character
+// text as a UUID (any case), else as a name; `by` limits which count
+// (net-uuid takes no UUID, net-name no name). Prints "failed to get network
+// 'X'" and the reason when nothing matches.
+enum NetLookupBy : unsigned { NetByUuid = 1, NetByName = 2, NetByAny = 3 };
+std::optional<daemon::NetworkSummary> lookupNetwork(Ctl& ctl, const ParsedCmd& pc, unsigned by = NetByAny);
+nlohmann::json networkJson(const daemon::NetworkSummary& n);
 // Prints "error: WHAT" then the node's error; returns false.
 bool fail(Ctl& ctl, std::string_view what, const Error& e);
 // Prints the node's error alone; returns false.
@@ -89,4 +114,11 @@ namespace stratus::cli {
 // cmd_edit.cpp: let the user edit `text` in $VISUAL/$EDITOR (default vi);
 // nullopt (with an error printed) when the editor fails.
 std::optional<std::string> editText(Ctl& ctl, const std::string& text, const char* suffix);
+// edit / net-edit: edit `original` until `define` accepts it (it returns the
+// defined object's name) or the user gives up at virsh's "Try again?"
+// prompt. Prints `notChanged` when the text came back unchanged, else
+// edited(name).
+bool editDefinition(Ctl& ctl, const std::string& original, std::string_view notChanged,
+                    const std::function<Result<std::string>(const std::string&)>& define,
+                    const std::function<std::string(const std::string&)>& edited);
 }  // namespace stratus::cli

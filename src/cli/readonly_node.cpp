@@ -75,6 +75,32 @@ class ReadonlyNode final : public NodeService {
   Result<int> openConsole(const std::string&, const std::string&) override {
     return forbidden("virDomainOpenConsole");
   }
+  // ---- virtual networks ----
+  Result<std::vector<NetworkSummary>> listNetworks() override { return n_->listNetworks(); }
+  Result<NetworkSummary> lookupNetwork(const std::string& k) override { return n_->lookupNetwork(k); }
+  Result<NetworkDefineResult> defineNetwork(const std::string&, const std::string&) override {
+    return forbidden("virNetworkDefineXML");
+  }
+  Result<NetworkDefineResult> createNetwork(const std::string&, const std::string&) override {
+    return forbidden("virNetworkCreateXML");
+  }
+  Status undefineNetwork(const std::string&) override { return forbidden("virNetworkUndefine"); }
+  Status startNetwork(const std::string&) override { return forbidden("virNetworkCreate"); }
+  Status destroyNetwork(const std::string&) override { return forbidden("virNetworkDestroy"); }
+  Result<std::string> networkXml(const std::string& k, const NetworkXmlOptions& o) override {
+    return n_->networkXml(k, o);
+  }
+  Status setNetworkAutostart(const std::string&, bool) override { return forbidden("virNetworkSetAutostart"); }
+  Status updateNetwork(const std::string&, const NetworkUpdate&, const ModifyScope&) override {
+    return forbidden("virNetworkUpdate");
+  }
+  Result<std::vector<DhcpLease>> networkDhcpLeases(const std::string& k, const std::string& mac) override {
+    return n_->networkDhcpLeases(k, mac);
+  }
+  Result<std::vector<NetworkPort>> listNetworkPorts(const std::string& k) override {
+    return n_->listNetworkPorts(k);
+  }
+
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override {
     return n_->subscribeEvents(std::move(cb));
   }

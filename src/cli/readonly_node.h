@@ -1,6 +1,6 @@
 // `stratus -r`: a NodeService decorator that refuses every modifying call with
-// libvirt's "operation forbidden: read only access prevents virDomainX" and
-// forwards queries. The daemon enforces read-only connections on its side too
+// libvirt's "operation forbidden: read only access prevents virDomainX" (or
+// virNetworkX) and forwards queries. The daemon enforces read-only connections on its side too
 // once the API has them; this keeps the in-process test node honest.
 #pragma once
 

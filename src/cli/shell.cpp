@@ -59,13 +59,21 @@ std::vector<std::string> completeWord(Ctl* ctl, std::string_view line, std::stri
     }
     return out;
   }
-  bool takesDomain = false;
-  for (const auto& o : def->opts) takesDomain |= o.name == "domain";
-  if (takesDomain && ctl) {
+  bool takesDomain = false, takesNetwork = false;
+  for (const auto& o : def->opts) {
+    takesDomain |= o.name == "domain";
+    takesNetwork |= o.name == "network";
+  }
+  if ((takesDomain || takesNetwork) && ctl) {
     if (auto* conn = ctl->conn()) {
-      if (auto doms = conn->listDomains())
-        for (const auto& d : *doms)
-          if (d.name.starts_with(word)) out.push_back(d.name);
+      if (takesDomain)
+        if (auto doms = conn->listDomains())
+          for (const auto& d : *doms)
+            if (d.name.starts_with(word)) out.push_back(d.name);
+      if (takesNetwork)
+        if (auto nets = conn->listNetworks())
+          for (const auto& n : *nets)
+            if (n.name.starts_with(word)) out.push_back(n.name);
     }
   }
   return out;

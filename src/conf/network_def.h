@@ -173,7 +173,13 @@ struct ParsedNetwork {
 // Parse -> defaults -> validate. Errors carry file, line and field.
 // Defaults: uuid, bridge name "virbr%d" (left as template; the daemon picks
 // the number), stp on / delay 0 where a bridge is created, bridge MAC.
-Result<ParsedNetwork> parseNetworkXml(std::string_view xml, const std::string& sourceName);
+struct NetworkParseOptions {
+  // Generate the bridge's MAC when absent. libvirt's network driver does;
+  // its test driver (simulated networks, no bridge) does not.
+  bool generateBridgeMac = true;
+};
+Result<ParsedNetwork> parseNetworkXml(std::string_view xml, const std::string& sourceName,
+                                      const NetworkParseOptions& opts = {});
 
 struct NetworkFormatOptions {
   bool inactive = false;          // --inactive: no live-only data

@@ -96,7 +96,8 @@ void shiftLeaf(LeafExtras& leaf, const std::string& listKey, std::size_t at, int
   for (auto& [k, v] : moved) leaf[k] = std::move(v);
 }
 
-Result<ParsedNetwork> parseNetworkXml(std::string_view xml, const std::string& sourceName) {
+Result<ParsedNetwork> parseNetworkXml(std::string_view xml, const std::string& sourceName,
+                                      const NetworkParseOptions& opts) {
   ParsedNetwork out;
   SourceMap lines;
   auto def = parseNetworkDocument(xml, sourceName, out.warnings, lines);
@@ -104,7 +105,9 @@ Result<ParsedNetwork> parseNetworkXml(std::string_view xml, const std::string& s
   out.def = std::move(def.value());
   std::stable_sort(out.warnings.begin(), out.warnings.end(),
                    [](const Warning& a, const Warning& b) { return a.where.line < b.where.line; });
+  const bool hadMac = !out.def.mac.empty();
   fillNetworkDefaults(out.def);
+  if (!opts.generateBridgeMac && !hadMac) out.def.mac.clear();
   STRATUS_TRY(validateNetworkDef(out.def, sourceName, lines));
   return out;
 }

@@ -68,6 +68,7 @@ class NetworkRegistry {
 
  private:
   using Ptr = std::shared_ptr<NetworkObj>;
+  Result<conf::ParsedNetwork> parse(const std::string& xml, const std::string& sourceName) const;
   Ptr find(const std::string& key) const;  // mu held
   Result<Ptr> get(const std::string& key) const;
   NetworkSummary summarize(const NetworkObj& n) const;

@@ -20,13 +20,14 @@ open(path, "w").write(x)
 PY
   st define "$E2E_TMP/$n.xml" >/dev/null || fail "define $n"
   st start "$n" >/dev/null || fail "start $n: $(st start "$n" 2>&1)"
-  console "$n"
+  console_open "$n"
 }
 
-# console NAME: connect to the guest's console (again: after a daemon
-# restart, or when it was started anew). Its output is appended to
-# $E2E_TMP/NAME.out; run_in writes to it.
-console() {
+# console_open NAME: `stratus console NAME` in the background (again: after
+# a daemon restart, or when the guest was started anew; the previous one is
+# stopped first), fed from a FIFO we hold open (CON_NAME), output appended
+# to $E2E_TMP/NAME.out.
+console_open() {
   local n=$1 fd pidvar="CONPID_$1" fdvar="CON_$1"
   if [ -n "${!pidvar:-}" ]; then
     kill "${!pidvar}" 2>/dev/null || true  # it may have ended with its guest or daemon
@@ -47,7 +48,8 @@ run_in() {
   local n=$1 fdvar="CON_$1"; shift
   CMD_ID=$((CMD_ID + 1))
   echo "run $CMD_ID $*" >&"${!fdvar}"
-  wait_for "grep -q 'CMD-END $CMD_ID rc=' '$E2E_TMP/$n.out'" 60 || fail "$n did not run: $*"
+  wait_for "grep -q 'CMD-END $CMD_ID rc=' '$E2E_TMP/$n.out'" 60 ||
+    fail "$n did not run: $* (console: $(tail -n 5 "$E2E_TMP/$n.out"))"
   grep -q "CMD-END $CMD_ID rc=0" "$E2E_TMP/$n.out"
 }
 

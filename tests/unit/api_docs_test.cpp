@@ -52,4 +52,14 @@ TEST(ApiDocs, TypeFieldsMatchEncoders) {
   save["file"] = "x";
   expectFields("SaveBody", save);
   expectFields("Error", api::errorToJson(Error(ErrorCode::NoDomain, "x")));
+  expectFields("NetworkSummary", json(daemon::NetworkSummary{}));
+  expectFields("NetworkDefineResult", json(daemon::NetworkDefineResult{}));
+  expectFields("DhcpLease", json(daemon::DhcpLease{}));
+  expectFields("NetworkPort", json(daemon::NetworkPort{}));
+  json update = daemon::NetworkUpdate{};
+  update.update(json(daemon::ModifyScope{}));
+  expectFields("NetworkUpdateBody", update);
+  expectFields("NetworkList", json{{"networks", json::array()}});
+  expectFields("DhcpLeaseList", json{{"leases", json::array()}});
+  expectFields("NetworkPortList", json{{"ports", json::array()}});
 }

@@ -4,6 +4,8 @@
 // ways; "slow" makes a call take a while.
 #pragma once
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -28,6 +30,18 @@ class FakeNode final : public daemon::NodeService {
       d.title = i == 1 ? "Title ünïcode \"quoted\"" : "";
       domains[d.name] = d;
     }
+    daemon::NetworkSummary def;
+    def.name = "default";
+    def.uuid = "dd8fe884-6c02-601e-7551-cca97df1c5df";
+    def.active = true;
+    def.bridge = "virbr0";
+    networks[def.name] = def;
+    daemon::NetworkSummary iso;
+    iso.name = "isolated net";
+    iso.uuid = "5a9d3d55-2d0e-4bd2-9a4b-6c6a8b2f6f10";
+    iso.autostart = true;
+    iso.bridge = "virbr5";
+    networks[iso.name] = iso;
   }
 
   std::string lastCall() {
@@ -210,6 +224,130 @@ class FakeNode final : public daemon::NodeService {
     return simple(fmt::format("setvcpus {} {} live={} config={} max={}", key, count, s.live, s.config, maximum), key);
   }
 
+  // ---- virtual networks ----
+  Result<std::vector<daemon::NetworkSummary>> listNetworks() override {
+    rec("listNetworks");
+    std::lock_guard lk(mu);
+    std::vector<daemon::NetworkSummary> out;
+    for (auto& [n, net] : networks) out.push_back(net);
+    return out;
+  }
+  Result<daemon::NetworkSummary> lookupNetwork(const std::string& key) override {
+    rec("lookupNetwork " + key);
+    return findNetwork(key);
+  }
+  Result<daemon::NetworkDefineResult> defineNetwork(const std::string& xml, const std::string& source) override {
+    rec(fmt::format("defineNetwork source={} xml={}", source, xml));
+    return addNetwork(xml, source, true);
+  }
+  Result<daemon::NetworkDefineResult> createNetwork(const std::string& xml, const std::string& source) override {
+    rec(fmt::format("createNetwork source={} xml={}", source, xml));
+    return addNetwork(xml, source, false);
+  }
+  Status undefineNetwork(const std::string& key) override {
+    rec("undefineNetwork " + key);
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    std::lock_guard lk(mu);
+    if (n->active) {
+      networks[n->name].persistent = false;
+      return okStatus();
+    }
+    networks.erase(n->name);
+    return okStatus();
+  }
+  Status startNetwork(const std::string& key) override {
+    rec("startNetwork " + key);
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    std::lock_guard lk(mu);
+    if (n->active)
+      return Error(ErrorCode::OperationInvalid,
+                   "Requested operation is not valid: Network '" + n->name + "' is already running");
+    networks[n->name].active = true;
+    return okStatus();
+  }
+  Status destroyNetwork(const std::string& key) override {
+    rec("destroyNetwork " + key);
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    std::lock_guard lk(mu);
+    if (!n->active)
+      return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: network is not active");
+    if (n->persistent)
+      networks[n->name].active = false;
+    else
+      networks.erase(n->name);
+    return okStatus();
+  }
+  Result<std::string> networkXml(const std::string& key, const daemon::NetworkXmlOptions& o) override {
+    rec(fmt::format("networkXml {} inactive={}", key, o.inactive));
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    std::lock_guard lk(mu);
+    std::string hosts;
+    for (const auto& h : dhcpHosts[n->name]) hosts += "      " + h + "\n";
+    return fmt::format(
+        "<network>\n  <name>{}</name>\n  <uuid>{}</uuid>\n{}  <bridge name='{}' stp='on' delay='0'/>\n"
+        "  <ip address='192.168.122.1' netmask='255.255.255.0'>\n    <dhcp>\n"
+        "      <range start='192.168.122.2' end='192.168.122.254'/>\n{}    </dhcp>\n  </ip>\n</network>\n",
+        n->name, n->uuid, n->name == "default" ? "  <forward mode='nat'/>\n" : "", n->bridge, hosts);
+  }
+  Status setNetworkAutostart(const std::string& key, bool enabled) override {
+    rec(fmt::format("setNetworkAutostart {} {}", key, enabled));
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    std::lock_guard lk(mu);
+    networks[n->name].autostart = enabled;
+    return okStatus();
+  }
+  Status updateNetwork(const std::string& key, const daemon::NetworkUpdate& u, const daemon::ModifyScope& s) override {
+    rec(fmt::format("updateNetwork {} command={} section={} parent={} live={} config={} xml={}", key, u.command,
+                    u.section, u.parentIndex, s.live, s.config, u.xml));
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    if (u.section != "ip-dhcp-host")
+      return Error(ErrorCode::Unsupported, "can't update '" + u.section + "' section of network '" + n->name + "'");
+    std::lock_guard lk(mu);
+    auto& hosts = dhcpHosts[n->name];
+    if (u.command == "delete") {
+      auto it = std::find(hosts.begin(), hosts.end(), u.xml);
+      if (it == hosts.end())
+        return Error(ErrorCode::OperationInvalid,
+                     "Requested operation is not valid: couldn't locate a matching dhcp host entry in network '" +
+                         n->name + "'");
+      hosts.erase(it);
+    } else if (u.command == "add-first") {
+      hosts.insert(hosts.begin(), u.xml);
+    } else {
+      hosts.push_back(u.xml);
+    }
+    return okStatus();
+  }
+  Result<std::vector<daemon::DhcpLease>> networkDhcpLeases(const std::string& key, const std::string& mac) override {
+    rec(fmt::format("networkDhcpLeases {} mac={}", key, mac));
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    std::vector<daemon::DhcpLease> out;
+    daemon::DhcpLease a{1700000000, "52:54:00:bb:00:02", "ipv4", "192.168.122.12", 24, "web", "-", n->bridge};
+    daemon::DhcpLease b{1700003600, "52:54:00:AA:00:01", "ipv4", "192.168.122.11", 24, "-", "01:52:54:00:aa:00:01",
+                        n->bridge};
+    daemon::DhcpLease c{0, "52:54:00:cc:00:03", "ipv6", "fd00::12", 64, "", "", n->bridge};
+    for (auto& l : {a, b, c})
+      if (mac.empty() || mac == l.mac) out.push_back(l);
+    return out;
+  }
+  Result<std::vector<daemon::NetworkPort>> listNetworkPorts(const std::string& key) override {
+    rec("listNetworkPorts " + key);
+    auto n = findNetwork(key);
+    if (!n.ok()) return n.error();
+    return std::vector<daemon::NetworkPort>{
+        {"f0000000-0000-4000-8000-000000000002", "vm1", "00000000-0000-4000-8000-000000000001", "52:54:00:bb:00:02",
+         "vnet1"},
+        {"a0000000-0000-4000-8000-000000000001", "vm0", "00000000-0000-4000-8000-000000000000", "52:54:00:aa:00:01",
+         "vnet0"}};
+  }
+
   class Sub final : public daemon::EventSubscription {
    public:
     Sub(FakeNode& n, int id) : n_(n), id_(id) {}
@@ -232,6 +370,8 @@ class FakeNode final : public daemon::NodeService {
   std::mutex mu;
   std::vector<std::string> calls;
   std::map<std::string, daemon::DomainSummary> domains;
+  std::map<std::string, daemon::NetworkSummary> networks;
+  std::map<std::string, std::vector<std::string>> dhcpHosts;  // network -> <host/> elements added
   std::map<std::string, std::string> metadata;
   std::map<int, daemon::EventCallback> subscribers;
   int nextSub = 0;
@@ -249,6 +389,56 @@ class FakeNode final : public daemon::NodeService {
     for (auto& [n, d] : domains)
       if (n == key || d.uuid == key || (d.id >= 0 && std::to_string(d.id) == key)) return d;
     return noDomain(key);
+  }
+  Result<daemon::NetworkSummary> findNetwork(const std::string& key) {
+    if (key == "err-unsupported")
+      return Error(ErrorCode::Unsupported,
+                   "this function is not supported by the connection driver: virNetworkLookupByName");
+    std::lock_guard lk(mu);
+    auto lower = [](std::string s) {
+      for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    for (auto& [n, net] : networks)
+      if (n == key || net.uuid == lower(key)) return net;
+    return Error(ErrorCode::NoNetwork, "Network not found: no network with matching name '" + key + "'");
+  }
+  // The text between `open` and `close` in `xml`, or "".
+  static std::string between(const std::string& xml, const std::string& open, const std::string& close) {
+    auto a = xml.find(open);
+    if (a == std::string::npos) return {};
+    a += open.size();
+    auto b = xml.find(close, a);
+    return b == std::string::npos ? std::string() : xml.substr(a, b - a);
+  }
+  // <network><name>N</name>[<uuid>U</uuid>][<bridge name='B'...]: "bad" in
+  // the XML is an XML error; a known name with another UUID a duplicate, with
+  // the same UUID a new definition (as libvirt).
+  Result<daemon::NetworkDefineResult> addNetwork(const std::string& xml, const std::string& source, bool persistent) {
+    if (xml.find("bad") != std::string::npos)
+      return Error(ErrorCode::XmlInvalid, "unknown forward mode 'frob'", ErrorLocation{source, 3, "network/forward"});
+    std::string name = between(xml, "<name>", "</name>");
+    if (name.empty()) return Error(ErrorCode::XmlSyntax, "no <name>", ErrorLocation{source, 1, ""});
+    std::string uuid = between(xml, "<uuid>", "</uuid>");
+    std::lock_guard lk(mu);
+    auto it = networks.find(name);
+    if (it != networks.end() && it->second.uuid != uuid)
+      return Error(ErrorCode::OperationFailed,
+                   "operation failed: network '" + name + "' already exists with uuid " + it->second.uuid);
+    daemon::NetworkSummary n;
+    n.name = name;
+    n.uuid = uuid.empty() ? fmt::format("33333333-0000-4000-8000-{:012}", networks.size()) : uuid;
+    n.persistent = persistent;
+    n.active = !persistent || (it != networks.end() && it->second.active);
+    n.autostart = it != networks.end() && it->second.autostart;
+    n.bridge = between(xml, "<bridge name='", "'");
+    if (n.bridge.empty()) n.bridge = "virbr9";
+    networks[name] = n;
+    daemon::NetworkDefineResult r;
+    r.network = n;
+    if (xml.find("<frob") != std::string::npos)
+      r.warnings.push_back(conf::Warning{"unknown element <frob> kept", ErrorLocation{source, 4, "network/frob"}});
+    return r;
   }
   Status simple(std::string call, const std::string& key) {
     rec(std::move(call));

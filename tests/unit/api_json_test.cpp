@@ -280,3 +280,183 @@ TEST(ApiJson, FastDomainListMatchesNlohmann) {
   ASSERT_TRUE(empty.ok());
   EXPECT_TRUE(empty->empty());
 }
+
+TEST(ApiJson, NetworkTypesRoundTrip) {
+  daemon::NetworkSummary n{"net ü \"1\"", "dd8fe884-6c02-601e-7551-cca97df1c5df", true, false, true, "virbr0"};
+  auto rn = roundTrip(n);
+  EXPECT_EQ(rn.name, n.name);
+  EXPECT_EQ(rn.uuid, n.uuid);
+  EXPECT_TRUE(rn.active);
+  EXPECT_FALSE(rn.persistent);
+  EXPECT_TRUE(rn.autostart);
+  EXPECT_EQ(rn.bridge, "virbr0");
+
+  daemon::NetworkDefineResult d;
+  d.network = n;
+  d.warnings.push_back({"unknown element <x>", {"n.xml", 4, "network/x"}});
+  auto rd = roundTrip(d);
+  EXPECT_EQ(rd.network.name, n.name);
+  ASSERT_EQ(rd.warnings.size(), 1u);
+  EXPECT_EQ(rd.warnings[0].where.line, 4);
+  EXPECT_EQ(rd.warnings[0].where.field, "network/x");
+
+  daemon::NetworkUpdate u{"add-first", "ip-dhcp-host", "<host mac='52:54:00:00:00:01' ip='10.0.0.2'/>", 2};
+  auto ru = roundTrip(u);
+  EXPECT_EQ(ru.command, u.command);
+  EXPECT_EQ(ru.section, u.section);
+  EXPECT_EQ(ru.xml, u.xml);
+  EXPECT_EQ(ru.parentIndex, 2);
+  EXPECT_EQ(json::object().get<daemon::NetworkUpdate>().parentIndex, -1);
+
+  daemon::DhcpLease l{4102444800, "52:54:00:aa:bb:cc", "ipv6", "fd00::5", 64, "web", "00:01:02", "virbr0"};
+  auto rl = roundTrip(l);
+  EXPECT_EQ(rl.expiryTime, l.expiryTime);
+  EXPECT_EQ(rl.mac, l.mac);
+  EXPECT_EQ(rl.type, l.type);
+  EXPECT_EQ(rl.ipaddr, l.ipaddr);
+  EXPECT_EQ(rl.prefix, 64u);
+  EXPECT_EQ(rl.hostname, l.hostname);
+  EXPECT_EQ(rl.clientId, l.clientId);
+  EXPECT_EQ(rl.iface, l.iface);
+
+  daemon::NetworkPort p{"a0000000-0000-4000-8000-000000000001", "vm0", "00000000-0000-4000-8000-000000000000",
+                        "52:54:00:aa:00:01", "vnet0"};
+  auto rp = roundTrip(p);
+  EXPECT_EQ(rp.uuid, p.uuid);
+  EXPECT_EQ(rp.ownerName, p.ownerName);
+  EXPECT_EQ(rp.ownerUuid, p.ownerUuid);
+  EXPECT_EQ(rp.mac, p.mac);
+  EXPECT_EQ(rp.tapName, p.tapName);
+
+  // Wrong types are errors, not exceptions.
+  EXPECT_FALSE(api::fromJson<daemon::NetworkSummary>(json{{"active", "yes"}}, "reply").ok());
+  EXPECT_FALSE(api::fromJson<daemon::NetworkSummary>(json::array({1}), "reply").ok());
+  EXPECT_FALSE(api::fromJson<std::vector<daemon::DhcpLease>>(json{{"x", 1}}, "reply").ok());
+}
+
+TEST(ApiHttp, NetworkRoutes) {
+  apitest::FakeNode node;
+  api::ServerStats stats;
+  auto router = api::makeRouter(node, stats);
+  auto call = [&](std::string method, std::string path, std::string body = {},
+                  std::map<std::string, std::string> query = {}) {
+    api::Request req;
+    req.method = std::move(method);
+    req.path = std::move(path);
+    req.body = std::move(body);
+    req.query = std::move(query);
+    return router.dispatch(req);
+  };
+  auto list = call("GET", "/v1/networks");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_EQ(json::parse(list.body)["networks"].size(), 2u);
+  EXPECT_EQ(call("GET", "/v1/networks/default").status, 200);
+  auto missing = call("GET", "/v1/networks/nosuch");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(json::parse(missing.body)["error"]["code"], "no-network");
+
+  // A network named "create" is still reachable by GET; POST hits the create route.
+  auto created = call("POST", "/v1/networks/create", "<network><name>t</name></network>", {{"source", "t.xml"}});
+  EXPECT_EQ(created.status, 201);
+  EXPECT_EQ(node.lastCall(), "createNetwork source=t.xml xml=<network><name>t</name></network>");
+  ASSERT_EQ(created.headers.size(), 1u);
+  EXPECT_EQ(created.headers[0].first, "Location");
+  EXPECT_EQ(call("GET", "/v1/networks/create").status, 404);
+
+  auto xml = call("GET", "/v1/networks/default/xml", {}, {{"inactive", ""}});
+  EXPECT_EQ(xml.status, 200);
+  EXPECT_EQ(xml.contentType, "application/xml");
+  EXPECT_EQ(node.lastCall(), "networkXml default inactive=true");
+
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/autostart", "{}").status, 400);
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/autostart", R"({"enabled":"yes"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/autostart", R"({"enabled":true})").status, 204);
+  EXPECT_EQ(node.lastCall(), "setNetworkAutostart default true");
+
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/update", R"({"command":"add"})").status, 400);
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/update",
+                 R"({"command":"add","section":"ip-dhcp-host","xml":"<host/>","parent_index":"x"})")
+                .status,
+            400);
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/update", R"([1])").status, 400);
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/update",
+                 R"({"command":"add-last","section":"ip-dhcp-host","xml":"<host/>","config":true})")
+                .status,
+            204);
+  EXPECT_EQ(node.lastCall(),
+            "updateNetwork default command=add-last section=ip-dhcp-host parent=-1 live=false config=true xml=<host/>");
+
+  auto leases = call("GET", "/v1/networks/default/dhcp-leases", {}, {{"mac", "52:54:00:bb:00:02"}});
+  ASSERT_EQ(leases.status, 200);
+  EXPECT_EQ(json::parse(leases.body)["leases"].size(), 1u);
+  auto ports = call("GET", "/v1/networks/default/ports");
+  ASSERT_EQ(ports.status, 200);
+  EXPECT_EQ(json::parse(ports.body)["ports"].size(), 2u);
+
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/start").status, 409);
+  EXPECT_EQ(call("POST", "/v1/networks/default/actions/destroy").status, 204);
+  EXPECT_EQ(call("DELETE", "/v1/networks/default").status, 204);
+  EXPECT_EQ(call("DELETE", "/v1/networks/default").status, 404);
+  EXPECT_EQ(call("PUT", "/v1/networks/default").status, 405);
+}
+
+TEST(ApiHttp, NodeWithoutNetworksAnswers501) {
+  // A NodeService that keeps the defaults of every network verb.
+  struct Bare final : public daemon::NodeService {
+    std::string uri() override { return "bare:///"; }
+    Result<std::string> hostname() override { return std::string("h"); }
+    Result<daemon::VersionInfo> version() override { return daemon::VersionInfo{}; }
+    Result<daemon::NodeInfo> nodeInfo() override { return daemon::NodeInfo{}; }
+    Result<std::vector<daemon::DomainSummary>> listDomains() override { return std::vector<daemon::DomainSummary>{}; }
+    Result<daemon::DomainSummary> lookupDomain(const std::string&) override { return Error(ErrorCode::NoDomain, "x"); }
+    Result<daemon::DefineResult> defineDomain(const std::string&, const std::string&) override {
+      return Error(ErrorCode::Unsupported, "x");
+    }
+    Status undefineDomain(const std::string&, const daemon::UndefineOptions&) override { return okStatus(); }
+    Result<std::string> domainXml(const std::string&, const daemon::XmlOptions&) override { return std::string(); }
+    Result<daemon::DomainInfo> domainInfo(const std::string&) override { return daemon::DomainInfo{}; }
+    Status setAutostart(const std::string&, bool) override { return okStatus(); }
+    Status setMetadata(const std::string&, daemon::MetadataKind, const std::string&,
+                       const daemon::ModifyScope&) override {
+      return okStatus();
+    }
+    Result<std::string> getMetadata(const std::string&, daemon::MetadataKind, const daemon::ModifyScope&) override {
+      return std::string();
+    }
+    Status renameDomain(const std::string&, const std::string&) override { return okStatus(); }
+    Result<daemon::DefineResult> createDomain(const std::string&, const std::string&,
+                                              const daemon::StartOptions&) override {
+      return Error(ErrorCode::Unsupported, "x");
+    }
+    Status startDomain(const std::string&, const daemon::StartOptions&) override { return okStatus(); }
+    Status shutdownDomain(const std::string&, const daemon::ShutdownOptions&) override { return okStatus(); }
+    Status destroyDomain(const std::string&, const daemon::DestroyOptions&) override { return okStatus(); }
+    Status suspendDomain(const std::string&) override { return okStatus(); }
+    Status resumeDomain(const std::string&) override { return okStatus(); }
+    Status rebootDomain(const std::string&) override { return okStatus(); }
+    Status resetDomain(const std::string&) override { return okStatus(); }
+    Status saveDomain(const std::string&, const std::string&, const daemon::SaveOptions&) override {
+      return okStatus();
+    }
+    Result<daemon::DomainSummary> restoreDomain(const std::string&, const daemon::SaveOptions&) override {
+      return Error(ErrorCode::Unsupported, "x");
+    }
+    Status managedSave(const std::string&, const daemon::SaveOptions&) override { return okStatus(); }
+    Status managedSaveRemove(const std::string&) override { return okStatus(); }
+    Status setMemory(const std::string&, std::uint64_t, const daemon::ModifyScope&) override { return okStatus(); }
+    Status setMaxMemory(const std::string&, std::uint64_t, const daemon::ModifyScope&) override { return okStatus(); }
+    Status setVcpus(const std::string&, unsigned, const daemon::ModifyScope&, bool) override { return okStatus(); }
+    Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback) override {
+      return Error(ErrorCode::Unsupported, "x");
+    }
+  } bare;
+  api::ServerStats stats;
+  auto router = api::makeRouter(bare, stats);
+  api::Request req;
+  req.method = "GET";
+  req.path = "/v1/networks";
+  auto r = router.dispatch(req);
+  EXPECT_EQ(r.status, 501);
+  EXPECT_EQ(json::parse(r.body)["error"]["message"],
+            "this function is not supported by the connection driver: virConnectListAllNetworks");
+}

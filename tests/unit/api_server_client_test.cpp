@@ -467,3 +467,175 @@ TEST_F(ApiServerTest, OneClientManyThreadsDoNotQueue) {
   EXPECT_EQ(node_.lastCall(), "suspend slow begin");
   EXPECT_TRUE(slow.get().ok());
 }
+
+TEST_F(ApiServerTest, NetworkCalls) {
+  auto list = client_->listNetworks();
+  ASSERT_TRUE(list.ok()) << list.error().describe();
+  ASSERT_EQ(list->size(), 2u);
+  EXPECT_EQ((*list)[0].name, "default");
+  EXPECT_TRUE((*list)[0].active);
+  EXPECT_EQ((*list)[0].bridge, "virbr0");
+  EXPECT_EQ((*list)[1].name, "isolated net");
+  EXPECT_TRUE((*list)[1].autostart);
+
+  // Names with blanks and slashes-free odd characters survive the path.
+  auto l = client_->lookupNetwork("isolated net");
+  ASSERT_TRUE(l.ok()) << l.error().describe();
+  EXPECT_EQ(l->uuid, "5a9d3d55-2d0e-4bd2-9a4b-6c6a8b2f6f10");
+  EXPECT_EQ(node_.lastCall(), "lookupNetwork isolated net");
+
+  auto d = client_->defineNetwork("<network><name>new net</name><frob/></network>", "my net.xml");
+  ASSERT_TRUE(d.ok()) << d.error().describe();
+  EXPECT_EQ(d->network.name, "new net");
+  EXPECT_TRUE(d->network.persistent);
+  EXPECT_FALSE(d->network.active);
+  ASSERT_EQ(d->warnings.size(), 1u);
+  EXPECT_EQ(d->warnings[0].where.file, "my net.xml");
+  EXPECT_EQ(node_.lastCall(), "defineNetwork source=my net.xml xml=<network><name>new net</name><frob/></network>");
+
+  auto c = client_->createNetwork("<network><name>transient</name></network>", "t.xml");
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  EXPECT_FALSE(c->network.persistent);
+  EXPECT_TRUE(c->network.active);
+
+  auto xml = client_->networkXml("default", {true});
+  ASSERT_TRUE(xml.ok());
+  EXPECT_NE(xml->find("<name>default</name>"), std::string::npos);
+  EXPECT_EQ(node_.lastCall(), "networkXml default inactive=true");
+  ASSERT_TRUE(client_->networkXml("default", {false}).ok());
+  EXPECT_EQ(node_.lastCall(), "networkXml default inactive=false");
+
+  ASSERT_TRUE(client_->setNetworkAutostart("new net", true).ok());
+  EXPECT_EQ(node_.lastCall(), "setNetworkAutostart new net true");
+  ASSERT_TRUE(client_->setNetworkAutostart("new net", false).ok());
+  EXPECT_EQ(node_.lastCall(), "setNetworkAutostart new net false");
+
+  ASSERT_TRUE(client_->startNetwork("new net").ok());
+  EXPECT_EQ(node_.lastCall(), "startNetwork new net");
+  ASSERT_TRUE(client_->destroyNetwork("new net").ok());
+  EXPECT_EQ(node_.lastCall(), "destroyNetwork new net");
+
+  daemon::NetworkUpdate u{"add-first", "ip-dhcp-host", "<host mac='52:54:00:00:00:01' name='a&b' ip='192.168.122.9'/>", 0};
+  ASSERT_TRUE(client_->updateNetwork("default", u, {true, true}).ok());
+  EXPECT_EQ(node_.lastCall(),
+            "updateNetwork default command=add-first section=ip-dhcp-host parent=0 live=true config=true "
+            "xml=<host mac='52:54:00:00:00:01' name='a&b' ip='192.168.122.9'/>");
+
+  auto leases = client_->networkDhcpLeases("default", "");
+  ASSERT_TRUE(leases.ok()) << leases.error().describe();
+  ASSERT_EQ(leases->size(), 3u);
+  EXPECT_EQ((*leases)[0].expiryTime, 1700000000);
+  EXPECT_EQ((*leases)[1].clientId, "01:52:54:00:aa:00:01");
+  EXPECT_EQ((*leases)[2].type, "ipv6");
+  EXPECT_EQ((*leases)[2].prefix, 64u);
+  EXPECT_EQ(node_.lastCall(), "networkDhcpLeases default mac=");
+  auto one = client_->networkDhcpLeases("default", "52:54:00:bb:00:02");
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ((*one)[0].hostname, "web");
+  EXPECT_EQ(node_.lastCall(), "networkDhcpLeases default mac=52:54:00:bb:00:02");
+
+  auto ports = client_->listNetworkPorts("default");
+  ASSERT_TRUE(ports.ok()) << ports.error().describe();
+  ASSERT_EQ(ports->size(), 2u);
+  EXPECT_EQ((*ports)[0].ownerName, "vm1");
+  EXPECT_EQ((*ports)[1].tapName, "vnet0");
+
+  ASSERT_TRUE(client_->undefineNetwork("new net").ok());
+  EXPECT_EQ(node_.lastCall(), "undefineNetwork new net");
+  EXPECT_EQ(client_->listNetworks()->size(), 3u);  // default, isolated net, transient
+}
+
+TEST_F(ApiServerTest, NetworkErrorsKeepCodeAndMessage) {
+  auto missing = client_->lookupNetwork("nosuch");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::NoNetwork);
+  EXPECT_EQ(missing.error().message, "Network not found: no network with matching name 'nosuch'");
+
+  auto bad = client_->defineNetwork("<network>bad</network>", "n.xml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::XmlInvalid);
+  ASSERT_TRUE(bad.error().where.has_value());
+  EXPECT_EQ(bad.error().where->file, "n.xml");
+  EXPECT_EQ(bad.error().where->line, 3);
+  EXPECT_EQ(bad.error().where->field, "network/forward");
+
+  auto dup = client_->defineNetwork("<network><name>default</name></network>", "d.xml");
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::OperationFailed);
+  EXPECT_EQ(dup.error().message,
+            "operation failed: network 'default' already exists with uuid dd8fe884-6c02-601e-7551-cca97df1c5df");
+
+  EXPECT_EQ(client_->startNetwork("default").error().code, ErrorCode::OperationInvalid);
+  EXPECT_EQ(client_->destroyNetwork("isolated net").error().code, ErrorCode::OperationInvalid);
+  EXPECT_EQ(client_->networkXml("nosuch", {}).error().code, ErrorCode::NoNetwork);
+  EXPECT_EQ(client_->undefineNetwork("nosuch").error().code, ErrorCode::NoNetwork);
+  EXPECT_EQ(client_->networkDhcpLeases("nosuch", "").error().code, ErrorCode::NoNetwork);
+  EXPECT_EQ(client_->listNetworkPorts("nosuch").error().code, ErrorCode::NoNetwork);
+  EXPECT_EQ(client_->setNetworkAutostart("nosuch", true).error().code, ErrorCode::NoNetwork);
+  auto unsupported = client_->updateNetwork("default", {"add", "dns-txt", "<txt/>", -1}, {});
+  ASSERT_FALSE(unsupported.ok());
+  EXPECT_EQ(unsupported.error().code, ErrorCode::Unsupported);
+  auto noDriver = client_->lookupNetwork("err-unsupported");
+  ASSERT_FALSE(noDriver.ok());
+  EXPECT_EQ(noDriver.error().code, ErrorCode::Unsupported);
+  EXPECT_EQ(noDriver.error().message,
+            "this function is not supported by the connection driver: virNetworkLookupByName");
+}
+
+TEST_F(ApiServerTest, NetworkRawStatusesAndDocumentedFields) {
+  auto docs = apitest::loadApiDocs();
+  api::HttpConnection http(sock_);
+  auto check = [&](const std::string& method, const std::string& pattern, const std::string& target,
+                   int wantStatus, std::string_view ct = {}, std::string_view body = {}) {
+    auto r = http.request(method, target, ct, body);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_EQ(r->status, wantStatus) << method << " " << target << ": " << r->body;
+    auto route = std::make_pair(method, pattern);
+    ASSERT_TRUE(docs.routes.count(route)) << pattern;
+    if (r->status < 300 && docs.responseType.count(route)) {
+      auto j = json::parse(r->body);
+      EXPECT_EQ(apitest::keysOf(j), docs.types.at(docs.responseType.at(route))) << target;
+      for (const char* list : {"networks", "leases", "ports"}) {
+        if (!j.contains(list)) continue;
+        std::string elem = std::string(list) == "networks" ? "NetworkSummary"
+                           : std::string(list) == "leases" ? "DhcpLease"
+                                                           : "NetworkPort";
+        ASSERT_FALSE(j[list].empty()) << target;
+        for (const auto& e : j[list]) EXPECT_EQ(apitest::keysOf(e), docs.types.at(elem)) << target;
+      }
+    }
+    if (r->status >= 400) {
+      EXPECT_EQ(apitest::keysOf(json::parse(r->body)), docs.types.at("Error"));
+    }
+  };
+  check("GET", "/v1/networks", "/v1/networks", 200);
+  check("GET", "/v1/networks/{key}", "/v1/networks/default", 200);
+  check("GET", "/v1/networks/{key}", "/v1/networks/nosuch", 404);
+  check("POST", "/v1/networks", "/v1/networks?source=a.xml", 201, "application/xml", "<network><name>z</name></network>");
+  check("POST", "/v1/networks", "/v1/networks?source=a.xml", 500, "application/xml",
+        "<network><name>z</name></network>");
+  check("POST", "/v1/networks", "/v1/networks", 400, "application/xml", "bad");
+  check("POST", "/v1/networks/create", "/v1/networks/create", 201, "application/xml", "<network><name>y</name></network>");
+  check("GET", "/v1/networks/{key}/xml", "/v1/networks/z/xml?inactive=1", 200);
+  check("POST", "/v1/networks/{key}/actions/start", "/v1/networks/z/actions/start", 204);
+  check("POST", "/v1/networks/{key}/actions/start", "/v1/networks/z/actions/start", 409);
+  check("POST", "/v1/networks/{key}/actions/destroy", "/v1/networks/z/actions/destroy", 204);
+  check("POST", "/v1/networks/{key}/actions/autostart", "/v1/networks/z/actions/autostart", 400, "application/json",
+        "{}");
+  check("POST", "/v1/networks/{key}/actions/autostart", "/v1/networks/z/actions/autostart", 204, "application/json",
+        R"({"enabled":true})");
+  check("POST", "/v1/networks/{key}/actions/update", "/v1/networks/z/actions/update", 400, "application/json", "{}");
+  check("POST", "/v1/networks/{key}/actions/update", "/v1/networks/z/actions/update", 204, "application/json",
+        R"({"command":"add","section":"ip-dhcp-host","xml":"<host/>","parent_index":-1,"live":false,"config":true})");
+  check("GET", "/v1/networks/{key}/dhcp-leases", "/v1/networks/default/dhcp-leases", 200);
+  check("GET", "/v1/networks/{key}/dhcp-leases", "/v1/networks/default/dhcp-leases?mac=52%3A54%3A00%3Abb%3A00%3A02",
+        200);
+  check("GET", "/v1/networks/{key}/ports", "/v1/networks/default/ports", 200);
+  check("GET", "/v1/networks/{key}/ports", "/v1/networks/nosuch/ports", 404);
+  check("DELETE", "/v1/networks/{key}", "/v1/networks/z", 204);
+  check("DELETE", "/v1/networks/{key}", "/v1/networks/z", 404);
+  auto xml = http.request("GET", "/v1/networks/default/xml");
+  ASSERT_TRUE(xml.ok());
+  EXPECT_EQ(xml->contentType, "application/xml");
+}

@@ -1,0 +1,1 @@
+net-create nosuch.xml

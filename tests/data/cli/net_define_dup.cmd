@@ -1,0 +1,1 @@
+net-define net-dup.xml; net-list --all

@@ -1,0 +1,1 @@
+net-define --file net-isolated.xml

@@ -1,0 +1,1 @@
+net-define net-routed.xml; net-dumpxml Routed; net-info Routed

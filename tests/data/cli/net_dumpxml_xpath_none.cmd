@@ -1,0 +1,1 @@
+net-dumpxml default --xpath //nothing

@@ -1,0 +1,1 @@
+net-info dd8fe8846c02601e7551cca97df1c5df

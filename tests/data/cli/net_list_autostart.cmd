@@ -1,0 +1,1 @@
+net-define net-isolated.xml; net-autostart default; net-list --all --autostart

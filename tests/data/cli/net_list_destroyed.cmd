@@ -1,0 +1,1 @@
+net-destroy default; net-list; net-list --all

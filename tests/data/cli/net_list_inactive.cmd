@@ -1,0 +1,1 @@
+net-list --inactive

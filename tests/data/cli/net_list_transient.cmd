@@ -1,0 +1,1 @@
+net-create net-isolated.xml; net-list --all --transient

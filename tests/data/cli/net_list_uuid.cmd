@@ -1,0 +1,1 @@
+net-define net-isolated.xml; net-list --all --uuid

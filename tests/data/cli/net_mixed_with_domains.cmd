@@ -1,0 +1,1 @@
+net-list --all; list --all; net-info default

@@ -1,0 +1,1 @@
+net-autostart default; net-autostart default --disable

@@ -1,0 +1,1 @@
+net-list --all; net-info default; net-uuid default; net-dumpxml default --xpath //bridge

@@ -1,0 +1,1 @@
+net-destroy default; net-undefine default; net-list --all

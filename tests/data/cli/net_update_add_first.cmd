@@ -1,0 +1,1 @@
+net-update default add-last ip-dhcp-host "<host mac='52:54:00:00:00:01' ip='192.168.122.10'/>"; net-update default add-first ip-dhcp-host "<host mac='52:54:00:00:00:02' ip='192.168.122.11'/>"; net-dumpxml default --xpath //dhcp

@@ -1,0 +1,1 @@
+net-update default frob ip-dhcp-host "<host/>"

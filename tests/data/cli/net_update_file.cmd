@@ -1,0 +1,1 @@
+net-update default add ip-dhcp-host net-host.xml; net-dumpxml default --xpath //host

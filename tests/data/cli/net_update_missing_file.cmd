@@ -1,0 +1,1 @@
+net-update default add ip-dhcp-host nosuch.xml

@@ -1,0 +1,1 @@
+net-update nosuch add ip-dhcp-host "<host/>"
