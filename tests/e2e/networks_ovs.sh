@@ -75,6 +75,13 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; E2E_FAILED=1; exit 1; }
 # skip WHY: Open vSwitch cannot run here; say exactly why and pass.
 skip() { echo "SKIP: Open vSwitch cannot run here: $*"; exit 0; }
+# why DAEMON: its last errors (log file, else what it printed), on one line.
+why() {
+  local w
+  w=$(grep -hE '\|(ERR|EMER|WARN)\|' "$OVS_DIR/$1.log" 2>/dev/null | tail -n 3)
+  [ -n "$w" ] || w=$(tail -n 3 "$OVS_DIR/$1.out" 2>/dev/null)
+  echo "${w:-no output}" | tr '\n' ' '
+}
 ip netns add "$NS" || fail "cannot create network namespace $NS"
 ns ip link set lo up
 
@@ -90,8 +97,8 @@ ip netns exec "$NS" ovsdb-server "$OVS_DIR/conf.db" --remote="punix:$OVS_DIR/db.
   >>"$OVS_DIR/ovsdb-server.out" 2>&1 &
 OVSDB_PID=$!
 wait_for "! kill -0 $OVSDB_PID 2>/dev/null || ns ovs-vsctl --no-wait show >/dev/null 2>&1" 20
-kill -0 "$OVSDB_PID" 2>/dev/null || skip "ovsdb-server exited: $(tail -n 3 "$OVS_DIR/ovsdb-server.out")"
-ns ovs-vsctl --no-wait show >/dev/null 2>&1 || skip "ovsdb-server does not answer on $OVS_DIR/db.sock"
+kill -0 "$OVSDB_PID" 2>/dev/null || skip "ovsdb-server exited: $(why ovsdb-server)"
+ns ovs-vsctl --no-wait show >/dev/null 2>&1 || skip "ovsdb-server does not answer on $OVS_DIR/db.sock: $(why ovsdb-server)"
 [ "$(cat "$OVS_DIR/ovsdb-server.pid")" = "$OVSDB_PID" ] || fail "ovsdb-server is not PID $OVSDB_PID"
 ns ovs-vsctl --no-wait init || fail "ovs-vsctl init"
 
@@ -99,15 +106,15 @@ ip netns exec "$NS" ovs-vswitchd "unix:$OVS_DIR/db.sock" --pidfile --log-file --
 VSWITCHD_PID=$!
 wait_for "! kill -0 $VSWITCHD_PID 2>/dev/null || ns ovs-appctl -t ovs-vswitchd version >/dev/null 2>&1" 20
 kill -0 "$VSWITCHD_PID" 2>/dev/null ||
-  skip "ovs-vswitchd exited: $(grep -E 'ERR|EMER' "$OVS_DIR/ovs-vswitchd.log" | tail -n 3)"
-ns ovs-appctl -t ovs-vswitchd version >/dev/null 2>&1 || skip "ovs-vswitchd does not answer ovs-appctl"
+  skip "ovs-vswitchd exited: $(why ovs-vswitchd)"
+ns ovs-appctl -t ovs-vswitchd version >/dev/null 2>&1 || skip "ovs-vswitchd does not answer ovs-appctl: $(why ovs-vswitchd)"
 [ "$(cat "$OVS_DIR/ovs-vswitchd.pid")" = "$VSWITCHD_PID" ] || fail "ovs-vswitchd is not PID $VSWITCHD_PID"
 # The userspace datapath (netdev): the kernel has no openvswitch module.
 # ovs-vsctl waits until ovs-vswitchd has made the bridge.
 vsctl add-br stovs0 -- set Bridge stovs0 datapath_type=netdev ||
-  skip "ovs-vswitchd cannot make a userspace (netdev) bridge: $(grep -E 'ERR|WARN' "$OVS_DIR/ovs-vswitchd.log" | tail -n 3)"
+  skip "ovs-vswitchd cannot make a userspace (netdev) bridge: $(why ovs-vswitchd)"
 ns ip link show stovs0 >/dev/null 2>&1 ||
-  skip "ovs-vswitchd made no internal port stovs0: $(grep -E 'ERR|WARN' "$OVS_DIR/ovs-vswitchd.log" | tail -n 3)"
+  skip "ovs-vswitchd made no internal port stovs0: $(why ovs-vswitchd)"
 ns ip addr add 10.231.4.1/24 dev stovs0
 ns ip addr add 10.231.5.1/24 dev stovs0
 ns ip link set stovs0 up
