@@ -27,13 +27,14 @@ namespace stratus::drivers::qemu {
 
 namespace {
 
-// <virtualport type='openvswitch'/> on the interface (written by the user,
-// or by the node for a network backed by an OVS bridge).
-bool isOpenvswitchPort(const conf::InterfaceDef& n) {
-  for (const auto& e : n.extra.elements)
+// The interface's <virtualport type='openvswitch'> (written by the user, or
+// by the node for a network backed by an OVS bridge), or null.
+template <class Interface>
+auto openvswitchPort(Interface& n) -> decltype(&n.extra.elements.front()) {
+  for (auto& e : n.extra.elements)
     if (e.name == "virtualport")
-      if (const std::string* t = e.attr("type"); t && *t == "openvswitch") return true;
-  return false;
+      if (const std::string* t = e.attr("type"); t && *t == "openvswitch") return &e;
+  return nullptr;
 }
 
 using namespace std::chrono_literals;
@@ -204,7 +205,7 @@ class QemuDriver final : public HypervisorDriver {
       if (n.type == "network" && n.sourceBridge.empty())
         return Error(ErrorCode::InternalError, "interface " + std::to_string(i) + " uses network '" +
                                                    n.sourceNetwork + "', which was not resolved to a bridge");
-      const bool ovs = isOpenvswitchPort(n);
+      conf::XmlElement* ovs = openvswitchPort(n);
       std::string bridge = n.type == "bridge" || n.type == "network" ? n.sourceBridge : "";
       std::string tmpl = n.targetDev.empty() || n.targetDev.rfind("vnet", 0) == 0 ? "vnet%d" : n.targetDev;
       auto tap = network::createTap(tmpl, n.mac, ovs ? "" : bridge);
@@ -212,7 +213,8 @@ class QemuDriver final : public HypervisorDriver {
       n.targetDev = tap->name;
       tapFds.emplace_back(tap->fd);
       if (ovs) {
-        std::string ifaceId = Uuid::generate().str();
+        // The interface's own interfaceid, else a new one the live XML shows.
+        std::string ifaceId = network::ovsInterfaceId(*ovs);
         STRATUS_TRY(network::addOvsPort(bridge, tap->name, n.mac, ifaceId, live.uuid.str()));
         ovsPorts.push_back(tap->name);
       }
@@ -319,7 +321,7 @@ class QemuDriver final : public HypervisorDriver {
     InstanceSetup setup;
     setup.live = def;
     for (const auto& n : def.devices.interfaces)
-      if (isOpenvswitchPort(n) && !n.targetDev.empty()) setup.ovsPorts.push_back(n.targetDev);
+      if (openvswitchPort(n) && !n.targetDev.empty()) setup.ovsPorts.push_back(n.targetDev);
     setup.id = id;
     setup.process = std::move(proc).value();
     setup.monitorPath = kv["monitor"];

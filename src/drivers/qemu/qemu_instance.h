@@ -68,6 +68,7 @@ class QemuInstance final : public Instance {
   void handleEvent(const ::stratus::qemu::QmpEvent& ev);
   void onExit(const ExitStatus& st);
   void endGuest();  // the guest is done: make QEMU go away
+  void removeOvsPorts();  // once QEMU is gone (watcher thread, or destructor after the join)
   void notifyWatcher();
 
   const int id_;
