@@ -155,8 +155,6 @@ class QemuDriver final : public HypervisorDriver {
 
   Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
                                            InstanceEventSink sink) override {
-    if (opts.restoreFd >= 0)
-      return Error(ErrorCode::Unsupported, "Operation not supported: restoring saved QEMU guests is not supported yet");
     auto t0 = std::chrono::steady_clock::now();
     auto ms = [&t0] {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -242,6 +240,8 @@ class QemuDriver final : public HypervisorDriver {
       releasePorts();
       return std::move(cmd).error();
     }
+    // A restore starts QEMU waiting for its state (migrate-incoming below).
+    if (opts.restoreFd >= 0) cmd->argv.insert(cmd->argv.end(), {"-incoming", "defer"});
 
     // The domain log: our command line first, then whatever QEMU prints.
     std::string header = timestamp() + ": starting up\n";
@@ -294,6 +294,16 @@ class QemuDriver final : public HypervisorDriver {
     if (auto s = inst->connectMonitor(30s); !s) return failed(s.error());
     spdlog::debug("domain '{}': monitor ready after {:.1f} ms", def.name, ms());
     if (auto s = inst->prepare(); !s) return failed(s.error());
+    if (opts.restoreFd >= 0) {
+      if (auto s = inst->loadState(opts.restoreFd, opts); !s) {
+        (void)inst->destroy({});
+        Error e = s.error();
+        if (std::string tail = inst->logTail(); !tail.empty() && e.code != ErrorCode::Cancelled)
+          e.message += ": " + tail;
+        return e;
+      }
+      spdlog::debug("domain '{}': state restored after {:.1f} ms", def.name, ms());
+    }
     if (!opts.paused) {
       if (auto s = inst->resume(); !s) return failed(s.error());
     }
