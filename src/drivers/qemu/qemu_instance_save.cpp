@@ -123,6 +123,8 @@ Status QemuInstance::loadState(int fd, const LaunchOptions& o) {
     // A QEMU that cannot load the stream exits: the query fails and the
     // caller reports QEMU's own words from its log.
     auto r = qmp::queryMigrate(m);
+    if (!r && (!m.alive() || !process_.alive()))
+      return Error(ErrorCode::OperationFailed, "operation failed: QEMU exited while loading the saved state");
     if (!r) return Error(ErrorCode::OperationFailed, "operation failed: restore job: " + r.error().message);
     status = r->status;
     publish();
