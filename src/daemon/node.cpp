@@ -75,6 +75,13 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
       d->id = st.id;
       impl->nextId = std::max(impl->nextId, st.id + 1);
       impl->indexInsert(d);
+      // A save interrupted by the previous daemon's death (the driver
+      // stopped its migration): the guest goes on, as after a cancelled save.
+      if (d->state == conf::DomainState::Paused && d->reason == conf::reason::PausedSave && d->instance->resume()) {
+        d->state = conf::DomainState::Running;
+        d->reason = conf::reason::RunningSaveCanceled;
+        impl->writeStatus(*d);
+      }
     }
     for (const auto& p : problems) spdlog::warn("{}: {}", p.file, p.message);
   }

@@ -148,5 +148,19 @@ wait_for "[ \$(last_tick vm1) -gt $before ]" 30 || fail "guest stopped ticking a
 st domjobinfo vm1 --completed --anystats | grep -q "^Job type: *Cancelled" || fail "completed job not cancelled"
 pass "domjobabort: save cancelled, guest running (save canceled), no file, ticks go on"
 
+# ---- the daemon dies (SIGKILL) during a save: the next one resumes the guest ----
+before=$(last_tick vm1)
+st save vm1 "$E2E_TMP/crash.save" > "$E2E_TMP/crash.out" 2>&1 &
+BG_PID=$!
+wait_for "st domjobinfo vm1 2>/dev/null | grep -q '^Operation: *Save'" 30 || fail "no save job before the daemon kill"
+kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true
+rc=0; wait "$BG_PID" || rc=$?; BG_PID=
+[ "$rc" != 0 ] || fail "save succeeded although its daemon was killed"
+start_daemon
+[ "$(state vm1)" = "running (save canceled)" ] || fail "after the daemon restart: $(state vm1)"
+[ ! -e "$E2E_TMP/crash.save" ] || fail "an interrupted save left its image under the final name"
+wait_for "[ \$(last_tick vm1) -gt $before ]" 30 || fail "guest does not tick after the interrupted save"
+pass "daemon SIGKILLed during a save: the next daemon cancels the migration, the guest runs on"
+
 st destroy vm1 >/dev/null
 echo "1 passed, 0 failed"

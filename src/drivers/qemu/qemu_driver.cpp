@@ -12,6 +12,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "drivers/qemu/qemu_caps.h"
 #include "drivers/qemu/qemu_command.h"
@@ -88,6 +89,22 @@ std::map<std::string, std::string> parseState(const std::string& s) {
     else out[k] = v;
   }
   return out;
+}
+
+// A save cut short by the previous daemon's death leaves QEMU migrating
+// into a file nobody will rename: stop it (the node then resumes the guest).
+void cancelStaleMigration(QemuInstance& inst) {
+  namespace qmp = ::stratus::qemu::qmp;
+  auto mi = qmp::queryMigrate(inst.monitor());
+  if (!mi || mi->status.empty() || mi->status == "none" || qmp::migrationFinished(mi->status)) return;
+  spdlog::info("QEMU {}: cancelling the migration (status {}) of an interrupted save", inst.pid(), mi->status);
+  if (!qmp::migrateCancel(inst.monitor())) return;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    mi = qmp::queryMigrate(inst.monitor());
+    if (!mi || qmp::migrationFinished(mi->status)) return;
+    std::this_thread::sleep_for(10ms);  // QEMU reports no event without the capability
+  }
 }
 
 class QemuDriver final : public HypervisorDriver {
@@ -342,6 +359,7 @@ class QemuDriver final : public HypervisorDriver {
     if (auto s = inst->connectMonitor(10s); !s)
       return Error(ErrorCode::NoDomain, "cannot reconnect to the monitor of QEMU " + std::to_string(pid) + ": " +
                                             s.error().message);
+    cancelStaleMigration(*inst);
     return std::unique_ptr<Instance>(std::move(inst));
   }
 
