@@ -65,14 +65,25 @@ Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
 
   auto op = beginOperation(d, "save");
   if (!wasPaused) {
+    // Recorded before QEMU pauses: a daemon that dies from here on leaves a
+    // status that makes the next one cancel the save and resume the guest.
+    {
+      std::unique_lock lk(mu);
+      d.state = conf::DomainState::Paused;
+      d.reason = r::PausedSave;
+      writeStatus(d);
+    }
     if (auto s = inst->pause(); !s) {
+      std::unique_lock lk(mu);
+      if (d.instance == inst) {
+        d.state = conf::DomainState::Running;
+        d.reason = r::RunningSaveCanceled;
+        writeStatus(d);
+      }
+      lk.unlock();
       endOperation(d, op, s);
       return s;
     }
-    std::unique_lock lk(mu);
-    d.state = conf::DomainState::Paused;
-    d.reason = r::PausedSave;
-    writeStatus(d);
   }
   drivers::SaveStateOptions so;
   so.format = *format;

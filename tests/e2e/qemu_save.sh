@@ -138,6 +138,11 @@ wait_for "st domjobinfo vm1 2>/dev/null | grep -q '^Operation: *Save'" 30 || fai
 wait_for "st domjobinfo vm1 2>/dev/null | grep -q '^Data processed: *[1-9]'" 30 || fail "save job makes no progress"
 [ "$(state vm1)" = "paused (saving)" ] || fail "state during save: $(state vm1)"
 st domjobinfo vm1 | grep -q "^Data total:" || fail "domjobinfo during save: $(st domjobinfo vm1)"
+if command -v curl >/dev/null; then  # the same job through the API
+  j=$(curl -s --unix-socket "$SOCK" http://localhost/v1/domains/vm1/job)
+  grep -q '"type":"unbounded"' <<<"$j" && grep -q '"operation":"save"' <<<"$j" && grep -q '"percent":[0-9]' <<<"$j" \
+    && grep -q '"data_total":[1-9]' <<<"$j" || fail "GET /v1/domains/vm1/job during a save: $j"
+fi
 st domjobabort vm1 || fail "domjobabort"
 rc=0; wait "$BG_PID" || rc=$?; BG_PID=
 [ "$rc" != 0 ] || fail "aborted save succeeded"
@@ -149,10 +154,12 @@ st domjobinfo vm1 --completed --anystats | grep -q "^Job type: *Cancelled" || fa
 pass "domjobabort: save cancelled, guest running (save canceled), no file, ticks go on"
 
 # ---- the daemon dies (SIGKILL) during a save: the next one resumes the guest ----
+st suspend vm1 >/dev/null && st resume vm1 >/dev/null || fail "suspend/resume"
+[ "$(state vm1)" = "running (unpaused)" ] || fail "state before the kill: $(state vm1)"
 before=$(last_tick vm1)
 st save vm1 "$E2E_TMP/crash.save" > "$E2E_TMP/crash.out" 2>&1 &
 BG_PID=$!
-wait_for "st domjobinfo vm1 2>/dev/null | grep -q '^Operation: *Save'" 30 || fail "no save job before the daemon kill"
+wait_for "st domjobinfo vm1 2>/dev/null | grep -q '^Data processed: *[1-9]'" 30 || fail "no save in progress before the daemon kill"
 kill -KILL "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true
 rc=0; wait "$BG_PID" || rc=$?; BG_PID=
 [ "$rc" != 0 ] || fail "save succeeded although its daemon was killed"
