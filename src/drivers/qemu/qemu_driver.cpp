@@ -12,6 +12,7 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <thread>
 
 #include "drivers/qemu/qemu_caps.h"
 #include "drivers/qemu/qemu_command.h"
@@ -91,6 +92,22 @@ std::map<std::string, std::string> parseState(const std::string& s) {
   return out;
 }
 
+// A save cut short by the previous daemon's death leaves QEMU migrating
+// into a file nobody will rename: stop it (the node then resumes the guest).
+void cancelStaleMigration(QemuInstance& inst) {
+  namespace qmp = ::stratus::qemu::qmp;
+  auto mi = qmp::queryMigrate(inst.monitor());
+  if (!mi || mi->status.empty() || mi->status == "none" || qmp::migrationFinished(mi->status)) return;
+  spdlog::info("QEMU {}: cancelling the migration (status {}) of an interrupted save", inst.pid(), mi->status);
+  if (!qmp::migrateCancel(inst.monitor())) return;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    mi = qmp::queryMigrate(inst.monitor());
+    if (!mi || qmp::migrationFinished(mi->status)) return;
+    std::this_thread::sleep_for(10ms);  // QEMU reports no event without the capability
+  }
+}
+
 class QemuDriver final : public HypervisorDriver {
  public:
   explicit QemuDriver(QemuDriverConfig cfg) : cfg_(std::move(cfg)) {}
@@ -156,8 +173,6 @@ class QemuDriver final : public HypervisorDriver {
 
   Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
                                            InstanceEventSink sink) override {
-    if (opts.restoreFd >= 0)
-      return Error(ErrorCode::Unsupported, "Operation not supported: restoring saved QEMU guests is not supported yet");
     auto t0 = std::chrono::steady_clock::now();
     auto ms = [&t0] {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -244,6 +259,8 @@ class QemuDriver final : public HypervisorDriver {
       releasePorts();
       return std::move(cmd).error();
     }
+    // A restore starts QEMU waiting for its state (migrate-incoming below).
+    if (opts.restoreFd >= 0) cmd->argv.insert(cmd->argv.end(), {"-incoming", "defer"});
 
     // The domain log: our command line first, then whatever QEMU prints.
     std::string header = timestamp() + ": starting up\n";
@@ -296,6 +313,16 @@ class QemuDriver final : public HypervisorDriver {
     if (auto s = inst->connectMonitor(30s); !s) return failed(s.error());
     spdlog::debug("domain '{}': monitor ready after {:.1f} ms", def.name, ms());
     if (auto s = inst->prepare(); !s) return failed(s.error());
+    if (opts.restoreFd >= 0) {
+      if (auto s = inst->loadState(opts.restoreFd, opts); !s) {
+        (void)inst->destroy({});
+        Error e = s.error();
+        if (std::string tail = inst->logTail(); !tail.empty() && e.code != ErrorCode::Cancelled)
+          e.message += ": " + tail;
+        return e;
+      }
+      spdlog::debug("domain '{}': state restored after {:.1f} ms", def.name, ms());
+    }
     if (!opts.paused) {
       if (auto s = inst->resume(); !s) return failed(s.error());
     }
@@ -334,6 +361,7 @@ class QemuDriver final : public HypervisorDriver {
     if (auto s = inst->connectMonitor(10s); !s)
       return Error(ErrorCode::NoDomain, "cannot reconnect to the monitor of QEMU " + std::to_string(pid) + ": " +
                                             s.error().message);
+    cancelStaleMigration(*inst);
     return std::unique_ptr<Instance>(std::move(inst));
   }
 

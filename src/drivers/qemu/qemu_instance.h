@@ -63,6 +63,12 @@ class QemuInstance final : public Instance {
   std::optional<conf::DomainDef> liveDefinition() const override;
   std::string reattachState() const override;
 
+  // Save images (qemu_instance_save.cpp): the guest's state out through a
+  // migration to a file descriptor, and back in into a QEMU started with
+  // `-incoming defer`.
+  Status saveStateTo(int fd, const SaveStateOptions& opts) override;
+  Status loadState(int fd, const LaunchOptions& opts);
+
  private:
   void watch();
   void handleEvent(const ::stratus::qemu::QmpEvent& ev);
