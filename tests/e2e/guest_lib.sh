@@ -4,6 +4,34 @@
 # caller's cleanup stops the consoles: kill every PID in CONSOLE_PIDS.
 CONSOLE_PIDS=()
 
+# guest_test_prereqs WHAT: skip (exit 0, saying why) unless root and QEMU are
+# here (WHAT names what root is needed for), then build the test guest.
+guest_test_prereqs() {
+  [ "$(id -u)" = 0 ] || { echo "SKIP: needs root ($1)"; exit 0; }
+  command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 0; }
+  GUEST_DIR=$GUEST_DIR "$SRC/scripts/make-guest.sh" >/dev/null || fail "cannot build the test guest"
+}
+
+# netns_create NAME: the test's own network namespace (NS), loopback up;
+# ns CMD... runs CMD in it.
+netns_create() {
+  NS=$1
+  ip netns add "$NS" || fail "cannot create network namespace $NS"
+  ip netns exec "$NS" ip link set lo up
+}
+ns() { ip netns exec "$NS" "$@"; }
+
+# netns_teardown: stop the consoles and the daemon, then everything still
+# running in the namespace (all ours) by PID; deleting the namespace takes
+# its bridges, taps and rules with it. For the caller's EXIT trap.
+netns_teardown() {
+  for p in "${CONSOLE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  if [ -n "$DAEMON_PID" ]; then kill -KILL "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
+  DAEMON_PID=
+  for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+  ip netns del "$NS" 2>/dev/null
+}
+
 # guest NAME NIC_XML...: define and start the test guest with a pty console
 # and these NICs; its console output goes to $E2E_TMP/NAME.out.
 guest() {

@@ -15,30 +15,19 @@ source "$(dirname "$0")/guest_lib.sh"
 set +o pipefail
 
 GUEST_DIR=${STRATUS_GUEST_DIR:-/var/tmp/stratus-guest}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces, bridges)"; exit 0; }
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 0; }
+guest_test_prereqs "network namespaces, bridges"
 for tool in ip nft dnsmasq; do
   command -v $tool >/dev/null || fail "$tool is not installed (scripts/install-deps.sh installs it)"
 done
-GUEST_DIR=$GUEST_DIR "$SRC/scripts/make-guest.sh" >/dev/null || fail "cannot build the test guest"
 
-NS=stratus-nt-$$
-ns() { ip netns exec "$NS" "$@"; }
 cleanup() {
   set +e
-  for p in "${CONSOLE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  if [ -n "$DAEMON_PID" ]; then kill -KILL "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
-  DAEMON_PID=
-  # Everything still running in the namespace (QEMU, dnsmasq) is ours: stop
-  # it by PID, then the namespace takes its bridges, taps and rules with it.
-  for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
+  netns_teardown
   e2e_cleanup
 }
 trap cleanup EXIT
 HOST_FORWARD=$(cat /proc/sys/net/ipv4/ip_forward)
-ip netns add "$NS" || fail "cannot create network namespace $NS"
-ns ip link set lo up
+netns_create stratus-nt-$$
 
 # The daemon must not reach a system Open vSwitch (see the OVS part below).
 mkdir -p "$E2E_TMP/no-ovs"

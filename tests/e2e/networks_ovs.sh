@@ -26,21 +26,17 @@ source "$(dirname "$0")/guest_lib.sh"
 set +o pipefail
 
 GUEST_DIR=${STRATUS_GUEST_DIR:-/var/tmp/stratus-guest}
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (network namespaces, Open vSwitch)"; exit 0; }
-command -v qemu-system-x86_64 >/dev/null || { echo "SKIP: qemu-system-x86_64 not installed"; exit 0; }
+guest_test_prereqs "network namespaces, Open vSwitch"
 for tool in ip ovsdb-tool ovsdb-server ovs-vswitchd ovs-vsctl ovs-appctl; do
   command -v $tool >/dev/null ||
     fail "$tool is not installed (scripts/install-deps.sh installs openvswitch-switch)"
 done
 SCHEMA=/usr/share/openvswitch/vswitch.ovsschema
 [ -r "$SCHEMA" ] || fail "no Open vSwitch schema at $SCHEMA"
-GUEST_DIR=$GUEST_DIR "$SRC/scripts/make-guest.sh" >/dev/null || fail "cannot build the test guest"
 
-NS=stratus-ovs-$$
 OVS_DIR=$E2E_TMP/ovs
 OVSDB_PID=
 VSWITCHD_PID=
-ns() { ip netns exec "$NS" "$@"; }
 # stop PID: SIGTERM, then SIGKILL when it lingers; reaps our own children.
 stop_pid() {
   local p=$1
@@ -55,15 +51,10 @@ cleanup() {
   set +e
   # set -e ended the test on a command that failed outside a check
   [ "$rc" != 0 ] && [ "$E2E_FAILED" = 0 ] && { echo "FAIL: the test ended with status $rc" >&2; E2E_FAILED=1; }
-  for p in "${CONSOLE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  if [ -n "$DAEMON_PID" ]; then kill -KILL "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
-  DAEMON_PID=
+  # The OVS daemons get SIGTERM first (they are our children: reaped here).
   stop_pid "$VSWITCHD_PID"
   stop_pid "$OVSDB_PID"
-  # Everything still running in the namespace (QEMU, OVS) is ours: stop it
-  # by PID, then the namespace takes its bridges and taps with it.
-  for p in $(ip netns pids "$NS" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-  ip netns del "$NS" 2>/dev/null
+  netns_teardown
   if [ "$E2E_FAILED" = 1 ] || [ "${KEEP_LOGS:-}" = 1 ]; then
     for f in "$OVS_DIR"/ovs-vswitchd.log "$E2E_TMP"/stratusd.log "$E2E_TMP"/o1.out; do
       [ -f "$f" ] && { echo "--- tail of $f" >&2; tail -n 20 "$f" >&2; }
@@ -82,8 +73,7 @@ why() {
   [ -n "$w" ] || w=$(tail -n 3 "$OVS_DIR/$1.out" 2>/dev/null)
   echo "${w:-no output}" | tr '\n' ' '
 }
-ip netns add "$NS" || fail "cannot create network namespace $NS"
-ns ip link set lo up
+netns_create stratus-ovs-$$
 
 # ------------------------------------------------------------ Open vSwitch
 mkdir -p "$OVS_DIR"
