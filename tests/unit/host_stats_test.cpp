@@ -2,10 +2,13 @@
 // the kernel's files (tests/data/host).
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
 #include "drivers/qemu/host_stats.h"
+#include "util/process.h"
 
 using namespace stratus;
 using namespace stratus::drivers::qemu;
@@ -123,6 +126,48 @@ TEST(HostStats, Qcow2HeaderVirtualSize) {
   EXPECT_EQ(qcow2VirtualSize(h), 4294967296ULL);
   EXPECT_FALSE(qcow2VirtualSize("QFI"));
   EXPECT_FALSE(qcow2VirtualSize(std::string(32, 'x')));
+}
+
+TEST(HostStats, QemuImgInfo) {
+  auto i = parseQemuImgInfo(fixture("qemu_img_info.json"));
+  ASSERT_TRUE(i);
+  EXPECT_EQ(i->capacity, 1073741824u);
+  EXPECT_EQ(i->allocation, 36864u);
+  EXPECT_FALSE(parseQemuImgInfo("qemu-img: Could not open 'x': No such file"));
+  EXPECT_FALSE(parseQemuImgInfo("{\"format\": \"vmdk\"}"));
+  EXPECT_FALSE(parseQemuImgInfo("{"));
+}
+
+TEST(HostStats, ImageSizes) {
+  // A qcow2 image: its header's virtual size, the file's own size.
+  std::string dir = ::testing::TempDir();
+  std::string path = dir + "/stratus-host-stats-" + std::to_string(::getpid()) + ".qcow2";
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string h(4096, '\0');
+    h.replace(0, 4, std::string("QFI\xfb", 4));
+    h[24 + 4] = 0x40;  // 0x40000000 = 1 GiB
+    out << h;
+  }
+  auto q = imageBlockInfo(path, "qcow2");
+  ASSERT_TRUE(q) << q.error().message;
+  EXPECT_EQ(q->capacity, 1073741824u);
+  EXPECT_EQ(q->physical, 4096u);
+  auto raw = imageBlockInfo(path, "raw");
+  ASSERT_TRUE(raw);
+  EXPECT_EQ(raw->capacity, 4096u);
+  ::unlink(path.c_str());
+  auto missing = imageBlockInfo(path, "raw");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("cannot stat file '" + path + "'"), std::string::npos);
+  // Other formats through qemu-img info.
+  if (::access("/usr/bin/qemu-img", X_OK) != 0) GTEST_SKIP() << "qemu-img not installed";
+  std::string vmdk = dir + "/stratus-host-stats-" + std::to_string(::getpid()) + ".vmdk";
+  ASSERT_TRUE(runCapture({"qemu-img", "create", "-q", "-f", "vmdk", vmdk, "3M"}));
+  auto v = imageBlockInfo(vmdk, "vmdk");
+  ::unlink(vmdk.c_str());
+  ASSERT_TRUE(v) << v.error().message;
+  EXPECT_EQ(v->capacity, 3u << 20);
 }
 
 TEST(HostStats, CpuMapOfThisHost) {

@@ -11,6 +11,10 @@
 #include <fstream>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
+#include "util/process.h"
+
 namespace stratus::drivers::qemu {
 
 namespace {
@@ -175,6 +179,24 @@ std::optional<std::uint64_t> qcow2VirtualSize(std::string_view h) {
   return v;
 }
 
+std::optional<daemon::BlockInfo> parseQemuImgInfo(std::string_view text) {
+  auto brace = text.find('{');
+  if (brace == std::string_view::npos) return std::nullopt;
+  auto j = nlohmann::json::parse(text.substr(brace), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto size = [&](const char* key) -> std::optional<std::uint64_t> {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number_unsigned()) return std::nullopt;
+    return it->get<std::uint64_t>();
+  };
+  auto virtualSize = size("virtual-size");
+  if (!virtualSize) return std::nullopt;
+  daemon::BlockInfo info;
+  info.capacity = *virtualSize;
+  info.allocation = size("actual-size").value_or(0);
+  return info;
+}
+
 Result<daemon::BlockInfo> imageBlockInfo(const std::string& path, const std::string& format) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return systemError("cannot stat file '" + path + "'", errno);
@@ -196,6 +218,14 @@ Result<daemon::BlockInfo> imageBlockInfo(const std::string& path, const std::str
     char buf[32] = {};
     if (in.read(buf, sizeof buf))
       if (auto v = qcow2VirtualSize(std::string_view(buf, sizeof buf))) info.capacity = *v;
+  } else if (format != "raw") {
+    // -U: the image may be in use by a running guest.
+    auto out = runCapture({"qemu-img", "info", "--output=json", "-U", "-f", format, path}, std::chrono::seconds(30));
+    if (!out) return std::move(out).error();
+    auto img = parseQemuImgInfo(*out);
+    if (!img) return Error(ErrorCode::OperationFailed, "internal error: cannot read qemu-img info of '" + path + "'");
+    info.capacity = img->capacity;
+    if (img->allocation) info.allocation = img->allocation;
   }
   return info;
 }

@@ -61,6 +61,10 @@ std::vector<ArpEntry> parseProcNetArp(std::string_view text);
 // nullopt when the bytes are no qcow2 header.
 std::optional<std::uint64_t> qcow2VirtualSize(std::string_view header);
 
+// `qemu-img info --output=json`: virtual-size (capacity) and actual-size
+// (allocation, 0 when absent); nullopt when it is no such document.
+std::optional<daemon::BlockInfo> parseQemuImgInfo(std::string_view text);
+
 // ---- the running host ----
 
 // Whole file; SystemError naming it when it cannot be read.
@@ -71,8 +75,9 @@ Result<daemon::NodeCpuStats> hostCpuStats(int cpu);
 Result<daemon::NodeMemoryStats> hostMemoryStats(int cell);
 
 // domblkinfo of an image file or block device: capacity (a qcow2 image's
-// virtual size, else the size), allocation (bytes allocated on the host),
-// physical (the file's or device's size). SystemError naming the path.
+// virtual size from its header, another format's from qemu-img info, else
+// the size), allocation (bytes allocated on the host), physical (the file's
+// or device's size). SystemError naming the path.
 Result<daemon::BlockInfo> imageBlockInfo(const std::string& path, const std::string& format);
 
 // imageBlockInfo of a disk's source; zeros when it has no medium.
