@@ -241,6 +241,26 @@ class NodeClient final : public daemon::NodeService {
   }
   Status managedSaveRemove(const std::string& key) override { return action(key, "managedsave-remove"); }
 
+  Result<daemon::JobInfo> domainJobInfo(const std::string& key, bool completed) override {
+    return get<daemon::JobInfo>(domainPath(key, "/job") + "?completed=" + boolStr(completed));
+  }
+  Status abortDomainJob(const std::string& key) override {
+    return status("POST", domainPath(key, "/job/abort"), nlohmann::json::object());
+  }
+  Result<std::string> saveImageXml(const std::string& file, const daemon::XmlOptions& o) override {
+    auto r = send("GET", "/v1/save-image/xml?file=" + percentEncode(file) + "&security_info=" + boolStr(o.securityInfo));
+    if (!r.ok()) return r.error();
+    return std::move(r->body);
+  }
+  Status saveImageDefine(const std::string& file, const std::string& xml, const daemon::SaveOptions& o) override {
+    auto r = send("PUT",
+                  "/v1/save-image/xml?file=" + percentEncode(file) + "&running=" + boolStr(o.running) +
+                      "&paused=" + boolStr(o.paused),
+                  "application/xml", xml);
+    if (!r.ok()) return r.error();
+    return okStatus();
+  }
+
   Status setMemory(const std::string& key, std::uint64_t kib, const daemon::ModifyScope& scope) override {
     nlohmann::json b = scope;
     b["kib"] = kib;

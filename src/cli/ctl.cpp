@@ -48,6 +48,12 @@ void Ctl::error(std::string_view msg) {
 
 void Ctl::error(const Error& e) { error(describeError(e)); }
 
+void Ctl::progress(std::string_view text) {
+  flush();
+  std::fwrite(text.data(), 1, text.size(), errFile_);
+  std::fflush(errFile_);
+}
+
 std::string describeError(const Error& e) {
   std::string_view prefix;
   switch (e.code) {

@@ -63,6 +63,18 @@ class ReadonlyNode final : public NodeService {
   }
   Status managedSave(const std::string&, const SaveOptions&) override { return forbidden("virDomainManagedSave"); }
   Status managedSaveRemove(const std::string&) override { return forbidden("virDomainManagedSaveRemove"); }
+  Result<JobInfo> domainJobInfo(const std::string& k, bool completed) override {
+    return n_->domainJobInfo(k, completed);
+  }
+  Status abortDomainJob(const std::string&) override { return forbidden("virDomainAbortJob"); }
+  Result<std::string> saveImageXml(const std::string& f, const XmlOptions& o) override {
+    if (o.securityInfo)
+      return Error(ErrorCode::AuthFailed, "operation forbidden: virDomainSaveImageGetXMLDesc with secure flag");
+    return n_->saveImageXml(f, o);
+  }
+  Status saveImageDefine(const std::string&, const std::string&, const SaveOptions&) override {
+    return forbidden("virDomainSaveImageDefineXML");
+  }
   Status setMemory(const std::string&, std::uint64_t, const ModifyScope&) override {
     return forbidden("virDomainSetMemoryFlags");
   }

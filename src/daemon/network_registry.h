@@ -87,7 +87,8 @@ class NetworkRegistry {
   std::map<std::string, Ptr> byName_;
 };
 
-// libvirt's default network: NAT on virbr0, 192.168.122.0/24, DHCP .2-.254.
-extern const char* const kDefaultNetworkXml;
+// libvirt's default network: NAT on virbr0, 192.168.122.0/24, DHCP .2-.254
+// (with `uuid` when given; otherwise one is generated at define).
+std::string defaultNetworkXml(const std::string& uuid = "");
 
 }  // namespace stratus::daemon

@@ -84,6 +84,29 @@ class NodeService {
   virtual Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
                           bool maximum) = 0;
 
+  // ---- jobs and save images ----
+  // The domain's running job (type "none" when there is none), or with
+  // `completed` how the last one ended (virsh domjobinfo [--completed]).
+  virtual Result<JobInfo> domainJobInfo(const std::string& key, bool completed) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainGetJobInfo");
+  }
+  // Cancel the domain's running job (virsh domjobabort).
+  virtual Status abortDomainJob(const std::string& key) {
+    return Error(ErrorCode::Unsupported, "this function is not supported by the connection driver: virDomainAbortJob");
+  }
+  // The domain XML inside a save image on the node's host (save-image-dumpxml).
+  virtual Result<std::string> saveImageXml(const std::string& file, const XmlOptions& opts) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainSaveImageGetXMLDesc");
+  }
+  // Replace that XML; opts.running / opts.paused change how restore leaves
+  // the guest (save-image-define).
+  virtual Status saveImageDefine(const std::string& file, const std::string& xml, const SaveOptions& opts) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainSaveImageDefineXML");
+  }
+
   // Send a non-maskable interrupt to the guest (virsh inject-nmi).
   virtual Status injectNmi(const std::string& key) {
     return Error(ErrorCode::Unsupported,

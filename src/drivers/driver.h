@@ -14,6 +14,7 @@
 #include "conf/network_def.h"
 #include "daemon/stats_types.h"
 #include "daemon/types.h"
+#include "drivers/job_monitor.h"
 #include "util/cpuset.h"
 #include "util/error.h"
 
@@ -63,6 +64,13 @@ inline Error driverUnsupported(const char* function) {
   return Error(ErrorCode::Unsupported, std::string("this function is not supported by the connection driver: ") + function);
 }
 
+// How Instance::saveStateTo writes the guest's state.
+struct SaveStateOptions {
+  std::string format = "raw";        // raw, or a compressed format of util/compress.h
+  std::uint64_t maxBandwidth = 0;    // bytes per second; 0: as fast as possible
+  JobMonitor* monitor = nullptr;     // progress goes here; cancellation comes from here
+};
+
 // A running (or paused) guest. Methods are called with the domain's job held,
 // never concurrently with each other for one instance.
 class Instance {
@@ -90,6 +98,10 @@ class Instance {
   virtual Status saveState(int fd) {
     return Error(ErrorCode::Unsupported, "this driver cannot save guests");
   }
+  // saveState with a format, progress and cancellation (a guest the caller
+  // paused stays paused when this fails or is cancelled). The default
+  // ignores the options.
+  virtual Status saveStateTo(int fd, const SaveStateOptions& opts) { return saveState(fd); }
   // The definition as the driver runs it (resolved machine type, device
   // aliases, pty paths); the node shows it as the live XML. nullopt: as given.
   virtual std::optional<conf::DomainDef> liveDefinition() const { return std::nullopt; }
@@ -138,6 +150,9 @@ struct LaunchOptions {
   bool paused = false;
   int id = 0;            // the domain id the node assigned
   int restoreFd = -1;    // >= 0: load state written by Instance::saveState from here
+  std::string restoreFormat = "raw";  // how that state is compressed
+  std::uint64_t restoreBytes = 0;     // its size in the file (progress), 0: unknown
+  JobMonitor* monitor = nullptr;      // restore progress and cancellation
 };
 
 struct SecurityInfo {

@@ -11,6 +11,7 @@
 BIN=$1
 SRC=$2
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/guest_lib.sh"
 set +o pipefail  # `st ... | grep -q`: grep's verdict is the check
 
 GUEST_DIR=${STRATUS_GUEST_DIR:-/var/tmp/stratus-guest}
@@ -22,11 +23,10 @@ done
 GUEST_DIR=$GUEST_DIR "$SRC/scripts/make-guest.sh" >/dev/null || fail "cannot build the test guest"
 
 NS=stratus-st-$$
-CONSOLE_PID=
 ns() { ip netns exec "$NS" "$@"; }
 cleanup() {
   set +e
-  [ -n "$CONSOLE_PID" ] && kill "$CONSOLE_PID" 2>/dev/null
+  for p in "${CONSOLE_PIDS[@]}"; do kill "$p" 2>/dev/null; done
   if [ -n "$DAEMON_PID" ]; then kill -KILL "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
   DAEMON_PID=
   # Everything left in the namespace (QEMU, dnsmasq) is ours: by PID.
@@ -67,36 +67,23 @@ st net-define "$E2E_TMP/stnet.xml" >/dev/null && st net-start stnet >/dev/null |
 
 # Two vCPUs (one pinned below), a pty console, a NIC on stnet, the balloon.
 GUEST_DIR=$GUEST_DIR "$SRC/scripts/guest-xml.sh" vm 128 "$E2E_TMP/vm.qcow2" /dev/null > "$E2E_TMP/vm.xml"
-python3 - "$E2E_TMP/vm.xml" <<'PY'
+python3 - "$E2E_TMP/vm.xml" "$(nic 52:54:00:e8:00:01 stnet)" <<'PY'
 import re, sys
-path = sys.argv[1]
+path, nic = sys.argv[1], sys.argv[2]
 x = open(path).read()
 x = x.replace("<vcpu placement='static'>1</vcpu>", "<vcpu placement='static'>2</vcpu>")
 x = re.sub(r"<serial type='file'>.*?</console>",
-           "<serial type='pty'><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console>"
-           "<interface type='network'><mac address='52:54:00:e8:00:01'/><source network='stnet'/><model type='virtio'/></interface>",
+           "<serial type='pty'><target port='0'/></serial><console type='pty'><target type='serial' port='0'/></console>" + nic,
            x, flags=re.S)
 open(path, "w").write(x)
 PY
 st define "$E2E_TMP/vm.xml" >/dev/null || fail "define vm"
 st start vm >/dev/null || fail "start vm: $(st start vm 2>&1)"
-mkfifo "$E2E_TMP/vm.in"
-st console vm < "$E2E_TMP/vm.in" >> "$E2E_TMP/vm.out" 2>&1 &
-CONSOLE_PID=$!
-exec {CON}>"$E2E_TMP/vm.in"
-CMD_ID=0
-# run_in COMMAND: run it in the guest (console protocol of make-guest.sh).
-run_in() {
-  CMD_ID=$((CMD_ID + 1))
-  echo "run $CMD_ID $*" >&$CON
-  wait_for "grep -q 'CMD-END $CMD_ID rc=' '$E2E_TMP/vm.out'" 60 ||
-    fail "the guest did not run: $* (console: $(tail -n 5 "$E2E_TMP/vm.out"))"
-  grep -q "CMD-END $CMD_ID rc=0" "$E2E_TMP/vm.out"
-}
+console_open vm
 last_tick() { grep -o "tick [0-9]* .*" "$E2E_TMP/vm.out" | tail -n1; }
 tick_field() { last_tick | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-wait_for "tick_field ip | grep -q '^10.232.1.'" 180 || fail "the guest got no DHCP lease: $(tail -n 3 "$E2E_TMP/vm.out")"
-GUEST_IP=$(tick_field ip | sed 's|/.*||')
+wait_ip vm 10.232.1.
+GUEST_IP=$(guest_ip vm)
 QEMU_PID=$(pgrep -f -- "-uuid $(st domuuid vm)" | head -n1)
 [ -n "$QEMU_PID" ] && [ -d "/proc/$QEMU_PID" ] || fail "cannot find QEMU's pid"
 pass "guest booted with 2 vCPUs and a DHCP lease ($GUEST_IP), QEMU pid $QEMU_PID"
@@ -109,7 +96,7 @@ st domblkinfo vm --all | grep -Eq '^ vda +[0-9]+ +[0-9]+ +[0-9]+$' || fail "domb
 rd() { st domblkstat vm vda | sed -n 's/^vda rd_bytes //p'; }
 before=$(rd)
 [ -n "$before" ] || fail "domblkstat: $(st domblkstat vm vda 2>&1)"
-run_in "dd if=/dev/vda of=/dev/null bs=64k count=100" || fail "dd in the guest"
+run_in vm "dd if=/dev/vda of=/dev/null bs=64k count=100" || fail "dd in the guest"
 after=$(rd)
 [ "$after" -ge $((before + 6553600)) ] || fail "rd_bytes grew from $before to $after only, after reading 6.4 MB"
 st domblkstat vm vda --human | grep -Eq '^ number of read operations: +[0-9]+$' || fail "domblkstat --human"
@@ -167,7 +154,7 @@ rxb() { st domifstat vm "$TAP" | sed -n "s/^$TAP rx_packets //p"; }
 txb() { st domifstat vm 52:54:00:e8:00:01 | sed -n "s/^52:54:00:e8:00:01 tx_packets //p"; }
 rx0=$(rxb); tx0=$(txb)
 [ -n "$rx0" ] && [ -n "$tx0" ] || fail "domifstat: $(st domifstat vm "$TAP" 2>&1)"
-run_in "ping -c 5 -W 2 10.232.1.1" || fail "the guest cannot ping its bridge"
+run_in vm "ping -c 5 -W 2 10.232.1.1" || fail "the guest cannot ping its bridge"
 rx1=$(rxb); tx1=$(txb)
 [ "$tx1" -ge $((tx0 + 5)) ] || fail "guest tx_packets $tx0 -> $tx1 after 5 pings"
 [ "$rx1" -ge $((rx0 + 5)) ] || fail "guest rx_packets $rx0 -> $rx1 after 5 replies"

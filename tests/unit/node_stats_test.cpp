@@ -11,24 +11,14 @@
 #include "daemon/node.h"
 #include "daemon/test_node.h"
 #include "drivers/test/test_driver.h"
+#include "temp_root.h"
 
 using namespace stratus;
 using namespace stratus::daemon;
 namespace fs = std::filesystem;
+using stratus::testing::TempRoot;
 
 namespace {
-
-class TempRoot {
- public:
-  TempRoot() : path_(fs::temp_directory_path() / ("stratus-nodestats-" + Uuid::generate().str())) {
-    fs::create_directories(path_);
-  }
-  ~TempRoot() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 const char* kGuest = R"(<domain type='test'>
   <name>g</name>

@@ -80,12 +80,18 @@ class QemuInstance final : public Instance {
   // The definition's <vcpu cpuset>, <cputune><vcpupin>/<emulatorpin> on
   // QEMU's threads (at start, before the guest runs).
   Status applyCpuTune();
+  // Save images (qemu_instance_save.cpp): the guest's state out through a
+  // migration to a file descriptor, and back in into a QEMU started with
+  // `-incoming defer`.
+  Status saveStateTo(int fd, const SaveStateOptions& opts) override;
+  Status loadState(int fd, const LaunchOptions& opts);
 
  private:
   void watch();
   void handleEvent(const ::stratus::qemu::QmpEvent& ev);
   void onExit(const ExitStatus& st);
   void endGuest();  // the guest is done: make QEMU go away
+  void removeOvsPorts();  // once QEMU is gone (watcher thread, or destructor after the join)
   void notifyWatcher();
   // Host thread of each vCPU (index: cpu-index), from query-cpus-fast.
   Result<std::vector<int>> vcpuThreads();

@@ -101,7 +101,25 @@ struct MigrationInfo {
   std::uint64_t ramTotal = 0, ramTransferred = 0, ramRemaining = 0;
   std::uint64_t dirtyPagesRate = 0;
   std::string errorDesc;  // failed: why
+  // ram statistics beyond the totals (0 when QEMU does not report them)
+  std::uint64_t ramDuplicate = 0;    // zero ("constant") pages
+  std::uint64_t ramNormal = 0;       // normal pages
+  std::uint64_t ramNormalBytes = 0;
+  std::uint64_t ramPageSize = 0;
+  double ramMbps = 0;                // throughput in megabits per second
+  std::uint64_t dirtySyncCount = 0;  // iterations
 };
+// Final states of a migration: completed, failed, cancelled.
+bool migrationFinished(const std::string& status);
+
+// Pass `fd` to QEMU under `name` for a later "fd:NAME" URI (SCM_RIGHTS).
+Status getfd(QmpTransport& m, const std::string& name, int fd);
+Status closefd(QmpTransport& m, const std::string& name);
+// Start an incoming migration of a QEMU started with `-incoming defer`.
+Status migrateIncoming(QmpTransport& m, const std::string& uri);
+Status migrateCancel(QmpTransport& m);
+// migrate-set-parameters max-bandwidth, in bytes per second.
+Status migrateSetMaxBandwidth(QmpTransport& m, std::uint64_t bytesPerSecond);
 Result<MigrationInfo> queryMigrate(QmpTransport& m);
 
 }  // namespace stratus::qemu::qmp

@@ -312,8 +312,29 @@ void QmpTransport::finish(Error why) {
   }
 }
 
-Status QmpTransport::writeAll(const std::string& data) {
+Status QmpTransport::writeAll(const std::string& data, int passFd) {
   std::size_t off = 0;
+  if (passFd >= 0 && !data.empty()) {
+    // The descriptor rides on the first byte(s) of the command.
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passFd, sizeof(int));
+    ssize_t n;
+    do {
+      n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return systemError("passing a file descriptor to the QEMU monitor", errno);
+    off = static_cast<std::size_t>(n);
+  }
   while (off < data.size()) {
     ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -325,6 +346,17 @@ Status QmpTransport::writeAll(const std::string& data) {
 
 Result<Json> QmpTransport::execute(const std::string& command, const Json& arguments,
                                    std::optional<std::chrono::milliseconds> timeout) {
+  return run(command, arguments, -1, timeout);
+}
+
+Result<Json> QmpTransport::executeWithFd(const std::string& command, const Json& arguments, int fd,
+                                         std::optional<std::chrono::milliseconds> timeout) {
+  if (fd < 0) return Error(ErrorCode::InvalidArgument, fmt::format("QMP command '{}': no file descriptor to pass", command));
+  return run(command, arguments, fd, timeout);
+}
+
+Result<Json> QmpTransport::run(const std::string& command, const Json& arguments, int passFd,
+                               std::optional<std::chrono::milliseconds> timeout) {
   if (readerId_ == std::this_thread::get_id())
     return Error(ErrorCode::InternalError,
                  fmt::format("QMP command '{}' issued from the monitor's own event thread", command));
@@ -347,7 +379,7 @@ Result<Json> QmpTransport::execute(const std::string& command, const Json& argum
 
   Json request = {{"execute", command}, {"id", id}};
   if (!arguments.is_null()) request["arguments"] = arguments;
-  if (auto w = writeAll(request.dump() + "\n"); !w) {
+  if (auto w = writeAll(request.dump() + "\n", passFd); !w) {
     std::lock_guard lock(mutex_);
     pendingId_.reset();
     return Error(ErrorCode::OperationFailed,

@@ -75,6 +75,11 @@ class QmpTransport {
   Result<Json> execute(const std::string& command, const Json& arguments = Json(),
                        std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
+  // execute() that passes `fd` to QEMU with the command (SCM_RIGHTS), as
+  // `getfd` and `add-fd` expect. The caller keeps its own copy of fd.
+  Result<Json> executeWithFd(const std::string& command, const Json& arguments, int fd,
+                             std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
   // The greeting's "QMP" object (version, capabilities).
   const Json& greeting() const { return greeting_; }
   // "major.minor.micro" of the QEMU at the other end.
@@ -93,7 +98,9 @@ class QmpTransport {
   void readerLoop();
   void handleLine(const std::string& line);
   void finish(Error why);  // connection over: fail pending, notify once
-  Status writeAll(const std::string& data);
+  Status writeAll(const std::string& data, int passFd = -1);
+  Result<Json> run(const std::string& command, const Json& arguments, int passFd,
+                   std::optional<std::chrono::milliseconds> timeout);
 
   int fd_ = -1;
   QmpOptions options_;
