@@ -13,6 +13,7 @@ Router makeRouter(daemon::NodeService& node, ServerStats& stats) {
   addEventRoutes(r, ctx);
   addConsoleRoutes(r, ctx);
   addMetricsRoutes(r, ctx);
+  addDomainStatsRoutes(r, ctx);
   return r;
 }
 

@@ -21,6 +21,7 @@ void addNetworkRoutes(Router& r, RouteContext ctx);
 void addEventRoutes(Router& r, RouteContext ctx);
 void addConsoleRoutes(Router& r, RouteContext ctx);
 void addMetricsRoutes(Router& r, RouteContext ctx);
+void addDomainStatsRoutes(Router& r, RouteContext ctx);
 
 template <class T>
 Response valueResponse(const Result<T>& r, int status = 200) {

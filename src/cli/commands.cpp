@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cli/handlers.h"
+#include "cli/handlers_stats.h"
 
 namespace stratus::cli {
 
@@ -19,6 +20,10 @@ constexpr OptDef json() { return flag("json", "print machine-readable JSON"); }
 constexpr OptDef live() { return flag("live", "affect the running domain"); }
 constexpr OptDef config() { return flag("config", "affect the persistent definition"); }
 constexpr OptDef current() { return flag("current", "affect the current state of the domain"); }
+// A value option that may also be given positionally (virsh fills every
+// option that takes a value from the words in order).
+constexpr OptDef num(std::string_view name, std::string_view help) { return {name, T::Int, false, true, help}; }
+constexpr OptDef arg(std::string_view name, std::string_view help) { return {name, T::String, false, true, help}; }
 
 const std::vector<CmdDef>& table() {
   static const std::vector<CmdDef> cmds = {
@@ -61,6 +66,9 @@ const std::vector<CmdDef>& table() {
        cmdDumpxml},
       {"edit", "Domain Management", "edit a domain's XML definition in $VISUAL/$EDITOR", "",
        {dom()}, cmdEdit},
+      {"emulatorpin", "Domain Management", "show or set the host CPUs the hypervisor's own threads may run on", "",
+       {dom(), arg("cpulist", "host CPUs, e.g. 0-3,^2 (r: all)"), config(), live(), current(), json()},
+       cmdEmulatorpin},
       {"event", "Domain Management", "wait for domain events and print them", "",
        {str("domain", "only events of this domain"), str("event", "only this event type"),
         flag("all", "every event type"), flag("loop", "keep waiting until interrupted"),
@@ -81,6 +89,12 @@ const std::vector<CmdDef>& table() {
        cmdManagedsave},
       {"managedsave-remove", "Domain Management", "drop a domain's managed save image", "",
        {dom()}, cmdManagedsaveRemove, true, false},
+      {"memtune", "Domain Management", "show or set memory limits",
+       "Without limits, prints them. Sizes are KiB unless suffixed; a negative size means unlimited.",
+       {dom(), num("hard-limit", "maximum memory the guest may use"), num("soft-limit", "memory limit under contention"),
+        num("swap-hard-limit", "maximum memory plus swap"), num("min-guarantee", "guaranteed minimum memory"),
+        config(), live(), current(), json()},
+       cmdMemtune},
       {"reboot", "Domain Management", "reboot a domain", "",
        {dom(), str("mode", "how: acpi, agent, initctl, signal, paravirt")}, cmdReboot},
       {"reset", "Domain Management", "reset a domain like a hardware reset button", "", {dom()}, cmdReset},
@@ -140,16 +154,62 @@ const std::vector<CmdDef>& table() {
         flag("remove-all-storage", "accepted; storage arrives with pools"),
         flag("nvram", "also remove the NVRAM file"), flag("keep-nvram", "keep the NVRAM file")},
        cmdUndefine},
+      {"vcpuinfo", "Domain Management", "show the domain's virtual CPUs", "",
+       {dom(), flag("pretty", "print the CPU affinity as a list"), json()}, cmdVcpuinfo},
+      {"vcpupin", "Domain Management", "show or set the host CPUs a virtual CPU may run on", "",
+       {dom(), num("vcpu", "virtual CPU number"), arg("cpulist", "host CPUs, e.g. 0-3,^2 (r: all)"), config(), live(),
+        current(), json()},
+       cmdVcpupin},
       // ---- domain monitoring ----
       {"vncdisplay", "Domain Monitoring", "print the VNC display of a running domain", "", {dom()},
        cmdVncdisplay},
+      {"domblkinfo", "Domain Monitoring", "print the size of a domain's block device", "",
+       {dom(), arg("device", "disk target (vda) or source path"), flag("human", "human readable sizes"),
+        flag("all", "every block device"), json()},
+       cmdDomblkinfo},
+      {"domblklist", "Domain Monitoring", "list the domain's block devices", "",
+       {dom(), flag("inactive", "the persistent definition, not the running one"),
+        flag("details", "also print each disk's type and device"), json()},
+       cmdDomblklist},
+      {"domblkstat", "Domain Monitoring", "print a block device's I/O statistics", "",
+       {dom(), arg("device", "disk target (vda) or source path; none: all disks"),
+        flag("human", "explain the fields"), json()},
+       cmdDomblkstat},
+      {"domifaddr", "Domain Monitoring", "print the addresses of a running domain's network interfaces", "",
+       {dom(), arg("interface", "only this interface (its host device name)"),
+        flag("full", "repeat name and MAC on every line"), arg("source", "lease (default), arp or agent"), json()},
+       cmdDomifaddr},
+      {"domiflist", "Domain Monitoring", "list the domain's network interfaces", "",
+       {dom(), flag("inactive", "the persistent definition, not the running one"), json()}, cmdDomiflist},
+      {"domifstat", "Domain Monitoring", "print a network interface's traffic statistics", "",
+       {dom(), {"interface", T::String, true, true, "host device name (vnet0) or MAC address"}, json()},
+       cmdDomifstat},
       {"domid", "Domain Monitoring", "print a domain's id", "", {dom("domain name or uuid"), json()}, cmdDomid},
+      {"dommemstat", "Domain Monitoring", "print a running domain's memory statistics (memory balloon)",
+       "With --period, sets how often the guest reports them instead.",
+       {dom(), num("period", "seconds between the guest's reports (0: never)"), config(), live(), current(), json()},
+       cmdDommemstat},
       {"dominfo", "Domain Monitoring", "print basic information about a domain", "", {dom(), json()},
        cmdDominfo},
       {"domname", "Domain Monitoring", "print a domain's name", "", {dom("domain id or uuid"), json()},
        cmdDomname},
       {"domstate", "Domain Monitoring", "print a domain's state", "",
        {dom(), flag("reason", "also print the reason of the state"), json()}, cmdDomstate},
+      {"domstats", "Domain Monitoring", "print statistics of one, several or all domains",
+       "Without groups, every group the hypervisor has.",
+       {flag("state", "state and reason"), flag("cpu-total", "CPU time of the hypervisor process"),
+        flag("balloon", "memory balloon"), flag("vcpu", "virtual CPUs"), flag("interface", "network interfaces"),
+        flag("block", "block devices"), flag("perf", "perf events"), flag("iothread", "I/O threads"),
+        flag("memory", "memory bandwidth"), flag("dirtyrate", "dirty page rate"),
+        flag("vm", "hypervisor-specific statistics"), flag("list-active", "active domains"),
+        flag("list-inactive", "inactive domains"), flag("list-persistent", "persistent domains"),
+        flag("list-transient", "transient domains"), flag("list-running", "running domains"),
+        flag("list-paused", "paused domains"), flag("list-shutoff", "shut off domains"),
+        flag("list-other", "domains in other states"), flag("raw", "do not pretty-print the fields"),
+        flag("enforce", "fail when a requested group is not supported"),
+        flag("backing", "accepted for compatibility"), flag("nowait", "accepted for compatibility"),
+        {"domain", T::Argv, false, true, "domains (default: all)"}, json()},
+       cmdDomstats},
       {"domuuid", "Domain Monitoring", "print a domain's UUID", "", {dom("domain id or name"), json()},
        cmdDomuuid},
       {"list", "Domain Monitoring", "list domains", "By default, only running domains are listed.",
@@ -167,6 +227,12 @@ const std::vector<CmdDef>& table() {
       // ---- host and hypervisor ----
       {"hostname", "Host and Hypervisor", "print the host's name", "", {}, cmdHostname},
       {"nodeinfo", "Host and Hypervisor", "print information about the host", "", {json()}, cmdNodeinfo},
+      {"nodecpumap", "Host and Hypervisor", "print the host's CPUs present and online", "",
+       {flag("pretty", "print the online CPUs as a list"), json()}, cmdNodecpumap},
+      {"nodecpustats", "Host and Hypervisor", "print the host's CPU time (nanoseconds)", "",
+       {num("cpu", "only this CPU"), flag("percent", "percentages over one second"), json()}, cmdNodecpustats},
+      {"nodememstats", "Host and Hypervisor", "print the host's memory statistics (KiB)", "",
+       {num("cell", "only this NUMA cell"), json()}, cmdNodememstats},
       {"uri", "Host and Hypervisor", "print the connection URI", "", {}, cmdUri},
       {"version", "Host and Hypervisor", "print library and hypervisor versions", "",
        {flag("daemon", "also print the daemon's version"), json()}, cmdVersion},

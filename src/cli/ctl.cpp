@@ -77,7 +77,7 @@ std::string describeError(const Error& e) {
       "internal error: ", "invalid argument: ", "Requested operation is not valid: ", "operation failed: ",
       "Domain not found: ", "Network not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
       "unsupported configuration: ", "operation forbidden: ", "Cannot ", "cannot ", "Failed to ",
-      "unsupported flags"};
+      "unsupported flags", "Operation not supported: ", "argument unsupported: "};
   for (auto k : kKnown)
     if (std::string_view(msg).starts_with(k)) return msg;
   if (prefix.empty()) return msg;

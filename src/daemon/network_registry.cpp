@@ -371,6 +371,13 @@ Status NetworkRegistry::update(const std::string& key, const NetworkUpdate& u, c
   return okStatus();
 }
 
+std::optional<conf::NetworkDef> NetworkRegistry::liveDefinition(const std::string& key) const {
+  std::shared_lock lk(mu_);
+  auto n = find(key);
+  if (!n || !n->active()) return std::nullopt;
+  return *n->live;
+}
+
 Result<std::vector<DhcpLease>> NetworkRegistry::leases(const std::string& key, const std::string& mac) {
   conf::NetworkDef live;
   network::RunningNetwork rn;

@@ -55,6 +55,8 @@ class NetworkRegistry {
   Status update(const std::string& key, const NetworkUpdate& u, const ModifyScope& scope);
   Result<std::vector<DhcpLease>> leases(const std::string& key, const std::string& mac);
   Result<std::vector<NetworkPort>> ports(const std::string& key);
+  // The running definition of an active network (nullopt otherwise).
+  std::optional<conf::NetworkDef> liveDefinition(const std::string& key) const;
 
   // ---- guests ----
   // Points every <interface type='network'> of `def` (the definition about

@@ -99,6 +99,25 @@ class Node final : public NodeService {
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override;
   Result<int> openConsole(const std::string& key, const std::string& device) override;
   Status injectNmi(const std::string& key) override;
+  // Statistics, tuning, device queries (node_stats.cpp, node_devstats.cpp, node_domstats.cpp).
+  Result<NodeCpuMap> nodeCpuMap() override;
+  Result<NodeCpuStats> nodeCpuStats(int cpu) override;
+  Result<NodeMemoryStats> nodeMemoryStats(int cell) override;
+  Result<std::vector<MemoryStat>> domainMemoryStats(const std::string& key) override;
+  Status setMemoryStatsPeriod(const std::string& key, int seconds, const ModifyScope& scope) override;
+  Result<MemoryTune> memoryTune(const std::string& key, const ModifyScope& scope) override;
+  Status setMemoryTune(const std::string& key, const MemoryTuneUpdate& update, const ModifyScope& scope) override;
+  Result<std::vector<VcpuInfo>> vcpuInfo(const std::string& key) override;
+  Result<VcpuPinInfo> vcpuPinInfo(const std::string& key, const ModifyScope& scope) override;
+  Status pinVcpu(const std::string& key, unsigned vcpu, const std::string& cpuset, const ModifyScope& scope) override;
+  Result<std::string> emulatorPinInfo(const std::string& key, const ModifyScope& scope) override;
+  Status pinEmulator(const std::string& key, const std::string& cpuset, const ModifyScope& scope) override;
+  Result<BlockStats> blockStats(const std::string& key, const std::string& device) override;
+  Result<BlockInfo> blockInfo(const std::string& key, const std::string& device) override;
+  Result<InterfaceStats> interfaceStats(const std::string& key, const std::string& device) override;
+  Result<std::vector<InterfaceAddresses>> interfaceAddresses(const std::string& key, AddressSource source) override;
+  Result<std::vector<DomainStatsRecord>> domainStats(const std::vector<std::string>& keys,
+                                                     const DomainStatsQuery& query) override;
   Result<std::vector<NetworkSummary>> listNetworks() override;
   Result<NetworkSummary> lookupNetwork(const std::string& nameOrUuid) override;
   Result<NetworkDefineResult> defineNetwork(const std::string& xml, const std::string& sourceName) override;

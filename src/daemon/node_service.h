@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/stats_types.h"
 #include "daemon/types.h"
 #include "util/error.h"
 
@@ -120,6 +121,63 @@ class NodeService {
     return Error(ErrorCode::Unsupported, "Operation not supported: this connection has no consoles");
   }
 
+  // ---- statistics, tuning, device queries ----
+  // dommemstat, memtune, vcpuinfo, vcpupin, emulatorpin, domblkstat,
+  // domblkinfo, domifstat, domifaddr, domstats, nodecpustats, nodememstats,
+  // nodecpumap. Every default says the connection cannot (libvirt's words).
+  virtual Result<NodeCpuMap> nodeCpuMap() { return noStats("virNodeGetCPUMap"); }
+  // cpu -1: all CPUs.
+  virtual Result<NodeCpuStats> nodeCpuStats(int cpu) { return noStats("virNodeGetCPUStats"); }
+  // cell -1: the whole host.
+  virtual Result<NodeMemoryStats> nodeMemoryStats(int cell) { return noStats("virNodeGetMemoryStats"); }
+  virtual Result<std::vector<MemoryStat>> domainMemoryStats(const std::string& key) {
+    return noStats("virDomainMemoryStats");
+  }
+  // dommemstat --period: how often the guest's balloon driver reports.
+  virtual Status setMemoryStatsPeriod(const std::string& key, int seconds, const ModifyScope& scope) {
+    return noStats("virDomainSetMemoryStatsPeriod");
+  }
+  virtual Result<MemoryTune> memoryTune(const std::string& key, const ModifyScope& scope) {
+    return noStats("virDomainGetMemoryParameters");
+  }
+  virtual Status setMemoryTune(const std::string& key, const MemoryTuneUpdate& update, const ModifyScope& scope) {
+    return noStats("virDomainSetMemoryParameters");
+  }
+  // The vCPUs of a running domain.
+  virtual Result<std::vector<VcpuInfo>> vcpuInfo(const std::string& key) { return noStats("virDomainGetVcpus"); }
+  virtual Result<VcpuPinInfo> vcpuPinInfo(const std::string& key, const ModifyScope& scope) {
+    return noStats("virDomainGetVcpuPinInfo");
+  }
+  // `cpuset` in libvirt's syntax ("0-3,^2").
+  virtual Status pinVcpu(const std::string& key, unsigned vcpu, const std::string& cpuset, const ModifyScope& scope) {
+    return noStats("virDomainPinVcpuFlags");
+  }
+  virtual Result<std::string> emulatorPinInfo(const std::string& key, const ModifyScope& scope) {
+    return noStats("virDomainGetEmulatorPinInfo");
+  }
+  virtual Status pinEmulator(const std::string& key, const std::string& cpuset, const ModifyScope& scope) {
+    return noStats("virDomainPinEmulator");
+  }
+  // `device`: a disk's target (vda) or source path; empty: all disks summed.
+  virtual Result<BlockStats> blockStats(const std::string& key, const std::string& device) {
+    return noStats("virDomainBlockStats");
+  }
+  virtual Result<BlockInfo> blockInfo(const std::string& key, const std::string& device) {
+    return noStats("virDomainGetBlockInfo");
+  }
+  // `device`: the interface's host device (vnet0) or MAC address.
+  virtual Result<InterfaceStats> interfaceStats(const std::string& key, const std::string& device) {
+    return noStats("virDomainInterfaceStats");
+  }
+  virtual Result<std::vector<InterfaceAddresses>> interfaceAddresses(const std::string& key, AddressSource source) {
+    return noStats("virDomainInterfaceAddresses");
+  }
+  // `keys` empty: every domain that passes the query's filters.
+  virtual Result<std::vector<DomainStatsRecord>> domainStats(const std::vector<std::string>& keys,
+                                                             const DomainStatsQuery& query) {
+    return noStats("virConnectGetAllDomainStats");
+  }
+
   // ---- virtual networks ----
   // Keys are network names or UUIDs. Every default says the connection has
   // no networks (libvirt: "this function is not supported by the connection
@@ -161,6 +219,10 @@ class NodeService {
   virtual Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) = 0;
 
  protected:
+  static Error noStats(const char* function) {
+    return Error(ErrorCode::Unsupported,
+                 std::string("this function is not supported by the connection driver: ") + function);
+  }
   static Error noNetworks(const char* function) {
     return Error(ErrorCode::Unsupported,
                  std::string("this function is not supported by the connection driver: ") + function);

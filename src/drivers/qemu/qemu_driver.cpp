@@ -14,6 +14,7 @@
 #include <map>
 #include <thread>
 
+#include "drivers/qemu/host_stats.h"
 #include "drivers/qemu/qemu_caps.h"
 #include "drivers/qemu/qemu_command.h"
 #include "drivers/qemu/qemu_instance.h"
@@ -118,6 +119,15 @@ class QemuDriver final : public HypervisorDriver {
     return caps ? caps->version : "";
   }
   Result<daemon::NodeInfo> nodeInfo() override { return hostNodeInfo(); }
+  // Host statistics (host_stats.cpp).
+  Result<daemon::NodeCpuMap> nodeCpuMap() override { return hostCpuMap(); }
+  Result<daemon::NodeCpuStats> nodeCpuStats(int cpu) override { return hostCpuStats(cpu); }
+  Result<daemon::NodeMemoryStats> nodeMemoryStats(int cell) override { return hostMemoryStats(cell); }
+  Result<daemon::BlockInfo> offlineBlockInfo(const conf::DiskDef& disk) override { return diskImageInfo(disk); }
+  unsigned statsGroups() const override {
+    using namespace daemon;
+    return kStatsState | kStatsCpuTotal | kStatsBalloon | kStatsVcpu | kStatsInterface | kStatsBlock;
+  }
 
   void applyDefaults(conf::DomainDef& def) override {
     // libvirt pins the machine alias to the concrete type at define time, so

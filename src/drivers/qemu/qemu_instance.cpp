@@ -106,6 +106,7 @@ Status QemuInstance::prepare() {
     if (g.type == "vnc" && !g.passwd.empty())
       STRATUS_TRY(qmp_->execute("change-vnc-password", {{"password", g.passwd}}));
   }
+  STRATUS_TRY(applyCpuTune());  // before the guest runs
   return okStatus();
 }
 

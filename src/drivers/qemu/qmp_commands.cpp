@@ -121,6 +121,10 @@ Result<std::vector<BlockInfo>> queryBlock(QmpTransport& m) {
         info.file = optStr(*ins, "file");
         info.format = optStr(*ins, "drv");
         info.readOnly = optBool(*ins, "ro");
+        if (auto img = ins->find("image"); img != ins->end() && img->is_object()) {
+          info.virtualSize = optU64(*img, "virtual-size");
+          info.actualSize = optU64(*img, "actual-size");
+        }
       }
       out.push_back(std::move(info));
     }

@@ -52,6 +52,8 @@ struct BlockInfo {
   std::string format;     // inserted: "qcow2", "raw", ...
   bool readOnly = false;
   std::string ioStatus;   // "ok", "failed", "nospace" when reported
+  std::uint64_t virtualSize = 0;  // inserted: image/virtual-size (bytes the guest sees)
+  std::uint64_t actualSize = 0;   // inserted: image/actual-size (bytes allocated on the host)
 };
 Result<std::vector<BlockInfo>> queryBlock(QmpTransport& m);
 
@@ -65,6 +67,20 @@ struct BlockStats {
   std::uint64_t wrHighestOffset = 0;
 };
 Result<std::vector<BlockStats>> queryBlockstats(QmpTransport& m);
+
+// --- QOM -------------------------------------------------------------------------------
+Result<Json> qomGet(QmpTransport& m, const std::string& path, const std::string& property);
+Status qomSet(QmpTransport& m, const std::string& path, const std::string& property, const Json& value);
+
+// The virtio balloon's "guest-stats" property: what the guest's balloon
+// driver last reported (QEMU's names: stat-swap-in, stat-free-memory, ...;
+// memory in bytes). Statistics the guest did not report are left out.
+struct BalloonGuestStats {
+  std::vector<std::pair<std::string, std::uint64_t>> stats;  // by name
+  std::uint64_t lastUpdate = 0;  // seconds since the epoch; 0: never
+};
+Result<BalloonGuestStats> balloonGuestStats(QmpTransport& m, const std::string& balloonPath);
+BalloonGuestStats parseBalloonGuestStats(const Json& reply);
 
 // --- human monitor ----------------------------------------------------------------------
 // HMP passthrough ("info qtree", ...): the command's text output.
