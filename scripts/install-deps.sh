@@ -15,8 +15,8 @@ PKGS=(
   qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 cpio
   # the peer we compare against (virsh -c test:///default), not a dependency
   libvirt-clients
-  # networking (virtual networks, test namespaces)
-  iproute2 dnsmasq-base nftables
+  # networking (virtual networks, test namespaces; Open vSwitch for OVS ports)
+  iproute2 dnsmasq-base nftables openvswitch-switch
 )
 missing=()
 for p in "${PKGS[@]}"; do

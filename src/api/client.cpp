@@ -1,6 +1,8 @@
 // NodeClient: every NodeService method as one HTTP request (docs/api.md).
 #include "api/client.h"
 
+#include "api/client_stats.h"
+
 #include <atomic>
 #include <mutex>
 #include <thread>
@@ -239,6 +241,26 @@ class NodeClient final : public daemon::NodeService {
   }
   Status managedSaveRemove(const std::string& key) override { return action(key, "managedsave-remove"); }
 
+  Result<daemon::JobInfo> domainJobInfo(const std::string& key, bool completed) override {
+    return get<daemon::JobInfo>(domainPath(key, "/job") + "?completed=" + boolStr(completed));
+  }
+  Status abortDomainJob(const std::string& key) override {
+    return status("POST", domainPath(key, "/job/abort"), nlohmann::json::object());
+  }
+  Result<std::string> saveImageXml(const std::string& file, const daemon::XmlOptions& o) override {
+    auto r = send("GET", "/v1/save-image/xml?file=" + percentEncode(file) + "&security_info=" + boolStr(o.securityInfo));
+    if (!r.ok()) return r.error();
+    return std::move(r->body);
+  }
+  Status saveImageDefine(const std::string& file, const std::string& xml, const daemon::SaveOptions& o) override {
+    auto r = send("PUT",
+                  "/v1/save-image/xml?file=" + percentEncode(file) + "&running=" + boolStr(o.running) +
+                      "&paused=" + boolStr(o.paused),
+                  "application/xml", xml);
+    if (!r.ok()) return r.error();
+    return okStatus();
+  }
+
   Status setMemory(const std::string& key, std::uint64_t kib, const daemon::ModifyScope& scope) override {
     nlohmann::json b = scope;
     b["kib"] = kib;
@@ -368,6 +390,55 @@ class NodeClient final : public daemon::NodeService {
     return fromJson<std::vector<daemon::NetworkPort>>(listMember(*j, "ports"), "ports");
   }
 
+  // ---- statistics, tuning, device queries (client_stats.cpp) ----
+  Result<daemon::NodeCpuMap> nodeCpuMap() override { return stats_.nodeCpuMap(); }
+  Result<daemon::NodeCpuStats> nodeCpuStats(int cpu) override { return stats_.nodeCpuStats(cpu); }
+  Result<daemon::NodeMemoryStats> nodeMemoryStats(int cell) override { return stats_.nodeMemoryStats(cell); }
+  Result<std::vector<daemon::MemoryStat>> domainMemoryStats(const std::string& key) override {
+    return stats_.domainMemoryStats(key);
+  }
+  Status setMemoryStatsPeriod(const std::string& key, int seconds, const daemon::ModifyScope& scope) override {
+    return stats_.setMemoryStatsPeriod(key, seconds, scope);
+  }
+  Result<daemon::MemoryTune> memoryTune(const std::string& key, const daemon::ModifyScope& scope) override {
+    return stats_.memoryTune(key, scope);
+  }
+  Status setMemoryTune(const std::string& key, const daemon::MemoryTuneUpdate& u,
+                       const daemon::ModifyScope& scope) override {
+    return stats_.setMemoryTune(key, u, scope);
+  }
+  Result<std::vector<daemon::VcpuInfo>> vcpuInfo(const std::string& key) override { return stats_.vcpuInfo(key); }
+  Result<daemon::VcpuPinInfo> vcpuPinInfo(const std::string& key, const daemon::ModifyScope& scope) override {
+    return stats_.vcpuPinInfo(key, scope);
+  }
+  Status pinVcpu(const std::string& key, unsigned vcpu, const std::string& cpuset,
+                 const daemon::ModifyScope& scope) override {
+    return stats_.pinVcpu(key, vcpu, cpuset, scope);
+  }
+  Result<std::string> emulatorPinInfo(const std::string& key, const daemon::ModifyScope& scope) override {
+    return stats_.emulatorPinInfo(key, scope);
+  }
+  Status pinEmulator(const std::string& key, const std::string& cpuset, const daemon::ModifyScope& scope) override {
+    return stats_.pinEmulator(key, cpuset, scope);
+  }
+  Result<daemon::BlockStats> blockStats(const std::string& key, const std::string& device) override {
+    return stats_.blockStats(key, device);
+  }
+  Result<daemon::BlockInfo> blockInfo(const std::string& key, const std::string& device) override {
+    return stats_.blockInfo(key, device);
+  }
+  Result<daemon::InterfaceStats> interfaceStats(const std::string& key, const std::string& device) override {
+    return stats_.interfaceStats(key, device);
+  }
+  Result<std::vector<daemon::InterfaceAddresses>> interfaceAddresses(const std::string& key,
+                                                                     daemon::AddressSource source) override {
+    return stats_.interfaceAddresses(key, source);
+  }
+  Result<std::vector<daemon::DomainStatsRecord>> domainStats(const std::vector<std::string>& keys,
+                                                             const daemon::DomainStatsQuery& query) override {
+    return stats_.domainStats(keys, query);
+  }
+
   Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback cb) override {
     auto stream = SseStream::open(conn_.socketPath(), "/v1/events");
     if (!stream.ok()) return stream.error();
@@ -377,6 +448,7 @@ class NodeClient final : public daemon::NodeService {
 
  private:
   HttpConnection conn_;
+  StatsClient stats_{conn_};
   std::mutex uriMu_;
   std::string uri_;
 };

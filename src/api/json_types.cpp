@@ -235,12 +235,52 @@ void to_json(nlohmann::json& j, const DestroyOptions& v) { j = {{"graceful", v.g
 void from_json(const nlohmann::json& j, DestroyOptions& v) { v.graceful = j.value("graceful", false); }
 
 void to_json(nlohmann::json& j, const SaveOptions& v) {
-  j = {{"running", v.running}, {"paused", v.paused}, {"bypass_cache", v.bypassCache}};
+  j = {{"running", v.running}, {"paused", v.paused}, {"bypass_cache", v.bypassCache}, {"format", v.format}};
 }
 void from_json(const nlohmann::json& j, SaveOptions& v) {
   v.running = j.value("running", false);
   v.paused = j.value("paused", false);
   v.bypassCache = j.value("bypass_cache", false);
+  v.format = j.value("format", std::string());
+}
+
+void to_json(nlohmann::json& j, const JobInfo& v) {
+  j = {{"type", v.type},
+       {"operation", v.operation},
+       {"time_elapsed_ms", v.timeElapsedMs},
+       {"data_total", v.dataTotal},
+       {"data_processed", v.dataProcessed},
+       {"data_remaining", v.dataRemaining},
+       {"mem_total", v.memTotal},
+       {"mem_processed", v.memProcessed},
+       {"mem_remaining", v.memRemaining},
+       {"mem_bps", v.memBps},
+       {"page_size", v.pageSize},
+       {"constant_pages", v.constantPages},
+       {"normal_pages", v.normalPages},
+       {"normal_bytes", v.normalBytes},
+       {"file_bytes", v.fileBytes},
+       {"percent", v.percent},
+       {"error", v.error}};
+}
+void from_json(const nlohmann::json& j, JobInfo& v) {
+  v.type = j.value("type", std::string("none"));
+  v.operation = j.value("operation", std::string());
+  v.timeElapsedMs = j.value("time_elapsed_ms", std::uint64_t{0});
+  v.dataTotal = j.value("data_total", std::uint64_t{0});
+  v.dataProcessed = j.value("data_processed", std::uint64_t{0});
+  v.dataRemaining = j.value("data_remaining", std::uint64_t{0});
+  v.memTotal = j.value("mem_total", std::uint64_t{0});
+  v.memProcessed = j.value("mem_processed", std::uint64_t{0});
+  v.memRemaining = j.value("mem_remaining", std::uint64_t{0});
+  v.memBps = j.value("mem_bps", std::uint64_t{0});
+  v.pageSize = j.value("page_size", std::uint64_t{0});
+  v.constantPages = j.value("constant_pages", std::uint64_t{0});
+  v.normalPages = j.value("normal_pages", std::uint64_t{0});
+  v.normalBytes = j.value("normal_bytes", std::uint64_t{0});
+  v.fileBytes = j.value("file_bytes", std::uint64_t{0});
+  v.percent = j.value("percent", 0);
+  v.error = j.value("error", std::string());
 }
 
 void to_json(nlohmann::json& j, const ModifyScope& v) { j = {{"live", v.live}, {"config", v.config}}; }

@@ -34,6 +34,8 @@ void to_json(nlohmann::json& j, const DestroyOptions& v);
 void from_json(const nlohmann::json& j, DestroyOptions& v);
 void to_json(nlohmann::json& j, const SaveOptions& v);
 void from_json(const nlohmann::json& j, SaveOptions& v);
+void to_json(nlohmann::json& j, const JobInfo& v);
+void from_json(const nlohmann::json& j, JobInfo& v);
 void to_json(nlohmann::json& j, const ModifyScope& v);
 void from_json(const nlohmann::json& j, ModifyScope& v);
 void to_json(nlohmann::json& j, const UndefineOptions& v);

@@ -9,10 +9,12 @@ Router makeRouter(daemon::NodeService& node, ServerStats& stats) {
   addDomainRoutes(r, ctx);
   addDomainLifecycleRoutes(r, ctx);
   addDomainDeviceRoutes(r, ctx);
+  addDomainJobRoutes(r, ctx);
   addNetworkRoutes(r, ctx);
   addEventRoutes(r, ctx);
   addConsoleRoutes(r, ctx);
   addMetricsRoutes(r, ctx);
+  addDomainStatsRoutes(r, ctx);
   return r;
 }
 

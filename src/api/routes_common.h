@@ -17,10 +17,12 @@ void addHostRoutes(Router& r, RouteContext ctx);
 void addDomainRoutes(Router& r, RouteContext ctx);
 void addDomainLifecycleRoutes(Router& r, RouteContext ctx);
 void addDomainDeviceRoutes(Router& r, RouteContext ctx);
+void addDomainJobRoutes(Router& r, RouteContext ctx);
 void addNetworkRoutes(Router& r, RouteContext ctx);
 void addEventRoutes(Router& r, RouteContext ctx);
 void addConsoleRoutes(Router& r, RouteContext ctx);
 void addMetricsRoutes(Router& r, RouteContext ctx);
+void addDomainStatsRoutes(Router& r, RouteContext ctx);
 
 template <class T>
 Response valueResponse(const Result<T>& r, int status = 200) {

@@ -9,6 +9,7 @@ std::optional<daemon::SaveOptions> saveOptions(Ctl& ctl, const ParsedCmd& pc) {
   o.running = pc.has("running");
   o.paused = pc.has("paused");
   o.bypassCache = pc.has("bypass-cache");
+  o.format = pc.get("image-format");
   if (o.running && o.paused) {
     ctl.error("Options --running and --paused are mutually exclusive");
     return std::nullopt;
@@ -23,7 +24,8 @@ bool cmdSave(Ctl& ctl, const ParsedCmd& pc) {
   auto d = lookupDomain(ctl, pc);
   if (!d) return false;
   const std::string& file = pc.get("file");
-  auto r = ctl.conn()->saveDomain(d->uuid, file, *o);
+  auto* conn = ctl.conn();
+  auto r = watchJob(ctl, "Save", d->uuid, pc.has("verbose"), [&] { return conn->saveDomain(d->uuid, file, *o); });
   if (!r) return fail(ctl, fmt::format("Failed to save domain '{}' to {}", d->name, file), r.error());
   ctl.printExtra(fmt::format("\nDomain '{}' saved to {}\n", d->name, file));
   return true;
@@ -33,7 +35,18 @@ bool cmdRestore(Ctl& ctl, const ParsedCmd& pc) {
   auto o = saveOptions(ctl, pc);
   if (!o) return false;
   const std::string& file = pc.get("file");
-  auto r = ctl.conn()->restoreDomain(file, *o);
+  auto* conn = ctl.conn();
+  if (!conn) return false;
+  // The progress of a restore is the job of the domain inside the image.
+  bool verbose = pc.has("verbose");
+  std::string name = verbose ? saveImageDomainName(ctl, file) : std::string();
+  Result<daemon::DomainSummary> restored = Error(ErrorCode::InternalError, "not run");
+  auto r = watchJob(ctl, "Restore", name, verbose, [&]() -> Status {
+    restored = conn->restoreDomain(file, *o);
+    if (!restored) return restored.error();
+    return okStatus();
+  });
+  if (verbose && !name.empty() && r) ctl.progress("\n");
   if (!r) return fail(ctl, fmt::format("Failed to restore domain from {}", file), r.error());
   ctl.printExtra(fmt::format("Domain restored from {}\n", file));
   return true;
@@ -44,7 +57,8 @@ bool cmdManagedsave(Ctl& ctl, const ParsedCmd& pc) {
   if (!o) return false;
   auto d = lookupDomain(ctl, pc);
   if (!d) return false;
-  auto r = ctl.conn()->managedSave(d->uuid, *o);
+  auto* conn = ctl.conn();
+  auto r = watchJob(ctl, "Managedsave", d->uuid, pc.has("verbose"), [&] { return conn->managedSave(d->uuid, *o); });
   if (!r) return fail(ctl, fmt::format("Failed to save domain '{}' state", d->name), r.error());
   // virsh's wording, kept for scripts that match on it.
   ctl.printExtra(fmt::format("\nDomain '{}' state saved by libvirt\n", d->name));

@@ -48,6 +48,12 @@ void Ctl::error(std::string_view msg) {
 
 void Ctl::error(const Error& e) { error(describeError(e)); }
 
+void Ctl::progress(std::string_view text) {
+  flush();
+  std::fwrite(text.data(), 1, text.size(), errFile_);
+  std::fflush(errFile_);
+}
+
 std::string describeError(const Error& e) {
   std::string_view prefix;
   switch (e.code) {
@@ -72,7 +78,7 @@ std::string describeError(const Error& e) {
       "internal error: ", "invalid argument: ", "Requested operation is not valid: ", "operation failed: ",
       "Domain not found: ", "Network not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
       "unsupported configuration: ", "operation forbidden: ", "Cannot ", "cannot ", "Failed to ",
-      "unsupported flags", "device not found: ", "Operation not supported: "};
+      "unsupported flags", "device not found: ", "Operation not supported: ", "argument unsupported: "};
   for (auto k : kKnown)
     if (std::string_view(msg).starts_with(k)) return msg;
   if (prefix.empty()) return msg;

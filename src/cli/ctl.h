@@ -41,6 +41,9 @@ class Ctl {
     if (!quiet) out_ += text;
   }
   std::string& outBuffer() { return out_; }
+  // Progress text on stderr, unbuffered, after what stdout holds so far
+  // (virsh's "\rSave: [ 63 %]"); -q does not silence it, as in virsh.
+  void progress(std::string_view text);
   // "error: MSG" on stderr.
   void error(std::string_view msg);
   // An error from the node, with libvirt's prefix for its code.

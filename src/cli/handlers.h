@@ -50,6 +50,20 @@ bool cmdSave(Ctl&, const ParsedCmd&);
 bool cmdRestore(Ctl&, const ParsedCmd&);
 bool cmdManagedsave(Ctl&, const ParsedCmd&);
 bool cmdManagedsaveRemove(Ctl&, const ParsedCmd&);
+// cmd_jobs.cpp
+bool cmdDomjobinfo(Ctl&, const ParsedCmd&);
+bool cmdDomjobabort(Ctl&, const ParsedCmd&);
+bool cmdSaveImageDumpxml(Ctl&, const ParsedCmd&);
+bool cmdSaveImageDefine(Ctl&, const ParsedCmd&);
+bool cmdSaveImageEdit(Ctl&, const ParsedCmd&);
+// virsh domjobinfo's text (--completed, --anystats as virsh).
+std::string formatJobInfo(const daemon::JobInfo& j, bool completed, bool anystats);
+// Run `work` (a save or restore); with `verbose`, show virsh's progress bar
+// ("\rLABEL: [ 63 %]" on stderr) from the job of `domainKey` meanwhile.
+Status watchJob(Ctl& ctl, std::string_view label, const std::string& domainKey, bool verbose,
+                const std::function<Status()>& work);
+// The name of the domain in a save image ("" when it cannot be read).
+std::string saveImageDomainName(Ctl& ctl, const std::string& file);
 // cmd_resources.cpp
 bool cmdSetmem(Ctl&, const ParsedCmd&);
 bool cmdSetmaxmem(Ctl&, const ParsedCmd&);

@@ -63,6 +63,18 @@ class ReadonlyNode final : public NodeService {
   }
   Status managedSave(const std::string&, const SaveOptions&) override { return forbidden("virDomainManagedSave"); }
   Status managedSaveRemove(const std::string&) override { return forbidden("virDomainManagedSaveRemove"); }
+  Result<JobInfo> domainJobInfo(const std::string& k, bool completed) override {
+    return n_->domainJobInfo(k, completed);
+  }
+  Status abortDomainJob(const std::string&) override { return forbidden("virDomainAbortJob"); }
+  Result<std::string> saveImageXml(const std::string& f, const XmlOptions& o) override {
+    if (o.securityInfo)
+      return Error(ErrorCode::AuthFailed, "operation forbidden: virDomainSaveImageGetXMLDesc with secure flag");
+    return n_->saveImageXml(f, o);
+  }
+  Status saveImageDefine(const std::string&, const std::string&, const SaveOptions&) override {
+    return forbidden("virDomainSaveImageDefineXML");
+  }
   Status setMemory(const std::string&, std::uint64_t, const ModifyScope&) override {
     return forbidden("virDomainSetMemoryFlags");
   }
@@ -86,6 +98,41 @@ class ReadonlyNode final : public NodeService {
   }
   Result<int> openConsole(const std::string&, const std::string&) override {
     return forbidden("virDomainOpenConsole");
+  }
+  // ---- statistics, tuning, device queries ----
+  Result<NodeCpuMap> nodeCpuMap() override { return n_->nodeCpuMap(); }
+  Result<NodeCpuStats> nodeCpuStats(int cpu) override { return n_->nodeCpuStats(cpu); }
+  Result<NodeMemoryStats> nodeMemoryStats(int cell) override { return n_->nodeMemoryStats(cell); }
+  Result<std::vector<MemoryStat>> domainMemoryStats(const std::string& k) override { return n_->domainMemoryStats(k); }
+  Status setMemoryStatsPeriod(const std::string&, int, const ModifyScope&) override {
+    return forbidden("virDomainSetMemoryStatsPeriod");
+  }
+  Result<MemoryTune> memoryTune(const std::string& k, const ModifyScope& s) override { return n_->memoryTune(k, s); }
+  Status setMemoryTune(const std::string&, const MemoryTuneUpdate&, const ModifyScope&) override {
+    return forbidden("virDomainSetMemoryParameters");
+  }
+  Result<std::vector<VcpuInfo>> vcpuInfo(const std::string& k) override { return n_->vcpuInfo(k); }
+  Result<VcpuPinInfo> vcpuPinInfo(const std::string& k, const ModifyScope& s) override { return n_->vcpuPinInfo(k, s); }
+  Status pinVcpu(const std::string&, unsigned, const std::string&, const ModifyScope&) override {
+    return forbidden("virDomainPinVcpuFlags");
+  }
+  Result<std::string> emulatorPinInfo(const std::string& k, const ModifyScope& s) override {
+    return n_->emulatorPinInfo(k, s);
+  }
+  Status pinEmulator(const std::string&, const std::string&, const ModifyScope&) override {
+    return forbidden("virDomainPinEmulator");
+  }
+  Result<BlockStats> blockStats(const std::string& k, const std::string& d) override { return n_->blockStats(k, d); }
+  Result<BlockInfo> blockInfo(const std::string& k, const std::string& d) override { return n_->blockInfo(k, d); }
+  Result<InterfaceStats> interfaceStats(const std::string& k, const std::string& d) override {
+    return n_->interfaceStats(k, d);
+  }
+  Result<std::vector<InterfaceAddresses>> interfaceAddresses(const std::string& k, AddressSource s) override {
+    return n_->interfaceAddresses(k, s);
+  }
+  Result<std::vector<DomainStatsRecord>> domainStats(const std::vector<std::string>& k,
+                                                     const DomainStatsQuery& q) override {
+    return n_->domainStats(k, q);
   }
   // ---- virtual networks ----
   Result<std::vector<NetworkSummary>> listNetworks() override { return n_->listNetworks(); }

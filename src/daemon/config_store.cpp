@@ -1,12 +1,11 @@
 #include "daemon/config_store.h"
 
 #include <pugixml.hpp>
-#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
-#include <sstream>
 
+#include "daemon/store_files.h"
 #include "util/atomic_file.h"
 
 namespace stratus::daemon {
@@ -17,9 +16,6 @@ namespace {
 std::string join(const std::string& a, const std::string& b) {
   if (a.empty() || a.back() == '/') return a + b;
   return a + "/" + b;
-}
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 }  // namespace
 
@@ -55,12 +51,7 @@ Status ConfigStore::removeConfig(const std::string& name) {
 }
 
 Status ConfigStore::setAutostart(const std::string& name, bool on) {
-  std::string link = join(autostartDir_, name + ".xml");
-  if (!on) return removeFileDurable(link);
-  ::unlink(link.c_str());
-  if (::symlink(("../" + name + ".xml").c_str(), link.c_str()) != 0)
-    return systemError("cannot create autostart link " + link, errno);
-  return syncDir(autostartDir_);
+  return setAutostartLink(autostartDir_, name, on);
 }
 
 Status ConfigStore::saveStatus(const StoredStatus& st) {
@@ -72,14 +63,7 @@ Status ConfigStore::saveStatus(const StoredStatus& st) {
   root.append_child("driverstate").text().set(st.driverState.c_str());
   conf::FormatOptions fo;
   fo.securityInfo = true;
-  pugi::xml_document dom;
-  std::string xml = conf::formatDomainXml(st.live, fo);
-  if (!dom.load_string(xml.c_str()))
-    return Error(ErrorCode::InternalError, "formatted domain XML does not parse back");
-  root.append_copy(dom.document_element());
-  std::ostringstream ss;
-  doc.save(ss, "  ", pugi::format_indent | pugi::format_no_declaration);
-  return writeFileAtomic(join(statusDir_, st.live.name + ".xml"), ss.str());
+  return writeStatusDocument(join(statusDir_, st.live.name + ".xml"), doc, root, conf::formatDomainXml(st.live, fo));
 }
 
 Status ConfigStore::removeStatus(const std::string& name) {
@@ -88,45 +72,27 @@ Status ConfigStore::removeStatus(const std::string& name) {
 
 std::vector<StoredDomain> ConfigStore::loadConfigs(std::vector<LoadProblem>& problems) const {
   std::vector<StoredDomain> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(configDir_, ec)) {
-    std::string path = e.path().string();
-    // Temp files of interrupted writes end in ".xml.XXXXXX": not ours to load.
-    if (!e.is_regular_file() || !endsWith(path, ".xml")) continue;
+  forEachXmlFile(configDir_, [&](const std::string& path) {
     auto text = readFile(path);
-    if (!text) {
-      problems.push_back({path, text.error().describe()});
-      continue;
-    }
+    if (!text) return problems.push_back({path, text.error().describe()});
     auto parsed = conf::parseDomainXml(*text, path);
-    if (!parsed) {
-      problems.push_back({path, parsed.error().describe()});
-      continue;
-    }
+    if (!parsed) return problems.push_back({path, parsed.error().describe()});
     StoredDomain sd;
     sd.file = path;
     sd.def = std::move(parsed->def);
-    if (sd.def.name + ".xml" != e.path().filename().string()) {
-      problems.push_back({path, "file name does not match domain name '" + sd.def.name + "'"});
-      continue;
-    }
+    if (sd.def.name + ".xml" != fs::path(path).filename().string())
+      return problems.push_back({path, "file name does not match domain name '" + sd.def.name + "'"});
     sd.autostart = fs::exists(join(autostartDir_, sd.def.name + ".xml"));
     out.push_back(std::move(sd));
-  }
+  });
   return out;
 }
 
 std::vector<StoredStatus> ConfigStore::loadStatuses(std::vector<LoadProblem>& problems) const {
   std::vector<StoredStatus> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(statusDir_, ec)) {
-    std::string path = e.path().string();
-    if (!e.is_regular_file() || !endsWith(path, ".xml")) continue;
+  forEachXmlFile(statusDir_, [&](const std::string& path) {
     pugi::xml_document doc;
-    if (!doc.load_file(path.c_str())) {
-      problems.push_back({path, "unreadable status file"});
-      continue;
-    }
+    if (!doc.load_file(path.c_str())) return problems.push_back({path, "unreadable status file"});
     auto root = doc.child("domstatus");
     StoredStatus st;
     st.file = path;
@@ -134,16 +100,11 @@ std::vector<StoredStatus> ConfigStore::loadStatuses(std::vector<LoadProblem>& pr
     st.reason = root.attribute("reason").as_int();
     st.id = root.attribute("id").as_int();
     st.driverState = root.child_value("driverstate");
-    std::ostringstream ss;
-    root.child("domain").print(ss, "  ");
-    auto parsed = conf::parseDomainXml(ss.str(), path);
-    if (!parsed) {
-      problems.push_back({path, parsed.error().describe()});
-      continue;
-    }
+    auto parsed = conf::parseDomainXml(childXml(root, "domain"), path);
+    if (!parsed) return problems.push_back({path, parsed.error().describe()});
     st.live = std::move(parsed->def);
     out.push_back(std::move(st));
-  }
+  });
   return out;
 }
 

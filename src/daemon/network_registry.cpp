@@ -9,9 +9,9 @@
 
 namespace stratus::daemon {
 
-const char* const kDefaultNetworkXml = R"(<network>
-  <name>default</name>
-  <forward mode='nat'/>
+std::string defaultNetworkXml(const std::string& uuid) {
+  return std::string("<network>\n  <name>default</name>\n") + (uuid.empty() ? "" : "  <uuid>" + uuid + "</uuid>\n") +
+         R"(  <forward mode='nat'/>
   <bridge name='virbr0' stp='on' delay='0'/>
   <ip address='192.168.122.1' netmask='255.255.255.0'>
     <dhcp>
@@ -20,6 +20,7 @@ const char* const kDefaultNetworkXml = R"(<network>
   </ip>
 </network>
 )";
+}
 
 namespace {
 
@@ -100,7 +101,7 @@ Status NetworkRegistry::load(bool defineDefaultOnFirstStart) {
     for (const auto& p : problems) spdlog::warn("{}: {}", p.file, p.message);
   }
   if (defineDefaultOnFirstStart && first && !byName_.count("default")) {
-    if (auto r = define(kDefaultNetworkXml, "default network"); !r)
+    if (auto r = define(defaultNetworkXml(), "default network"); !r)
       spdlog::warn("cannot define the default network: {}", r.error().describe());
   }
   return okStatus();
@@ -368,6 +369,13 @@ Status NetworkRegistry::update(const std::string& key, const NetworkUpdate& u, c
     persistStatus(*n);
   }
   return okStatus();
+}
+
+std::optional<conf::NetworkDef> NetworkRegistry::liveDefinition(const std::string& key) const {
+  std::shared_lock lk(mu_);
+  auto n = find(key);
+  if (!n || !n->active()) return std::nullopt;
+  return *n->live;
 }
 
 Result<std::vector<DhcpLease>> NetworkRegistry::leases(const std::string& key, const std::string& mac) {

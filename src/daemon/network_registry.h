@@ -55,6 +55,8 @@ class NetworkRegistry {
   Status update(const std::string& key, const NetworkUpdate& u, const ModifyScope& scope);
   Result<std::vector<DhcpLease>> leases(const std::string& key, const std::string& mac);
   Result<std::vector<NetworkPort>> ports(const std::string& key);
+  // The running definition of an active network (nullopt otherwise).
+  std::optional<conf::NetworkDef> liveDefinition(const std::string& key) const;
 
   // ---- guests ----
   // Points every <interface type='network'> of `def` (the definition about
@@ -87,7 +89,8 @@ class NetworkRegistry {
   std::map<std::string, Ptr> byName_;
 };
 
-// libvirt's default network: NAT on virbr0, 192.168.122.0/24, DHCP .2-.254.
-extern const char* const kDefaultNetworkXml;
+// libvirt's default network: NAT on virbr0, 192.168.122.0/24, DHCP .2-.254
+// (with `uuid` when given; otherwise one is generated at define).
+std::string defaultNetworkXml(const std::string& uuid = "");
 
 }  // namespace stratus::daemon

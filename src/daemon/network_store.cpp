@@ -1,24 +1,15 @@
 #include "daemon/network_store.h"
 
 #include <pugixml.hpp>
-#include <unistd.h>
 
-#include <cerrno>
 #include <filesystem>
-#include <sstream>
 
+#include "daemon/store_files.h"
 #include "util/atomic_file.h"
 
 namespace stratus::daemon {
 
 namespace fs = std::filesystem;
-
-namespace {
-bool isXmlFile(const fs::directory_entry& e) {
-  // Temp files of interrupted writes end in ".xml.XXXXXX": not ours to load.
-  return e.is_regular_file() && e.path().extension() == ".xml";
-}
-}  // namespace
 
 NetworkStore::NetworkStore(const std::string& root, const std::string& driverDir) {
   fs::path r = root.empty() ? fs::path("/") : fs::path(root);
@@ -45,12 +36,7 @@ Status NetworkStore::removeConfig(const std::string& name) {
 }
 
 Status NetworkStore::setAutostart(const std::string& name, bool on) {
-  std::string link = autostartDir_ + "/" + name + ".xml";
-  if (!on) return removeFileDurable(link);
-  ::unlink(link.c_str());
-  if (::symlink(("../" + name + ".xml").c_str(), link.c_str()) != 0)
-    return systemError("cannot create autostart link " + link, errno);
-  return syncDir(autostartDir_);
+  return setAutostartLink(autostartDir_, name, on);
 }
 
 Status NetworkStore::saveStatus(const StoredNetworkStatus& st) {
@@ -61,56 +47,32 @@ Status NetworkStore::saveStatus(const StoredNetworkStatus& st) {
   root.append_attribute("dnsmasqPid") = st.running.dnsmasqPid;
   root.append_attribute("firewall") = st.running.firewall ? "yes" : "no";
   root.append_attribute("persistent") = st.persistent ? "yes" : "no";
-  pugi::xml_document net;
-  std::string xml = conf::formatNetworkXml(st.live);
-  if (!net.load_string(xml.c_str()))
-    return Error(ErrorCode::InternalError, "formatted network XML does not parse back");
-  root.append_copy(net.document_element());
-  std::ostringstream ss;
-  doc.save(ss, "  ", pugi::format_indent | pugi::format_no_declaration);
-  return writeFileAtomic(runDir_ + "/" + st.live.name + ".xml", ss.str());
+  return writeStatusDocument(runDir_ + "/" + st.live.name + ".xml", doc, root, conf::formatNetworkXml(st.live));
 }
 
 Status NetworkStore::removeStatus(const std::string& name) { return removeFileDurable(runDir_ + "/" + name + ".xml"); }
 
 std::vector<StoredNetwork> NetworkStore::loadConfigs(std::vector<LoadProblem>& problems) const {
   std::vector<StoredNetwork> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(configDir_, ec)) {
-    if (!isXmlFile(e)) continue;
-    std::string path = e.path().string();
+  forEachXmlFile(configDir_, [&](const std::string& path) {
     auto text = readFile(path);
-    if (!text) {
-      problems.push_back({path, text.error().describe()});
-      continue;
-    }
+    if (!text) return problems.push_back({path, text.error().describe()});
     auto parsed = conf::parseNetworkXml(*text, path);
-    if (!parsed) {
-      problems.push_back({path, parsed.error().describe()});
-      continue;
-    }
-    if (parsed->def.name + ".xml" != e.path().filename().string()) {
-      problems.push_back({path, "file name does not match network name '" + parsed->def.name + "'"});
-      continue;
-    }
+    if (!parsed) return problems.push_back({path, parsed.error().describe()});
+    if (parsed->def.name + ".xml" != fs::path(path).filename().string())
+      return problems.push_back({path, "file name does not match network name '" + parsed->def.name + "'"});
     StoredNetwork sn{path, std::move(parsed->def), false};
     sn.autostart = fs::exists(autostartDir_ + "/" + sn.def.name + ".xml");
     out.push_back(std::move(sn));
-  }
+  });
   return out;
 }
 
 std::vector<StoredNetworkStatus> NetworkStore::loadStatuses(std::vector<LoadProblem>& problems) const {
   std::vector<StoredNetworkStatus> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(runDir_, ec)) {
-    if (!isXmlFile(e)) continue;
-    std::string path = e.path().string();
+  forEachXmlFile(runDir_, [&](const std::string& path) {
     pugi::xml_document doc;
-    if (!doc.load_file(path.c_str())) {
-      problems.push_back({path, "unreadable status file"});
-      continue;
-    }
+    if (!doc.load_file(path.c_str())) return problems.push_back({path, "unreadable status file"});
     auto root = doc.child("networkstatus");
     StoredNetworkStatus st;
     st.file = path;
@@ -119,16 +81,11 @@ std::vector<StoredNetworkStatus> NetworkStore::loadStatuses(std::vector<LoadProb
     st.running.dnsmasqPid = root.attribute("dnsmasqPid").as_int();
     st.running.firewall = std::string(root.attribute("firewall").as_string()) == "yes";
     st.persistent = std::string(root.attribute("persistent").as_string("yes")) == "yes";
-    std::ostringstream ss;
-    root.child("network").print(ss, "  ");
-    auto parsed = conf::parseNetworkXml(ss.str(), path);
-    if (!parsed) {
-      problems.push_back({path, parsed.error().describe()});
-      continue;
-    }
+    auto parsed = conf::parseNetworkXml(childXml(root, "network"), path);
+    if (!parsed) return problems.push_back({path, parsed.error().describe()});
     st.live = std::move(parsed->def);
     out.push_back(std::move(st));
-  }
+  });
   return out;
 }
 

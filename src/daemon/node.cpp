@@ -75,6 +75,13 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
       d->id = st.id;
       impl->nextId = std::max(impl->nextId, st.id + 1);
       impl->indexInsert(d);
+      // A save interrupted by the previous daemon's death (the driver
+      // stopped its migration): the guest goes on, as after a cancelled save.
+      if (d->state == conf::DomainState::Paused && d->reason == conf::reason::PausedSave && d->instance->resume()) {
+        d->state = conf::DomainState::Running;
+        d->reason = conf::reason::RunningSaveCanceled;
+        impl->writeStatus(*d);
+      }
     }
     for (const auto& p : problems) spdlog::warn("{}: {}", p.file, p.message);
   }
@@ -98,8 +105,17 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
 std::string Node::configDir() const { return impl_->store ? impl_->store->configDir() : ""; }
 std::string Node::runDir() const { return impl_->store ? impl_->store->runDir() : ""; }
 
+void Node::cancelOperations() {
+  std::shared_lock lk(impl_->mu);
+  for (const auto& [name, d] : impl_->byName)
+    if (d->operation) d->operation->requestCancel();
+}
+
 void Node::drain() {
   impl_->draining = true;
+  // Long operations (save, restore) are cancelled rather than waited for:
+  // the guests they work on go on running.
+  cancelOperations();
   std::unique_lock lk(impl_->inflightMu);
   impl_->inflightCv.wait(lk, [this] { return impl_->inflight == 0; });
 }

@@ -26,6 +26,11 @@ struct NodeConfig {
   bool runAutostart = true;
   // Define libvirt's `default` NAT network on the node's first start.
   bool defineDefaultNetwork = true;
+  // Save images: the format when a save does not name one (libvirt's
+  // save_image_format: raw, gzip, zstd, ...) and a cap on how fast they are
+  // written (bytes per second; 0: no cap).
+  std::string saveImageFormat = "raw";
+  std::uint64_t saveMaxBandwidth = 0;
 };
 
 class Node final : public NodeService {
@@ -45,6 +50,9 @@ class Node final : public NodeService {
   // Stops accepting new jobs and waits for running jobs to finish; guests
   // keep running (the next daemon reattaches).
   void drain();
+  // Cancel every running long operation (save, restore): what a daemon
+  // shutting down does before it waits for in-flight requests.
+  void cancelOperations();
 
   // Define a domain and run it as one found already running (state reason
   // "unknown"): how the test driver's node files populate a node.
@@ -80,6 +88,10 @@ class Node final : public NodeService {
   Result<DomainSummary> restoreDomain(const std::string& file, const SaveOptions& opts) override;
   Status managedSave(const std::string& key, const SaveOptions& opts) override;
   Status managedSaveRemove(const std::string& key) override;
+  Result<JobInfo> domainJobInfo(const std::string& key, bool completed) override;
+  Status abortDomainJob(const std::string& key) override;
+  Result<std::string> saveImageXml(const std::string& file, const XmlOptions& opts) override;
+  Status saveImageDefine(const std::string& file, const std::string& xml, const SaveOptions& opts) override;
   Status setMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) override;
   Status setMaxMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) override;
   Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
@@ -95,6 +107,25 @@ class Node final : public NodeService {
   Status updateDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
                       const ModifyScope& scope, bool force) override;
   Status blockResize(const std::string& key, const std::string& disk, std::uint64_t bytes) override;
+  // Statistics, tuning, device queries (node_stats.cpp, node_devstats.cpp, node_domstats.cpp).
+  Result<NodeCpuMap> nodeCpuMap() override;
+  Result<NodeCpuStats> nodeCpuStats(int cpu) override;
+  Result<NodeMemoryStats> nodeMemoryStats(int cell) override;
+  Result<std::vector<MemoryStat>> domainMemoryStats(const std::string& key) override;
+  Status setMemoryStatsPeriod(const std::string& key, int seconds, const ModifyScope& scope) override;
+  Result<MemoryTune> memoryTune(const std::string& key, const ModifyScope& scope) override;
+  Status setMemoryTune(const std::string& key, const MemoryTuneUpdate& update, const ModifyScope& scope) override;
+  Result<std::vector<VcpuInfo>> vcpuInfo(const std::string& key) override;
+  Result<VcpuPinInfo> vcpuPinInfo(const std::string& key, const ModifyScope& scope) override;
+  Status pinVcpu(const std::string& key, unsigned vcpu, const std::string& cpuset, const ModifyScope& scope) override;
+  Result<std::string> emulatorPinInfo(const std::string& key, const ModifyScope& scope) override;
+  Status pinEmulator(const std::string& key, const std::string& cpuset, const ModifyScope& scope) override;
+  Result<BlockStats> blockStats(const std::string& key, const std::string& device) override;
+  Result<BlockInfo> blockInfo(const std::string& key, const std::string& device) override;
+  Result<InterfaceStats> interfaceStats(const std::string& key, const std::string& device) override;
+  Result<std::vector<InterfaceAddresses>> interfaceAddresses(const std::string& key, AddressSource source) override;
+  Result<std::vector<DomainStatsRecord>> domainStats(const std::vector<std::string>& keys,
+                                                     const DomainStatsQuery& query) override;
   Result<std::vector<NetworkSummary>> listNetworks() override;
   Result<NetworkSummary> lookupNetwork(const std::string& nameOrUuid) override;
   Result<NetworkDefineResult> defineNetwork(const std::string& xml, const std::string& sourceName) override;

@@ -13,6 +13,7 @@
 #include "daemon/event_bus.h"
 #include "daemon/network_registry.h"
 #include "daemon/node.h"
+#include "daemon/save_image.h"
 #include "daemon/transitions.h"
 
 namespace stratus::daemon {
@@ -50,6 +51,10 @@ struct DomainObj {
   bool expectingStop = false;    // we are stopping it: an exit event is not a crash
   bool hasManagedSave = false;
   std::string managedSaveImage;  // in-memory nodes keep the image here
+  // The long operation (save, restore) running under the job, for
+  // domjobinfo / domjobabort; and how the last one ended (--completed).
+  std::shared_ptr<drivers::JobMonitor> operation;
+  std::optional<JobInfo> lastOperation;
 
   bool active() const { return conf::isActive(state); }
   const conf::DomainDef& current() const { return active() && live ? *live : *config; }
@@ -112,8 +117,9 @@ struct Node::Impl {
   void onInstanceEvent(std::weak_ptr<DomainObj> weak, std::uint64_t generation,
                        const drivers::InstanceEvent& e);
   // Launch the guest of an inactive domain (job held). restoreFd >= 0 restores.
+  // `restore` (with restoreFd >= 0): the image's format, size and job monitor.
   Status launch(DomainObj& d, const DomainPtr& ptr, const conf::DomainDef& def, bool paused,
-                int restoreFd, int runningReason);
+                int restoreFd, int runningReason, const drivers::LaunchOptions* restore = nullptr);
   // Record that the guest is gone (mu exclusive held); returns the instance to release.
   std::shared_ptr<drivers::Instance> markStopped(const DomainPtr& d, int reason, int detail);
   void writeStatus(const DomainObj& d);  // mu held (shared ok)
@@ -140,6 +146,12 @@ struct Node::Impl {
   Status saveTo(Job& job, int fd, const SaveOptions& opts);
   Status restoreManaged(Job& job, bool paused);
   Status removeManagedImage(Job& job);
+  // Restore the image open at fd (header read, positioned at the state)
+  // into the job's inactive domain.
+  Status restoreImage(Job& job, int fd, const SaveImageHeader& h, const conf::DomainDef& def, bool paused);
+  // ---- operations with progress (node_jobs.cpp) ----
+  std::shared_ptr<drivers::JobMonitor> beginOperation(DomainObj& d, const char* operation);
+  void endOperation(DomainObj& d, const std::shared_ptr<drivers::JobMonitor>& op, const Status& result);
 };
 
 // "Domain not found: no domain with matching name 'KEY'" (NoDomain).

@@ -121,7 +121,7 @@ void Node::Impl::onInstanceEvent(std::weak_ptr<DomainObj> weak, std::uint64_t ge
 }
 
 Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::DomainDef& config, bool paused,
-                          int restoreFd, int runningReason) {
+                          int restoreFd, int runningReason, const drivers::LaunchOptions* restore) {
   // The guest runs a copy whose network interfaces point at their networks'
   // bridges; the persistent definition keeps naming the network.
   conf::DomainDef def = config;
@@ -138,6 +138,11 @@ Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::Domain
   lo.paused = paused;
   lo.id = id;
   lo.restoreFd = restoreFd;
+  if (restore) {
+    lo.restoreFormat = restore->restoreFormat;
+    lo.restoreBytes = restore->restoreBytes;
+    lo.monitor = restore->monitor;
+  }
   auto inst = driver->launch(def, lo, makeSink(ptr, gen));
   if (!inst) return std::move(inst).error();
   std::unique_lock lk(mu);

@@ -1,16 +1,17 @@
-// Node: save images (save / restore / managed save).
-//
-// Image layout: a text header, the domain XML, then the driver's state:
-//   STRATUS-SAVE 1\n  xml-length N\n  state running|paused\n  \n  <N bytes of XML><driver state>
+// Node: save images (save / restore / managed save). The image layout is
+// save_image.h's; the driver writes and reads the state after the header.
+// Save and restore run as operations with progress (node_jobs.cpp).
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstring>
 
 #include "daemon/node_impl.h"
 #include "util/atomic_file.h"
+#include "util/compress.h"
 #include "util/fd.h"
 
 namespace stratus::daemon {
@@ -19,43 +20,21 @@ namespace r = conf::reason;
 
 namespace {
 
-constexpr const char* kMagic = "STRATUS-SAVE 1";
-
-struct ImageHeader {
-  std::string xml;
-  bool paused = false;
-};
-
-// Reads header + XML and leaves fd positioned at the driver state.
-Result<ImageHeader> readHeader(int fd, const std::string& file) {
-  std::string buf(8192, '\0');
-  ssize_t n = ::pread(fd, buf.data(), buf.size(), 0);
-  if (n < 0) return systemError("cannot read save image " + file, errno);
-  buf.resize(static_cast<std::size_t>(n));
-  auto bad = [&](const std::string& why) {
-    return Error(ErrorCode::InvalidArgument, "invalid argument: " + file + " is not a Stratus save image (" + why + ")");
-  };
-  if (buf.rfind(kMagic, 0) != 0) return bad("bad magic");
-  auto end = buf.find("\n\n");
-  if (end == std::string::npos) return bad("header not terminated");
-  std::size_t xmlLen = 0;
-  ImageHeader h;
-  std::size_t pos = buf.find('\n') + 1;
-  while (pos < end) {
-    auto eol = buf.find('\n', pos);
-    std::string line = buf.substr(pos, eol - pos);
-    if (line.rfind("xml-length ", 0) == 0) xmlLen = std::strtoull(line.c_str() + 11, nullptr, 10);
-    if (line == "state paused") h.paused = true;
-    pos = eol + 1;
+// The format a save writes: the one asked for, else the node's default;
+// refused before the guest is touched when its program is missing.
+Result<std::string> saveFormat(const NodeConfig& cfg, const SaveOptions& opts) {
+  auto f = normalizeImageFormat(opts.format.empty() ? cfg.saveImageFormat : opts.format);
+  if (!f) return std::move(f).error();
+  if (*f != "raw") {
+    auto c = compressorFor(*f);
+    if (!c) return std::move(c).error();
   }
-  if (xmlLen == 0 || xmlLen > (64u << 20)) return bad("bad xml-length");
-  off_t xmlOff = static_cast<off_t>(end + 2);
-  h.xml.resize(xmlLen);
-  n = ::pread(fd, h.xml.data(), xmlLen, xmlOff);
-  if (n != static_cast<ssize_t>(xmlLen)) return bad("truncated");
-  if (::lseek(fd, xmlOff + static_cast<off_t>(xmlLen), SEEK_SET) < 0)
-    return systemError("cannot seek in save image " + file, errno);
-  return h;
+  return f;
+}
+
+// --bypass-cache: the image leaves the page cache once it is on disk.
+void dropCache(int fd, bool bypass) {
+  if (bypass) (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 }
 
 }  // namespace
@@ -72,18 +51,58 @@ Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
     def = *d.live;
     wasPaused = d.state == conf::DomainState::Paused;
   }
+  auto format = saveFormat(cfg, opts);
+  if (!format) return std::move(format).error();
   conf::FormatOptions fo;
   fo.securityInfo = true;
-  std::string xml = conf::formatDomainXml(def, fo);
-  std::string header = std::string(kMagic) + "\nxml-length " + std::to_string(xml.size()) + "\nstate " +
-                       (opts.paused ? "paused" : "running") + "\n\n";
-  STRATUS_TRY(writeAll(fd, header, "cannot write save image"));
-  STRATUS_TRY(writeAll(fd, xml, "cannot write save image"));
-  if (!wasPaused) STRATUS_TRY(inst->pause());
-  if (auto s = inst->saveState(fd); !s) {
-    if (!wasPaused) (void)inst->resume();
+  SaveImageHeader h;
+  h.xml = conf::formatDomainXml(def, fo);
+  // Neither --running nor --paused: restore as the guest was (libvirt).
+  h.paused = opts.paused || (!opts.running && wasPaused);
+  h.format = *format;
+  std::string head = encodeSaveImageHeader(h);
+  STRATUS_TRY(writeAll(fd, head, "cannot write save image"));
+
+  auto op = beginOperation(d, "save");
+  if (!wasPaused) {
+    // Recorded before QEMU pauses: a daemon that dies from here on leaves a
+    // status that makes the next one cancel the save and resume the guest.
+    {
+      std::unique_lock lk(mu);
+      d.state = conf::DomainState::Paused;
+      d.reason = r::PausedSave;
+      writeStatus(d);
+    }
+    if (auto s = inst->pause(); !s) {
+      std::unique_lock lk(mu);
+      if (d.instance == inst) {
+        d.state = conf::DomainState::Running;
+        d.reason = r::RunningSaveCanceled;
+        writeStatus(d);
+      }
+      lk.unlock();
+      endOperation(d, op, s);
+      return s;
+    }
+  }
+  drivers::SaveStateOptions so;
+  so.format = *format;
+  so.maxBandwidth = cfg.saveMaxBandwidth;
+  so.monitor = op.get();
+  if (auto s = inst->saveStateTo(fd, so); !s) {
+    // The guest goes on as it was: a failed or cancelled save changes nothing.
+    if (!wasPaused && inst->resume()) {
+      std::unique_lock lk(mu);
+      if (d.instance == inst) {
+        d.state = conf::DomainState::Running;
+        d.reason = r::RunningSaveCanceled;
+        writeStatus(d);
+      }
+    }
+    endOperation(d, op, s);
     return s;
   }
+  dropCache(fd, opts.bypassCache);
   {
     std::unique_lock lk(mu);
     d.expectingStop = true;
@@ -91,18 +110,22 @@ Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
   if (auto s = inst->destroy({}); !s) {
     std::unique_lock lk(mu);
     d.expectingStop = false;
+    endOperation(d, op, s);
     return s;
   }
-  std::unique_lock lk(mu);
-  release(markStopped(job.ptr(), r::ShutoffSaved, ev::StoppedSaved));
+  {
+    std::unique_lock lk(mu);
+    release(markStopped(job.ptr(), r::ShutoffSaved, ev::StoppedSaved));
+  }
+  endOperation(d, op, okStatus());
   return okStatus();
 }
 
 Status Node::saveDomain(const std::string& key, const std::string& file, const SaveOptions& opts) {
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
-  // Written beside the target and renamed at the end: a failed save leaves no
-  // partial file under the user's name.
+  // Written beside the target and renamed at the end: a failed or cancelled
+  // save leaves no partial file under the user's name.
   std::string tmp = file + ".stratus-part";
   UniqueFd f;
   f.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
@@ -114,12 +137,27 @@ Status Node::saveDomain(const std::string& key, const std::string& file, const S
   return s;
 }
 
+Status Node::Impl::restoreImage(Job& job, int fd, const SaveImageHeader& h, const conf::DomainDef& def,
+                                bool paused) {
+  auto& d = job.dom();
+  struct stat st {};
+  drivers::LaunchOptions lo;
+  lo.restoreFormat = h.format;
+  if (::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) > h.dataOffset)
+    lo.restoreBytes = static_cast<std::uint64_t>(st.st_size) - h.dataOffset;
+  auto op = beginOperation(d, "restore");
+  lo.monitor = op.get();
+  auto s = launch(d, job.ptr(), def, paused, fd, r::RunningRestored, &lo);
+  endOperation(d, op, s);
+  return s;
+}
+
 Result<DomainSummary> Node::restoreDomain(const std::string& file, const SaveOptions& opts) {
   if (impl_->draining) return Error(ErrorCode::OperationInvalid, "the daemon is shutting down");
   UniqueFd f;
   f.reset(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (f.get() < 0) return systemError("cannot open save image " + file, errno);
-  auto h = readHeader(f.get(), file);
+  auto h = readSaveImageHeader(f.get(), file);
   if (!h) return std::move(h).error();
   auto parsed = conf::parseDomainXml(h->xml, file);
   if (!parsed) return std::move(parsed).error();
@@ -149,7 +187,7 @@ Result<DomainSummary> Node::restoreDomain(const std::string& file, const SaveOpt
     if (d->active())
       return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain '" + def.name + "' is already active");
   }
-  auto s = impl_->launch(*d, d, def, paused, f.get(), r::RunningRestored);
+  auto s = impl_->restoreImage(*job, f.get(), *h, def, paused);
   std::unique_lock lk(impl_->mu);
   if (!s) {
     if (!d->config) {
@@ -218,11 +256,11 @@ Status Node::Impl::restoreManaged(Job& job, bool paused) {
     if (f.get() >= 0) STRATUS_TRY(writeAll(f.get(), image, "cannot write managed save image"));
   }
   if (f.get() < 0) return systemError("cannot open " + label, errno);
-  auto h = readHeader(f.get(), label);
+  auto h = readSaveImageHeader(f.get(), label);
   if (!h) return std::move(h).error();
   auto parsed = conf::parseDomainXml(h->xml, label);
   if (!parsed) return std::move(parsed).error();
-  STRATUS_TRY(launch(d, job.ptr(), parsed->def, paused || h->paused, f.get(), r::RunningRestored));
+  STRATUS_TRY(restoreImage(job, f.get(), *h, parsed->def, paused || h->paused));
   return removeManagedImage(job);
 }
 

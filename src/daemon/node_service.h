@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/stats_types.h"
 #include "daemon/types.h"
 #include "util/error.h"
 
@@ -110,6 +111,29 @@ class NodeService {
     return Error(ErrorCode::Unsupported, "this function is not supported by the connection driver: virDomainBlockResize");
   }
 
+  // ---- jobs and save images ----
+  // The domain's running job (type "none" when there is none), or with
+  // `completed` how the last one ended (virsh domjobinfo [--completed]).
+  virtual Result<JobInfo> domainJobInfo(const std::string& key, bool completed) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainGetJobInfo");
+  }
+  // Cancel the domain's running job (virsh domjobabort).
+  virtual Status abortDomainJob(const std::string& key) {
+    return Error(ErrorCode::Unsupported, "this function is not supported by the connection driver: virDomainAbortJob");
+  }
+  // The domain XML inside a save image on the node's host (save-image-dumpxml).
+  virtual Result<std::string> saveImageXml(const std::string& file, const XmlOptions& opts) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainSaveImageGetXMLDesc");
+  }
+  // Replace that XML; opts.running / opts.paused change how restore leaves
+  // the guest (save-image-define).
+  virtual Status saveImageDefine(const std::string& file, const std::string& xml, const SaveOptions& opts) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainSaveImageDefineXML");
+  }
+
   // Send a non-maskable interrupt to the guest (virsh inject-nmi).
   virtual Status injectNmi(const std::string& key) {
     return Error(ErrorCode::Unsupported,
@@ -122,6 +146,63 @@ class NodeService {
   // returned file descriptor; closing it ends the session.
   virtual Result<int> openConsole(const std::string& key, const std::string& device) {
     return Error(ErrorCode::Unsupported, "Operation not supported: this connection has no consoles");
+  }
+
+  // ---- statistics, tuning, device queries ----
+  // dommemstat, memtune, vcpuinfo, vcpupin, emulatorpin, domblkstat,
+  // domblkinfo, domifstat, domifaddr, domstats, nodecpustats, nodememstats,
+  // nodecpumap. Every default says the connection cannot (libvirt's words).
+  virtual Result<NodeCpuMap> nodeCpuMap() { return noStats("virNodeGetCPUMap"); }
+  // cpu -1: all CPUs.
+  virtual Result<NodeCpuStats> nodeCpuStats(int cpu) { return noStats("virNodeGetCPUStats"); }
+  // cell -1: the whole host.
+  virtual Result<NodeMemoryStats> nodeMemoryStats(int cell) { return noStats("virNodeGetMemoryStats"); }
+  virtual Result<std::vector<MemoryStat>> domainMemoryStats(const std::string& key) {
+    return noStats("virDomainMemoryStats");
+  }
+  // dommemstat --period: how often the guest's balloon driver reports.
+  virtual Status setMemoryStatsPeriod(const std::string& key, int seconds, const ModifyScope& scope) {
+    return noStats("virDomainSetMemoryStatsPeriod");
+  }
+  virtual Result<MemoryTune> memoryTune(const std::string& key, const ModifyScope& scope) {
+    return noStats("virDomainGetMemoryParameters");
+  }
+  virtual Status setMemoryTune(const std::string& key, const MemoryTuneUpdate& update, const ModifyScope& scope) {
+    return noStats("virDomainSetMemoryParameters");
+  }
+  // The vCPUs of a running domain.
+  virtual Result<std::vector<VcpuInfo>> vcpuInfo(const std::string& key) { return noStats("virDomainGetVcpus"); }
+  virtual Result<VcpuPinInfo> vcpuPinInfo(const std::string& key, const ModifyScope& scope) {
+    return noStats("virDomainGetVcpuPinInfo");
+  }
+  // `cpuset` in libvirt's syntax ("0-3,^2").
+  virtual Status pinVcpu(const std::string& key, unsigned vcpu, const std::string& cpuset, const ModifyScope& scope) {
+    return noStats("virDomainPinVcpuFlags");
+  }
+  virtual Result<std::string> emulatorPinInfo(const std::string& key, const ModifyScope& scope) {
+    return noStats("virDomainGetEmulatorPinInfo");
+  }
+  virtual Status pinEmulator(const std::string& key, const std::string& cpuset, const ModifyScope& scope) {
+    return noStats("virDomainPinEmulator");
+  }
+  // `device`: a disk's target (vda) or source path; empty: all disks summed.
+  virtual Result<BlockStats> blockStats(const std::string& key, const std::string& device) {
+    return noStats("virDomainBlockStats");
+  }
+  virtual Result<BlockInfo> blockInfo(const std::string& key, const std::string& device) {
+    return noStats("virDomainGetBlockInfo");
+  }
+  // `device`: the interface's host device (vnet0) or MAC address.
+  virtual Result<InterfaceStats> interfaceStats(const std::string& key, const std::string& device) {
+    return noStats("virDomainInterfaceStats");
+  }
+  virtual Result<std::vector<InterfaceAddresses>> interfaceAddresses(const std::string& key, AddressSource source) {
+    return noStats("virDomainInterfaceAddresses");
+  }
+  // `keys` empty: every domain that passes the query's filters.
+  virtual Result<std::vector<DomainStatsRecord>> domainStats(const std::vector<std::string>& keys,
+                                                             const DomainStatsQuery& query) {
+    return noStats("virConnectGetAllDomainStats");
   }
 
   // ---- virtual networks ----
@@ -165,6 +246,10 @@ class NodeService {
   virtual Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) = 0;
 
  protected:
+  static Error noStats(const char* function) {
+    return Error(ErrorCode::Unsupported,
+                 std::string("this function is not supported by the connection driver: ") + function);
+  }
   static Error noNetworks(const char* function) {
     return Error(ErrorCode::Unsupported,
                  std::string("this function is not supported by the connection driver: ") + function);

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "daemon/network_registry.h"
 #include "daemon/node.h"
 #include "drivers/test/test_driver.h"
 #include "util/atomic_file.h"
@@ -56,19 +57,6 @@ Status addRunning(Node& node, const std::string& xml, const std::string& source)
   return okStatus();
 }
 
-// libvirt's test:///default network, as `virsh -c test:///default net-dumpxml default`.
-constexpr const char* kDefaultNetwork = R"(<network>
-  <name>default</name>
-  <uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>
-  <forward mode='nat'/>
-  <bridge name='virbr0' stp='on' delay='0'/>
-  <ip address='192.168.122.1' netmask='255.255.255.0'>
-    <dhcp>
-      <range start='192.168.122.2' end='192.168.122.254'/>
-    </dhcp>
-  </ip>
-</network>
-)";
 
 // Define and start one network of the node (simulated: nothing on the host).
 Status addActiveNetwork(Node& node, const std::string& xml, const std::string& source) {
@@ -84,7 +72,7 @@ Result<std::unique_ptr<NodeService>> openDefault() {
   auto node = Node::open(cfg, drivers::makeTestDriver());
   if (!node) return std::move(node).error();
   // The domain's NIC is on this network: it runs first.
-  STRATUS_TRY(addActiveNetwork(**node, kDefaultNetwork, "test:///default"));
+  STRATUS_TRY(addActiveNetwork(**node, defaultNetworkXml("dd8fe884-6c02-601e-7551-cca97df1c5df"), "test:///default"));
   STRATUS_TRY(addRunning(**node, kDefaultDomain, "test:///default"));
   return std::unique_ptr<NodeService>(std::move(node).value());
 }

@@ -147,6 +147,23 @@ struct SaveOptions {
   bool running = false;
   bool paused = false;
   bool bypassCache = false;
+  std::string format;  // save image format: "" (the daemon's default), raw, gzip, zstd, ...
+};
+
+// A domain's long-running job (save, restore), as virsh domjobinfo shows it
+// (virDomainJobInfo + the typed parameters libvirt reports for a save).
+struct JobInfo {
+  std::string type = "none";  // none | unbounded | completed | failed | cancelled
+  std::string operation;      // "" | save | restore
+  std::uint64_t timeElapsedMs = 0;
+  std::uint64_t dataTotal = 0, dataProcessed = 0, dataRemaining = 0;
+  std::uint64_t memTotal = 0, memProcessed = 0, memRemaining = 0;
+  std::uint64_t memBps = 0;  // bytes per second
+  std::uint64_t pageSize = 0;
+  std::uint64_t constantPages = 0, normalPages = 0, normalBytes = 0;
+  std::uint64_t fileBytes = 0;  // bytes written to (save) or read from (restore) the image so far
+  int percent = 0;              // virsh's progress: 100 only once done
+  std::string error;            // failed / cancelled: why
 };
 
 }  // namespace stratus::daemon

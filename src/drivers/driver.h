@@ -11,7 +11,11 @@
 
 #include "conf/domain_def.h"
 #include "conf/domain_state.h"
+#include "conf/network_def.h"
+#include "daemon/stats_types.h"
 #include "daemon/types.h"
+#include "drivers/job_monitor.h"
+#include "util/cpuset.h"
 #include "util/error.h"
 
 namespace stratus::drivers {
@@ -37,10 +41,35 @@ struct InstanceEvent {
 // Called by the driver from its own threads. Must not block.
 using InstanceEventSink = std::function<void(const InstanceEvent&)>;
 
+// The hypervisor process's CPU time (domstats cpu.time, cpu.user, cpu.system).
+struct CpuTimes {
+  std::uint64_t totalNs = 0;
+  std::optional<std::uint64_t> userNs, systemNs;
+};
+
 struct InstanceStats {
   std::uint64_t cpuTimeNs = 0;
   std::uint64_t memoryKiB = 0;  // balloon actual / current memory
   unsigned vcpus = 0;
+};
+
+// What the node knows that a driver needs to answer domifaddr.
+struct AddressLookup {
+  // DHCP leases of a virtual network for one MAC address.
+  std::function<Result<std::vector<daemon::DhcpLease>>(const std::string& network, const std::string& mac)> leases;
+  // The running definition of a virtual network; nullopt when none or inactive.
+  std::function<std::optional<conf::NetworkDef>(const std::string& network)> network;
+};
+
+inline Error driverUnsupported(const char* function) {
+  return Error(ErrorCode::Unsupported, std::string("this function is not supported by the connection driver: ") + function);
+}
+
+// How Instance::saveStateTo writes the guest's state.
+struct SaveStateOptions {
+  std::string format = "raw";        // raw, or a compressed format of util/compress.h
+  std::uint64_t maxBandwidth = 0;    // bytes per second; 0: as fast as possible
+  JobMonitor* monitor = nullptr;     // progress goes here; cancellation comes from here
 };
 
 // A running (or paused) guest. Methods are called with the domain's job held,
@@ -93,12 +122,52 @@ class Instance {
   virtual Status blockResize(const conf::DiskDef& disk, std::uint64_t bytes) {
     return Error(ErrorCode::Unsupported, "this function is not supported by the connection driver: virDomainBlockResize");
   }
+  // saveState with a format, progress and cancellation (a guest the caller
+  // paused stays paused when this fails or is cancelled). The default
+  // ignores the options.
+  virtual Status saveStateTo(int fd, const SaveStateOptions& opts) { return saveState(fd); }
   // The definition as the driver runs it (resolved machine type, device
   // aliases, pty paths); the node shows it as the live XML. nullopt: as given.
   virtual std::optional<conf::DomainDef> liveDefinition() const { return std::nullopt; }
   // Opaque state the driver needs to reattach after a daemon restart
   // (pid, monitor socket), stored by the daemon in RUN/<driver>/NAME.xml.
   virtual std::string reattachState() const { return {}; }
+
+  // ---- statistics and tuning (called without the job for queries) ----
+  virtual Result<CpuTimes> cpuTimes() {
+    auto s = stats();
+    if (!s) return std::move(s).error();
+    return CpuTimes{s->cpuTimeNs, std::nullopt, std::nullopt};
+  }
+  // The balloon's statistics in virsh dommemstat's order; empty without a balloon.
+  virtual Result<std::vector<daemon::MemoryStat>> memoryStats() { return driverUnsupported("virDomainMemoryStats"); }
+  virtual Status setMemoryStatsPeriod(int seconds) { return driverUnsupported("virDomainSetMemoryStatsPeriod"); }
+  // memtune --live: the limits the running guest gets (nullopt: unlimited).
+  virtual Status setMemoryTune(const daemon::MemoryTune& limits) {
+    return driverUnsupported("virDomainSetMemoryParameters");
+  }
+  // Online vCPUs; `live` is the running definition (its pinning).
+  virtual Result<std::vector<daemon::VcpuInfo>> vcpuInfo(const conf::DomainDef& live) {
+    return driverUnsupported("virDomainGetVcpus");
+  }
+  virtual Status pinVcpu(unsigned vcpu, const CpuSet& cpus) { return driverUnsupported("virDomainPinVcpuFlags"); }
+  // Every hypervisor thread that is not a vCPU.
+  virtual Status pinEmulator(const CpuSet& cpus) { return driverUnsupported("virDomainPinEmulator"); }
+  // `disk` null: all disks summed.
+  virtual Result<daemon::BlockStats> blockStats(const conf::DiskDef* disk) {
+    return driverUnsupported("virDomainBlockStats");
+  }
+  virtual Result<daemon::BlockInfo> blockInfo(const conf::DiskDef& disk) {
+    return driverUnsupported("virDomainGetBlockInfo");
+  }
+  virtual Result<daemon::InterfaceStats> interfaceStats(const conf::InterfaceDef& nic) {
+    return driverUnsupported("virDomainInterfaceStats");
+  }
+  virtual Result<std::vector<daemon::InterfaceAddresses>> interfaceAddresses(const conf::DomainDef& live,
+                                                                             daemon::AddressSource source,
+                                                                             const AddressLookup& lookup) {
+    return driverUnsupported("virDomainInterfaceAddresses");
+  }
 
  protected:
   static Error noHotplug(const std::string& what) {
@@ -110,6 +179,9 @@ struct LaunchOptions {
   bool paused = false;
   int id = 0;            // the domain id the node assigned
   int restoreFd = -1;    // >= 0: load state written by Instance::saveState from here
+  std::string restoreFormat = "raw";  // how that state is compressed
+  std::uint64_t restoreBytes = 0;     // its size in the file (progress), 0: unknown
+  JobMonitor* monitor = nullptr;      // restore progress and cancellation
 };
 
 struct SecurityInfo {
@@ -136,6 +208,18 @@ class HypervisorDriver {
   virtual Status checkStartable(const conf::DomainDef& def) = 0;
   virtual Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
                                                    InstanceEventSink sink) = 0;
+  // ---- host statistics ----
+  virtual Result<daemon::NodeCpuMap> nodeCpuMap() { return driverUnsupported("virNodeGetCPUMap"); }
+  virtual Result<daemon::NodeCpuStats> nodeCpuStats(int cpu) { return driverUnsupported("virNodeGetCPUStats"); }
+  virtual Result<daemon::NodeMemoryStats> nodeMemoryStats(int cell) {
+    return driverUnsupported("virNodeGetMemoryStats");
+  }
+  // domblkinfo of an inactive domain's disk.
+  virtual Result<daemon::BlockInfo> offlineBlockInfo(const conf::DiskDef& disk) {
+    return driverUnsupported("virDomainGetBlockInfo");
+  }
+  // The domstats groups (daemon::StatsGroup bits) this driver reports.
+  virtual unsigned statsGroups() const { return daemon::kStatsState; }
   // Reattach to a guest started by an earlier daemon; NoDomain when it is gone.
   virtual Result<std::unique_ptr<Instance>> reattach(const conf::DomainDef& def, int id,
                                                      const std::string& state,

@@ -1,9 +1,16 @@
 // Open vSwitch ports for guest taps (<virtualport type='openvswitch'/>),
 // through ovs-vsctl, as libvirt does.
+//
+// ovs-vsctl finds ovsdb-server as Open vSwitch's own tools do: at
+// unix:$OVS_RUNDIR/db.sock, OVS_RUNDIR defaulting to /var/run/openvswitch.
+// stratusd passes its environment on, so an Open vSwitch with a private run
+// directory (tests/e2e/networks_ovs.sh) is reached by starting stratusd with
+// that OVS_RUNDIR.
 #pragma once
 
 #include <string>
 
+#include "conf/xml_element.h"
 #include "util/error.h"
 
 namespace stratus::network {
@@ -18,5 +25,14 @@ Status addOvsPort(const std::string& bridge, const std::string& tap, const std::
 Status checkOvsBridge(const std::string& bridge);
 // Removes the port (no error when it is already gone).
 Status deleteOvsPort(const std::string& tap);
+
+// The OVS interface id (external_ids:iface-id) of a port with this
+// <virtualport type='openvswitch'>: its <parameters interfaceid='...'/> when
+// given, else a new UUID, written there so the guest's live XML shows it (as
+// libvirt's does).
+std::string ovsInterfaceId(conf::XmlElement& virtualport);
+// What a failed ovs-vsctl means, for the user; `failure` is runCapture's
+// error ("ovs-vsctl failed (exit code 1): what it printed").
+std::string explainOvsVsctlFailure(const std::string& failure);
 
 }  // namespace stratus::network

@@ -24,6 +24,7 @@
 #include "drivers/qemu/qemu_driver.h"
 #include "drivers/test/test_driver.h"
 #include "stratus_version.h"
+#include "util/compress.h"
 
 namespace fs = std::filesystem;
 using namespace stratus;
@@ -36,6 +37,8 @@ struct Options {
   std::string driver = "qemu";
   std::string logFile;  // default ROOT/var/log/stratus/stratusd.log
   std::string kvmDevice = "/dev/kvm";
+  std::string saveImageFormat = "raw";
+  std::uint64_t saveMaxBandwidthMiB = 0;
   bool verbose = false;
 };
 
@@ -165,6 +168,10 @@ int run(const Options& opts) {
     std::fprintf(stderr, "stratusd: %s\n", driver.error().message.c_str());
     return driver.error().code == ErrorCode::InvalidArgument ? 2 : 1;
   }
+  if (auto f = normalizeImageFormat(opts.saveImageFormat); !f.ok()) {
+    std::fprintf(stderr, "stratusd: --save-image-format: %s\n", f.error().message.c_str());
+    return 2;
+  }
 
   // Signals are taken synchronously by sigwait below; block them before any
   // thread starts so every thread inherits the mask.
@@ -210,6 +217,8 @@ int run(const Options& opts) {
   cfg.uri = driver->uri;
   cfg.driverDir = "qemu";
   cfg.runAutostart = true;
+  cfg.saveImageFormat = opts.saveImageFormat;
+  cfg.saveMaxBandwidth = opts.saveMaxBandwidthMiB << 20;
   // Real networks (bridges, dnsmasq, nftables) go with real guests; the test
   // driver's networks are simulated like its guests.
   std::unique_ptr<network::NetworkBackend> networks;
@@ -248,6 +257,7 @@ int run(const Options& opts) {
     log->info("{}: shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     break;
   }
+  (*node)->cancelOperations();  // a save in progress ends now; its guest keeps running
   (*server)->stop();  // stop accepting; in-flight requests finish and answer
   (*node)->drain();   // running jobs finish; guests keep running
   server->reset();
@@ -274,6 +284,13 @@ int main(int argc, char** argv) {
   app.add_option("--kvm-device", opts.kvmDevice,
                  "KVM device that type='kvm' domains need (default /dev/kvm; a missing path makes them fail "
                  "with a clear error, as on a host without KVM)");
+  app.add_option("--save-image-format", opts.saveImageFormat,
+                 "Format of save images when a save names none: raw, gzip, bzip2, xz, lzop or zstd "
+                 "(libvirt's save_image_format)")
+      ->default_val("raw");
+  app.add_option("--save-max-bandwidth", opts.saveMaxBandwidthMiB,
+                 "Write save images at most this fast, MiB/s (default 0: as fast as possible)")
+      ->default_val(0);
   app.add_flag("--verbose,-v", opts.verbose, "Debug logging (every request)");
   app.set_version_flag("--version", STRATUS_VERSION);
   CLI11_PARSE(app, argc, argv);

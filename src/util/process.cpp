@@ -101,7 +101,11 @@ Result<Process> Process::spawn(const SpawnOptions& opts) {
     sigemptyset(&all);
     ::sigprocmask(SIG_SETMASK, &all, nullptr);
     for (int s = 1; s < NSIG; ++s) ::signal(s, SIG_DFL);
-    if (::dup2(devnull, 0) < 0 || ::dup2(out, 1) < 0 || ::dup2(out, 2) < 0) childFail(errPipe[1], errno);
+    // stdin/stdout given by the caller are high numbers (never 0-2), so the
+    // order of the dup2 calls cannot clobber one another.
+    int in = opts.stdinFd >= 0 ? opts.stdinFd : devnull;
+    int stdoutTarget = opts.stdoutFd >= 0 ? opts.stdoutFd : out;
+    if (::dup2(in, 0) < 0 || ::dup2(stdoutTarget, 1) < 0 || ::dup2(out, 2) < 0) childFail(errPipe[1], errno);
     // Everything but stdio and the fds passed on is closed by exec: mark all
     // close-on-exec in one call (a loop over 64k descriptors costs ~10 ms),
     // then clear the flag on the ones we pass.

@@ -22,6 +22,8 @@ struct SpawnOptions {
   std::string outputFile;             // stdout+stderr appended here; empty: /dev/null
   bool newSession = true;             // setsid(): terminal signals of the parent do not reach it
   std::vector<int> keepFds;           // file descriptors passed on (others are closed)
+  int stdinFd = -1;                   // >= 0: the child's stdin (default /dev/null)
+  int stdoutFd = -1;                  // >= 0: the child's stdout (stderr still goes to outputFile)
   std::string workDir;
 };
 

@@ -135,6 +135,13 @@ TEST_P(CliGolden, MatchesVirsh) {
   std::string wantOut = slurp(kData / (name + ".out"));
   std::string wantErr = slurp(kData / (name + ".err"));
   int wantRc = std::stoi(slurp(kData / (name + ".rc")));
+  if (kd != known.end() && kd->second.rule == "clock-numbers") {
+    // Counters libvirt's test driver derives from the clock: every number of
+    // seven or more digits is masked on both sides.
+    static const std::regex clockNumber("[0-9]{7,}");
+    got.out = std::regex_replace(got.out, clockNumber, "N");
+    wantOut = std::regex_replace(wantOut, clockNumber, "N");
+  }
   EXPECT_EQ(normalise(got.out), normalise(wantOut)) << "stdout of: " << args.back();
   if (kd != known.end() && kd->second.rule == "first-error-line") {
     EXPECT_EQ(got.err.substr(0, got.err.find('\n')), wantErr.substr(0, wantErr.find('\n')));

@@ -51,6 +51,7 @@ TEST(ApiDocs, TypeFieldsMatchEncoders) {
   json save = daemon::SaveOptions{};
   save["file"] = "x";
   expectFields("SaveBody", save);
+  expectFields("JobInfo", json(daemon::JobInfo{}));
   expectFields("Error", api::errorToJson(Error(ErrorCode::NoDomain, "x")));
   expectFields("NetworkSummary", json(daemon::NetworkSummary{}));
   expectFields("NetworkDefineResult", json(daemon::NetworkDefineResult{}));

@@ -17,7 +17,7 @@
 
 namespace stratus::apitest {
 
-class FakeNode final : public daemon::NodeService {
+class FakeNode : public daemon::NodeService {
  public:
   FakeNode() {
     for (int i = 0; i < 3; ++i) {
@@ -376,7 +376,7 @@ class FakeNode final : public daemon::NodeService {
   std::map<int, daemon::EventCallback> subscribers;
   int nextSub = 0;
 
- private:
+ protected:  // helpers for fakes that extend this one
   void rec(std::string s) {
     std::lock_guard lk(mu);
     calls.push_back(std::move(s));

@@ -1,7 +1,9 @@
 // The host side of virtual networks as text: dnsmasq's files and the
 // nftables script per network (golden data in tests/data/netruntime:
 // NAME.xml in -> NAME.dnsmasq and NAME.nft out; STRATUS_REGENERATE=1
-// rewrites them, a stale output file fails), and dnsmasq's lease file.
+// rewrites them, a stale output file fails), dnsmasq's lease file, and the
+// Open vSwitch helpers that need no running Open vSwitch
+// (tests/e2e/networks_ovs.sh runs one).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include "network/dnsmasq_config.h"
 #include "network/dnsmasq_leases.h"
 #include "network/firewall_rules.h"
+#include "network/ovs.h"
 
 using namespace stratus;
 namespace fs = std::filesystem;
@@ -97,4 +100,46 @@ TEST(FirewallRules, RemoveScriptOnlyTouchesTheNetworksChains) {
     EXPECT_EQ(line.find("flush ruleset"), std::string::npos);
     if (line.rfind("delete", 0) == 0) EXPECT_NE(line.find("_virbr7"), std::string::npos) << line;
   }
+}
+
+TEST(Ovs, InterfaceIdIsTheGivenOneElseANewOneRecordedInTheXml) {
+  conf::XmlElement given("virtualport");
+  given.set("type", "openvswitch");
+  given.add("parameters").set("interfaceid", "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
+  const conf::XmlElement before = given;
+  EXPECT_EQ(network::ovsInterfaceId(given), "09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f");
+  EXPECT_EQ(given, before);
+
+  conf::XmlElement bare("virtualport");
+  bare.set("type", "openvswitch");
+  std::string id = network::ovsInterfaceId(bare);
+  EXPECT_EQ(id.size(), 36u) << id;
+  ASSERT_NE(bare.child("parameters"), nullptr);
+  EXPECT_EQ(*bare.child("parameters")->attr("interfaceid"), id);
+  EXPECT_EQ(network::ovsInterfaceId(bare), id);  // recorded: asked again, the same
+  EXPECT_EQ(bare.children.size(), 1u);
+
+  // <parameters profileid='x'/> without an interfaceid: the id joins it.
+  conf::XmlElement profile("virtualport");
+  profile.add("parameters").set("profileid", "sales");
+  id = network::ovsInterfaceId(profile);
+  ASSERT_EQ(profile.children.size(), 1u);
+  EXPECT_EQ(*profile.children[0].attr("profileid"), "sales");
+  EXPECT_EQ(*profile.children[0].attr("interfaceid"), id);
+  EXPECT_NE(conf::XmlElement("virtualport"), profile);
+}
+
+TEST(Ovs, VsctlFailuresSayWhatIsMissing) {
+  auto notRunning = network::explainOvsVsctlFailure(
+      "ovs-vsctl failed (exit code 1): ovs-vsctl: unix:/var/run/openvswitch/db.sock: database connection failed "
+      "(No such file or directory)");
+  EXPECT_EQ(notRunning.rfind("Open vSwitch is not running (", 0), 0u) << notRunning;
+  EXPECT_NE(notRunning.find("unix:/var/run/openvswitch/db.sock"), std::string::npos) << notRunning;
+  EXPECT_NE(notRunning.find("OVS_RUNDIR"), std::string::npos) << notRunning;
+
+  auto noVswitchd = network::explainOvsVsctlFailure("ovs-vsctl failed (killed by signal 14 (Alarm clock)): ");
+  EXPECT_NE(noVswitchd.find("is ovs-vswitchd running?"), std::string::npos) << noVswitchd;
+
+  const std::string other = "ovs-vsctl failed (exit code 1): ovs-vsctl: no bridge named nosuch";
+  EXPECT_EQ(network::explainOvsVsctlFailure(other), other);
 }

@@ -3,6 +3,8 @@
 // net-update scopes, and domains plugging into networks.
 #include <gtest/gtest.h>
 
+#include "temp_root.h"
+
 #include <filesystem>
 
 #include "daemon/node.h"
@@ -12,21 +14,11 @@
 
 using namespace stratus;
 using namespace stratus::daemon;
+using stratus::testing::TempRoot;
 namespace fs = std::filesystem;
 
 namespace {
 
-class TempRoot {
- public:
-  TempRoot() : path_(fs::temp_directory_path() / ("stratus-net-" + Uuid::generate().str())) {
-    fs::create_directories(path_);
-  }
-  ~TempRoot() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<Node> openNode(const std::string& root) {
   NodeConfig cfg;

@@ -2,6 +2,8 @@
 // lifecycle transitions, events, save images.
 #include <gtest/gtest.h>
 
+#include "temp_root.h"
+
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
@@ -14,6 +16,7 @@
 
 using namespace stratus;
 using namespace stratus::daemon;
+using stratus::testing::TempRoot;
 using conf::DomainState;
 namespace fs = std::filesystem;
 
@@ -26,17 +29,6 @@ std::string domXml(const std::string& name, const std::string& uuid = "") {
   return x;
 }
 
-class TempRoot {
- public:
-  TempRoot() : path_(fs::temp_directory_path() / ("stratus-node-" + Uuid::generate().str())) {
-    fs::create_directories(path_);
-  }
-  ~TempRoot() { fs::remove_all(path_); }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
 
 std::unique_ptr<Node> openNode(const std::string& root) {
   NodeConfig cfg;

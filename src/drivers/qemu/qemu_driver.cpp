@@ -12,7 +12,9 @@
 #include <ctime>
 #include <fstream>
 #include <map>
+#include <thread>
 
+#include "drivers/qemu/host_stats.h"
 #include "drivers/qemu/qemu_caps.h"
 #include "drivers/qemu/qemu_command.h"
 #include "drivers/qemu/qemu_instance.h"
@@ -27,13 +29,14 @@ namespace stratus::drivers::qemu {
 
 namespace {
 
-// <virtualport type='openvswitch'/> on the interface (written by the user,
-// or by the node for a network backed by an OVS bridge).
-bool isOpenvswitchPort(const conf::InterfaceDef& n) {
-  for (const auto& e : n.extra.elements)
+// The interface's <virtualport type='openvswitch'> (written by the user, or
+// by the node for a network backed by an OVS bridge), or null.
+template <class Interface>
+auto openvswitchPort(Interface& n) -> decltype(&n.extra.elements.front()) {
+  for (auto& e : n.extra.elements)
     if (e.name == "virtualport")
-      if (const std::string* t = e.attr("type"); t && *t == "openvswitch") return true;
-  return false;
+      if (const std::string* t = e.attr("type"); t && *t == "openvswitch") return &e;
+  return nullptr;
 }
 
 using namespace std::chrono_literals;
@@ -90,6 +93,22 @@ std::map<std::string, std::string> parseState(const std::string& s) {
   return out;
 }
 
+// A save cut short by the previous daemon's death leaves QEMU migrating
+// into a file nobody will rename: stop it (the node then resumes the guest).
+void cancelStaleMigration(QemuInstance& inst) {
+  namespace qmp = ::stratus::qemu::qmp;
+  auto mi = qmp::queryMigrate(inst.monitor());
+  if (!mi || mi->status.empty() || mi->status == "none" || qmp::migrationFinished(mi->status)) return;
+  spdlog::info("QEMU {}: cancelling the migration (status {}) of an interrupted save", inst.pid(), mi->status);
+  if (!qmp::migrateCancel(inst.monitor())) return;
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    mi = qmp::queryMigrate(inst.monitor());
+    if (!mi || qmp::migrationFinished(mi->status)) return;
+    std::this_thread::sleep_for(10ms);  // QEMU reports no event without the capability
+  }
+}
+
 class QemuDriver final : public HypervisorDriver {
  public:
   explicit QemuDriver(QemuDriverConfig cfg) : cfg_(std::move(cfg)) {}
@@ -100,6 +119,15 @@ class QemuDriver final : public HypervisorDriver {
     return caps ? caps->version : "";
   }
   Result<daemon::NodeInfo> nodeInfo() override { return hostNodeInfo(); }
+  // Host statistics (host_stats.cpp).
+  Result<daemon::NodeCpuMap> nodeCpuMap() override { return hostCpuMap(); }
+  Result<daemon::NodeCpuStats> nodeCpuStats(int cpu) override { return hostCpuStats(cpu); }
+  Result<daemon::NodeMemoryStats> nodeMemoryStats(int cell) override { return hostMemoryStats(cell); }
+  Result<daemon::BlockInfo> offlineBlockInfo(const conf::DiskDef& disk) override { return diskImageInfo(disk); }
+  unsigned statsGroups() const override {
+    using namespace daemon;
+    return kStatsState | kStatsCpuTotal | kStatsBalloon | kStatsVcpu | kStatsInterface | kStatsBlock;
+  }
 
   void applyDefaults(conf::DomainDef& def) override {
     // libvirt pins the machine alias to the concrete type at define time, so
@@ -155,8 +183,6 @@ class QemuDriver final : public HypervisorDriver {
 
   Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
                                            InstanceEventSink sink) override {
-    if (opts.restoreFd >= 0)
-      return Error(ErrorCode::Unsupported, "Operation not supported: restoring saved QEMU guests is not supported yet");
     auto t0 = std::chrono::steady_clock::now();
     auto ms = [&t0] {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -204,7 +230,7 @@ class QemuDriver final : public HypervisorDriver {
       if (n.type == "network" && n.sourceBridge.empty())
         return Error(ErrorCode::InternalError, "interface " + std::to_string(i) + " uses network '" +
                                                    n.sourceNetwork + "', which was not resolved to a bridge");
-      const bool ovs = isOpenvswitchPort(n);
+      conf::XmlElement* ovs = openvswitchPort(n);
       std::string bridge = n.type == "bridge" || n.type == "network" ? n.sourceBridge : "";
       std::string tmpl = n.targetDev.empty() || n.targetDev.rfind("vnet", 0) == 0 ? "vnet%d" : n.targetDev;
       auto tap = network::createTap(tmpl, n.mac, ovs ? "" : bridge);
@@ -212,7 +238,8 @@ class QemuDriver final : public HypervisorDriver {
       n.targetDev = tap->name;
       tapFds.emplace_back(tap->fd);
       if (ovs) {
-        std::string ifaceId = Uuid::generate().str();
+        // The interface's own interfaceid, else a new one the live XML shows.
+        std::string ifaceId = network::ovsInterfaceId(*ovs);
         STRATUS_TRY(network::addOvsPort(bridge, tap->name, n.mac, ifaceId, live.uuid.str()));
         ovsPorts.push_back(tap->name);
       }
@@ -242,6 +269,8 @@ class QemuDriver final : public HypervisorDriver {
       releasePorts();
       return std::move(cmd).error();
     }
+    // A restore starts QEMU waiting for its state (migrate-incoming below).
+    if (opts.restoreFd >= 0) cmd->argv.insert(cmd->argv.end(), {"-incoming", "defer"});
 
     // The domain log: our command line first, then whatever QEMU prints.
     std::string header = timestamp() + ": starting up\n";
@@ -294,6 +323,16 @@ class QemuDriver final : public HypervisorDriver {
     if (auto s = inst->connectMonitor(30s); !s) return failed(s.error());
     spdlog::debug("domain '{}': monitor ready after {:.1f} ms", def.name, ms());
     if (auto s = inst->prepare(); !s) return failed(s.error());
+    if (opts.restoreFd >= 0) {
+      if (auto s = inst->loadState(opts.restoreFd, opts); !s) {
+        (void)inst->destroy({});
+        Error e = s.error();
+        if (std::string tail = inst->logTail(); !tail.empty() && e.code != ErrorCode::Cancelled)
+          e.message += ": " + tail;
+        return e;
+      }
+      spdlog::debug("domain '{}': state restored after {:.1f} ms", def.name, ms());
+    }
     if (!opts.paused) {
       if (auto s = inst->resume(); !s) return failed(s.error());
     }
@@ -319,7 +358,7 @@ class QemuDriver final : public HypervisorDriver {
     InstanceSetup setup;
     setup.live = def;
     for (const auto& n : def.devices.interfaces)
-      if (isOpenvswitchPort(n) && !n.targetDev.empty()) setup.ovsPorts.push_back(n.targetDev);
+      if (openvswitchPort(n) && !n.targetDev.empty()) setup.ovsPorts.push_back(n.targetDev);
     setup.id = id;
     setup.process = std::move(proc).value();
     setup.monitorPath = kv["monitor"];
@@ -332,6 +371,7 @@ class QemuDriver final : public HypervisorDriver {
     if (auto s = inst->connectMonitor(10s); !s)
       return Error(ErrorCode::NoDomain, "cannot reconnect to the monitor of QEMU " + std::to_string(pid) + ": " +
                                             s.error().message);
+    cancelStaleMigration(*inst);
     return std::unique_ptr<Instance>(std::move(inst));
   }
 

@@ -47,8 +47,13 @@ QemuInstance::~QemuInstance() {
   // (daemon shutting down) keeps them in the next daemon's view via its XML.
   if (portAllocator_ && (exited_ || guestDone_ || destroying_))
     for (int p : ports_) portAllocator_->release(p);
-  if (exited_ || guestDone_ || destroying_)
-    for (const auto& p : ovsPorts_) (void)network::deleteOvsPort(p);
+  if (exited_ || guestDone_ || destroying_) removeOvsPorts();  // no-op once QEMU's exit removed them
+}
+
+void QemuInstance::removeOvsPorts() {
+  for (const auto& p : ovsPorts_)
+    if (auto s = network::deleteOvsPort(p); !s) spdlog::warn("QEMU {}: {}", process_.pid(), s.error().message);
+  ovsPorts_.clear();
 }
 
 void QemuInstance::notifyWatcher() {
@@ -101,6 +106,7 @@ Status QemuInstance::prepare() {
     if (g.type == "vnc" && !g.passwd.empty())
       STRATUS_TRY(qmp_->execute("change-vnc-password", {{"password", g.passwd}}));
   }
+  STRATUS_TRY(applyCpuTune());  // before the guest runs
   return okStatus();
 }
 
@@ -242,6 +248,10 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
 
 void QemuInstance::onExit(const ExitStatus& st) {
   bool expected = guestDone_ || destroying_;
+  // QEMU's taps are gone with it, their OVS ports are not. They go before
+  // destroy returns or the node hears of the stop: a tap name the kernel
+  // hands out again must not lose its port to this guest's late cleanup.
+  removeOvsPorts();
   {
     std::lock_guard lk(mu_);
     exited_ = true;

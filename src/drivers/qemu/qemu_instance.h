@@ -76,13 +76,39 @@ class QemuInstance final : public Instance {
   Status blockResize(const conf::DiskDef& disk, std::uint64_t bytes) override;
   // How long a detach waits for the guest to release the device.
   void setUnplugTimeout(std::chrono::milliseconds t) { unplugTimeout_ = t; }
+  // Statistics and tuning (qemu_instance_stats.cpp).
+  Result<CpuTimes> cpuTimes() override;
+  Result<std::vector<daemon::MemoryStat>> memoryStats() override;
+  Status setMemoryStatsPeriod(int seconds) override;
+  Status setMemoryTune(const daemon::MemoryTune& limits) override;
+  Result<std::vector<daemon::VcpuInfo>> vcpuInfo(const conf::DomainDef& live) override;
+  Status pinVcpu(unsigned vcpu, const CpuSet& cpus) override;
+  Status pinEmulator(const CpuSet& cpus) override;
+  Result<daemon::BlockStats> blockStats(const conf::DiskDef* disk) override;
+  Result<daemon::BlockInfo> blockInfo(const conf::DiskDef& disk) override;
+  Result<daemon::InterfaceStats> interfaceStats(const conf::InterfaceDef& nic) override;
+  Result<std::vector<daemon::InterfaceAddresses>> interfaceAddresses(const conf::DomainDef& live,
+                                                                     daemon::AddressSource source,
+                                                                     const AddressLookup& lookup) override;
+  // The definition's <vcpu cpuset>, <cputune><vcpupin>/<emulatorpin> on
+  // QEMU's threads (at start, before the guest runs).
+  Status applyCpuTune();
+  // Save images (qemu_instance_save.cpp): the guest's state out through a
+  // migration to a file descriptor, and back in into a QEMU started with
+  // `-incoming defer`.
+  Status saveStateTo(int fd, const SaveStateOptions& opts) override;
+  Status loadState(int fd, const LaunchOptions& opts);
 
  private:
   void watch();
   void handleEvent(const ::stratus::qemu::QmpEvent& ev);
   void onExit(const ExitStatus& st);
   void endGuest();  // the guest is done: make QEMU go away
+  void removeOvsPorts();  // once QEMU is gone (watcher thread, or destructor after the join)
   void notifyWatcher();
+  // Host thread of each vCPU (index: cpu-index), from query-cpus-fast.
+  Result<std::vector<int>> vcpuThreads();
+  std::string balloonPath() const;  // QOM path of the balloon; "" without one
 
   // ---- hot-plug (qemu_instance_hotplug.cpp) ----
   // DEVICE_DELETED (watcher thread): wakes the detach waiting for it, or

@@ -121,6 +121,10 @@ Result<std::vector<BlockInfo>> queryBlock(QmpTransport& m) {
         info.file = optStr(*ins, "file");
         info.format = optStr(*ins, "drv");
         info.readOnly = optBool(*ins, "ro");
+        if (auto img = ins->find("image"); img != ins->end() && img->is_object()) {
+          info.virtualSize = optU64(*img, "virtual-size");
+          info.actualSize = optU64(*img, "actual-size");
+        }
       }
       out.push_back(std::move(info));
     }
@@ -187,9 +191,38 @@ Result<MigrationInfo> queryMigrate(QmpTransport& m) {
                                   info.ramTransferred = optU64(*ram, "transferred");
                                   info.ramRemaining = optU64(*ram, "remaining");
                                   info.dirtyPagesRate = optU64(*ram, "dirty-pages-rate");
+                                  info.ramDuplicate = optU64(*ram, "duplicate");
+                                  info.ramNormal = optU64(*ram, "normal");
+                                  info.ramNormalBytes = optU64(*ram, "normal-bytes");
+                                  info.ramPageSize = optU64(*ram, "page-size");
+                                  info.dirtySyncCount = optU64(*ram, "dirty-sync-count");
+                                  if (auto mb = ram->find("mbps"); mb != ram->end() && mb->is_number())
+                                    info.ramMbps = mb->get<double>();
                                 }
                                 return info;
                               });
+}
+
+bool migrationFinished(const std::string& status) {
+  return status == "completed" || status == "failed" || status == "cancelled";
+}
+
+Status getfd(QmpTransport& m, const std::string& name, int fd) {
+  auto r = m.executeWithFd("getfd", {{"fdname", name}}, fd);
+  if (!r) return std::move(r).error();
+  return okStatus();
+}
+
+Status closefd(QmpTransport& m, const std::string& name) { return simple(m, "closefd", {{"fdname", name}}); }
+
+Status migrateIncoming(QmpTransport& m, const std::string& uri) {
+  return simple(m, "migrate-incoming", {{"uri", uri}});
+}
+
+Status migrateCancel(QmpTransport& m) { return simple(m, "migrate_cancel"); }
+
+Status migrateSetMaxBandwidth(QmpTransport& m, std::uint64_t bytesPerSecond) {
+  return simple(m, "migrate-set-parameters", {{"max-bandwidth", bytesPerSecond}});
 }
 
 }  // namespace stratus::qemu::qmp

@@ -52,6 +52,8 @@ struct BlockInfo {
   std::string format;     // inserted: "qcow2", "raw", ...
   bool readOnly = false;
   std::string ioStatus;   // "ok", "failed", "nospace" when reported
+  std::uint64_t virtualSize = 0;  // inserted: image/virtual-size (bytes the guest sees)
+  std::uint64_t actualSize = 0;   // inserted: image/actual-size (bytes allocated on the host)
 };
 Result<std::vector<BlockInfo>> queryBlock(QmpTransport& m);
 
@@ -65,6 +67,20 @@ struct BlockStats {
   std::uint64_t wrHighestOffset = 0;
 };
 Result<std::vector<BlockStats>> queryBlockstats(QmpTransport& m);
+
+// --- QOM -------------------------------------------------------------------------------
+Result<Json> qomGet(QmpTransport& m, const std::string& path, const std::string& property);
+Status qomSet(QmpTransport& m, const std::string& path, const std::string& property, const Json& value);
+
+// The virtio balloon's "guest-stats" property: what the guest's balloon
+// driver last reported (QEMU's names: stat-swap-in, stat-free-memory, ...;
+// memory in bytes). Statistics the guest did not report are left out.
+struct BalloonGuestStats {
+  std::vector<std::pair<std::string, std::uint64_t>> stats;  // by name
+  std::uint64_t lastUpdate = 0;  // seconds since the epoch; 0: never
+};
+Result<BalloonGuestStats> balloonGuestStats(QmpTransport& m, const std::string& balloonPath);
+BalloonGuestStats parseBalloonGuestStats(const Json& reply);
 
 // --- human monitor ----------------------------------------------------------------------
 // HMP passthrough ("info qtree", ...): the command's text output.
@@ -85,7 +101,25 @@ struct MigrationInfo {
   std::uint64_t ramTotal = 0, ramTransferred = 0, ramRemaining = 0;
   std::uint64_t dirtyPagesRate = 0;
   std::string errorDesc;  // failed: why
+  // ram statistics beyond the totals (0 when QEMU does not report them)
+  std::uint64_t ramDuplicate = 0;    // zero ("constant") pages
+  std::uint64_t ramNormal = 0;       // normal pages
+  std::uint64_t ramNormalBytes = 0;
+  std::uint64_t ramPageSize = 0;
+  double ramMbps = 0;                // throughput in megabits per second
+  std::uint64_t dirtySyncCount = 0;  // iterations
 };
+// Final states of a migration: completed, failed, cancelled.
+bool migrationFinished(const std::string& status);
+
+// Pass `fd` to QEMU under `name` for a later "fd:NAME" URI (SCM_RIGHTS).
+Status getfd(QmpTransport& m, const std::string& name, int fd);
+Status closefd(QmpTransport& m, const std::string& name);
+// Start an incoming migration of a QEMU started with `-incoming defer`.
+Status migrateIncoming(QmpTransport& m, const std::string& uri);
+Status migrateCancel(QmpTransport& m);
+// migrate-set-parameters max-bandwidth, in bytes per second.
+Status migrateSetMaxBandwidth(QmpTransport& m, std::uint64_t bytesPerSecond);
 Result<MigrationInfo> queryMigrate(QmpTransport& m);
 
 }  // namespace stratus::qemu::qmp

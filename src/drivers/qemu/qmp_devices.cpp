@@ -45,14 +45,6 @@ void collectPci(const Json& bus, std::vector<PciDevice>& out, int depth) {
 
 }  // namespace
 
-Status getfd(QmpTransport& m, const std::string& name, int fd) {
-  auto r = m.executeWithFd("getfd", {{"fdname", name}}, fd);
-  if (!r) return std::move(r).error();
-  return okStatus();
-}
-
-Status closefd(QmpTransport& m, const std::string& name) { return simple(m, "closefd", {{"fdname", name}}); }
-
 Status blockdevAdd(QmpTransport& m, const Json& args) { return simple(m, "blockdev-add", args); }
 Status blockdevDel(QmpTransport& m, const std::string& nodeName) {
   return simple(m, "blockdev-del", {{"node-name", nodeName}});

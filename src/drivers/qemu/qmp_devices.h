@@ -1,5 +1,5 @@
 // Typed QMP commands for hot-plug: block nodes, devices, network backends,
-// file descriptors, PCI and CPU slots, removable media, block resize, links.
+// PCI and CPU slots, removable media, block resize, links.
 // Arguments of blockdev-add / device_add / netdev_add come from
 // qemu_hotplug_args.h; these functions only run them and parse replies.
 #pragma once
@@ -8,14 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "drivers/qemu/qmp_commands.h"  // getfd / closefd
 #include "drivers/qemu/qmp_transport.h"
 
 namespace stratus::qemu::qmp {
-
-// --- file descriptors -----------------------------------------------------------------
-// Hands QEMU a copy of `fd` under `name` (for netdev_add fd=NAME).
-Status getfd(QmpTransport& m, const std::string& name, int fd);
-Status closefd(QmpTransport& m, const std::string& name);
 
 // --- devices and backends ---------------------------------------------------------------
 Status blockdevAdd(QmpTransport& m, const Json& args);

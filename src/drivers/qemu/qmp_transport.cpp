@@ -314,26 +314,29 @@ void QmpTransport::finish(Error why) {
 
 Status QmpTransport::writeAll(const std::string& data, int passFd) {
   std::size_t off = 0;
-  while (off < data.size()) {
+  if (passFd >= 0 && !data.empty()) {
+    // The descriptor rides on the first byte(s) of the command.
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &passFd, sizeof(int));
     ssize_t n;
-    if (passFd >= 0 && off == 0) {
-      // The descriptor travels with the first byte of the command.
-      struct iovec iov = {const_cast<char*>(data.data()), data.size()};
-      alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-      struct msghdr msg = {};
-      msg.msg_iov = &iov;
-      msg.msg_iovlen = 1;
-      msg.msg_control = control;
-      msg.msg_controllen = sizeof control;
-      struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      std::memcpy(CMSG_DATA(c), &passFd, sizeof(int));
+    do {
       n = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
-    } else {
-      n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-    }
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return systemError("passing a file descriptor to the QEMU monitor", errno);
+    off = static_cast<std::size_t>(n);
+  }
+  while (off < data.size()) {
+    ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return systemError("writing to the QEMU monitor", errno);
     off += static_cast<std::size_t>(n);
@@ -348,7 +351,7 @@ Result<Json> QmpTransport::execute(const std::string& command, const Json& argum
 
 Result<Json> QmpTransport::executeWithFd(const std::string& command, const Json& arguments, int fd,
                                          std::optional<std::chrono::milliseconds> timeout) {
-  if (fd < 0) return Error(ErrorCode::InternalError, fmt::format("QMP command '{}' needs a file descriptor", command));
+  if (fd < 0) return Error(ErrorCode::InvalidArgument, fmt::format("QMP command '{}': no file descriptor to pass", command));
   return run(command, arguments, fd, timeout);
 }
 

@@ -74,8 +74,8 @@ class QmpTransport {
   // Timeout; the connection ending gives OperationFailed.
   Result<Json> execute(const std::string& command, const Json& arguments = Json(),
                        std::optional<std::chrono::milliseconds> timeout = std::nullopt);
-  // execute() that hands QEMU a copy of `fd` with the command (SCM_RIGHTS),
-  // as `getfd` expects. The caller keeps its own descriptor.
+  // execute() that passes `fd` to QEMU with the command (SCM_RIGHTS), as
+  // `getfd` and `add-fd` expect. The caller keeps its own copy of fd.
   Result<Json> executeWithFd(const std::string& command, const Json& arguments, int fd,
                              std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 

@@ -1,7 +1,10 @@
 #include "drivers/test/test_driver.h"
 
+#include "drivers/test/test_stats.h"
+
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 
 namespace stratus::drivers {
@@ -10,8 +13,10 @@ namespace {
 
 class TestInstance final : public Instance {
  public:
-  TestInstance(const conf::DomainDef& def, int id, InstanceEventSink sink)
-      : id_(id), memoryKiB_(def.currentMemoryKiB), vcpus_(def.currentVcpus), sink_(std::move(sink)) {}
+  TestInstance(const conf::DomainDef& def, int id, InstanceEventSink sink, unsigned hostCpus = 0)
+      : id_(id), memoryKiB_(def.currentMemoryKiB), vcpus_(def.currentVcpus), sink_(std::move(sink)),
+        hostCpus_(hostCpus),
+        balloon_(def.devices.memballoon && def.devices.memballoon->model != "none") {}
 
   int id() const override { return id_; }
   Status pause() override { return okStatus(); }
@@ -52,6 +57,36 @@ class TestInstance final : public Instance {
   Status changeMedia(const conf::DiskDef&) override { return okStatus(); }
   Status setInterfaceLink(const conf::InterfaceDef&, bool) override { return okStatus(); }
   Status blockResize(const conf::DiskDef&, std::uint64_t) override { return okStatus(); }
+  // ---- statistics (test_stats.cpp): libvirt's test driver's numbers ----
+  Result<std::vector<daemon::MemoryStat>> memoryStats() override {
+    if (!balloon_) return std::vector<daemon::MemoryStat>{};
+    return teststats::memoryStats(memoryKiB_);
+  }
+  Status setMemoryStatsPeriod(int) override {
+    if (!balloon_)
+      return Error(ErrorCode::OperationFailed,
+                   "internal error: No memory balloon device configured, can not set the collection period");
+    return okStatus();
+  }
+  Status setMemoryTune(const daemon::MemoryTune&) override { return okStatus(); }
+  Result<std::vector<daemon::VcpuInfo>> vcpuInfo(const conf::DomainDef& live) override {
+    return teststats::vcpuInfo(live, hostCpus_);
+  }
+  Status pinVcpu(unsigned, const CpuSet&) override { return okStatus(); }
+  Status pinEmulator(const CpuSet&) override { return okStatus(); }
+  Result<daemon::BlockStats> blockStats(const conf::DiskDef* disk) override {
+    if (!disk) return Error(ErrorCode::Unsupported, "Operation not supported: summary statistics are not supported yet");
+    return teststats::blockStats();
+  }
+  Result<daemon::BlockInfo> blockInfo(const conf::DiskDef&) override { return teststats::blockInfo(); }
+  Result<daemon::InterfaceStats> interfaceStats(const conf::InterfaceDef&) override {
+    return teststats::interfaceStats();
+  }
+  Result<std::vector<daemon::InterfaceAddresses>> interfaceAddresses(const conf::DomainDef& live, daemon::AddressSource,
+                                                                     const AddressLookup& lookup) override {
+    return teststats::interfaceAddresses(live, id_, lookup);
+  }
+
   Status saveState(int fd) override {
     // Nothing but the header (written by the node) describes a simulated guest.
     static constexpr char kMarker[] = "stratus-test-state\n";
@@ -65,6 +100,8 @@ class TestInstance final : public Instance {
   std::uint64_t memoryKiB_;
   unsigned vcpus_;
   InstanceEventSink sink_;
+  unsigned hostCpus_;  // libvirt's VIR_NODEINFO_MAXCPUS of the simulated host
+  bool balloon_;
 };
 
 class TestDriver final : public HypervisorDriver {
@@ -74,12 +111,32 @@ class TestDriver final : public HypervisorDriver {
   explicit TestDriver(daemon::NodeInfo host) : host_(std::move(host)) {}
   Result<daemon::NodeInfo> nodeInfo() override { return host_; }
   std::string reportedOsType(const conf::DomainDef&) const override { return "linux"; }
+  // libvirt's test driver names every interface without a target: the
+  // first free "testnetN" of the domain.
+  void applyDefaults(conf::DomainDef& def) override {
+    auto& nics = def.devices.interfaces;
+    for (auto& nic : nics) {
+      if (!nic.targetDev.empty()) continue;
+      for (unsigned n = 0;; ++n) {
+        std::string name = "testnet" + std::to_string(n);
+        bool used = std::any_of(nics.begin(), nics.end(), [&](const conf::InterfaceDef& o) { return o.targetDev == name; });
+        if (!used) {
+          nic.targetDev = name;
+          break;
+        }
+      }
+    }
+  }
   SecurityInfo securityInfo() const override { return {"testSecurity", "", "libvirt-test (enforcing)"}; }
   Status checkStartable(const conf::DomainDef&) override { return okStatus(); }
   Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
                                            InstanceEventSink sink) override {
-    return std::unique_ptr<Instance>(std::make_unique<TestInstance>(def, opts.id, std::move(sink)));
+    unsigned maxCpus = host_.nodes * host_.sockets * host_.cores * host_.threads;
+    return std::unique_ptr<Instance>(std::make_unique<TestInstance>(def, opts.id, std::move(sink), maxCpus));
   }
+  Result<daemon::NodeCpuMap> nodeCpuMap() override { return teststats::cpuMap(); }
+  Result<daemon::NodeCpuStats> nodeCpuStats(int) override { return teststats::cpuStats(); }
+  Result<daemon::BlockInfo> offlineBlockInfo(const conf::DiskDef&) override { return teststats::blockInfo(); }
   // A restarted daemon finds simulated guests gone: they lived in its memory.
 
  private:

@@ -1,0 +1,1 @@
+define devices.xml; domblkinfo dk --all

@@ -1,0 +1,1 @@
+domblkinfo test --all --human

@@ -1,0 +1,1 @@
+create devices.xml; domblkinfo dk hdc

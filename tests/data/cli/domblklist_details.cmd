@@ -1,0 +1,1 @@
+domblklist test --details

@@ -1,0 +1,1 @@
+define devices.xml; domblklist dk; domblklist dk --details

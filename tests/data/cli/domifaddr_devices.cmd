@@ -1,0 +1,1 @@
+create devices.xml; domifaddr dk; domifaddr dk --interface testnet1 --full

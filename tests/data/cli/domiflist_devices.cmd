@@ -1,0 +1,1 @@
+define devices.xml; domiflist dk

@@ -1,0 +1,1 @@
+domifstat test aa:bb:cc:dd:ee:ff

@@ -1,0 +1,1 @@
+domifstat test vnet9

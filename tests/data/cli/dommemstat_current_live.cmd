@@ -1,0 +1,1 @@
+dommemstat test --current --live

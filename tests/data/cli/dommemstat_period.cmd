@@ -1,0 +1,1 @@
+dommemstat test --period 2; dommemstat test

@@ -1,0 +1,1 @@
+create bar.xml; dommemstat bar --period 3 --config

@@ -1,0 +1,1 @@
+setmem test 1000000; dommemstat test

@@ -1,0 +1,1 @@
+domstats --enforce --cpu-total test

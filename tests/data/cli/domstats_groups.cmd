@@ -1,0 +1,1 @@
+domstats --state --cpu-total --balloon --vcpu --interface --block test

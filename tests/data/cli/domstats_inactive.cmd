@@ -1,0 +1,1 @@
+define foo.xml; domstats foo test; domstats test foo

@@ -1,0 +1,1 @@
+emulatorpin test

@@ -1,0 +1,1 @@
+emulatorpin test 1 --config; emulatorpin test; emulatorpin test --config

@@ -1,0 +1,1 @@
+emulatorpin test 1 --config; dumpxml test --inactive

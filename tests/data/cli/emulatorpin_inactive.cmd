@@ -1,0 +1,1 @@
+define foo.xml; emulatorpin foo 0-2 --config; emulatorpin foo

@@ -1,0 +1,1 @@
+emulatorpin test 99

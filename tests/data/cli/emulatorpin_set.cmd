@@ -1,0 +1,1 @@
+emulatorpin test 0-1; emulatorpin test

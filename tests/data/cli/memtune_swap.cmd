@@ -1,0 +1,1 @@
+memtune test --hard-limit 1 --swap-hard-limit 0

@@ -1,0 +1,1 @@
+save test s.img; save-image-dumpxml s.img

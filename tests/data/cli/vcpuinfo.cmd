@@ -1,0 +1,1 @@
+vcpuinfo test

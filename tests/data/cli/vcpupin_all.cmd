@@ -1,0 +1,1 @@
+vcpupin test 0 r; vcpupin test

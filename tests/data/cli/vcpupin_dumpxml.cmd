@@ -1,0 +1,1 @@
+vcpupin test 1 3; dumpxml test

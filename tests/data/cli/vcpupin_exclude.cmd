@@ -1,0 +1,1 @@
+vcpupin test 1 0-7,^3; vcpupin test

@@ -1,0 +1,1 @@
+vcpupin test --cpulist 1

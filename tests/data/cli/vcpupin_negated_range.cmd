@@ -1,0 +1,1 @@
+vcpupin test 0 0-3,^1-2

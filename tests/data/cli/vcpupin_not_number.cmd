@@ -1,0 +1,1 @@
+vcpupin test x 1
