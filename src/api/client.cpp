@@ -278,6 +278,31 @@ class NodeClient final : public daemon::NodeService {
     return action(key, "setvcpus", b);
   }
 
+  // ---- devices (routes_domain_devices.cpp) ----
+  Status deviceRequest(std::string_view method, const std::string& key, std::string_view rest, const std::string& xml,
+                       const std::string& sourceName, const daemon::ModifyScope& scope, std::string_view extra = {}) {
+    std::string target = domainPath(key, rest) + scopeQuery(scope) + "&source=" + percentEncode(sourceName);
+    target.append(extra);
+    auto r = send(method, target, "application/xml", xml);
+    if (!r.ok()) return r.error();
+    return okStatus();
+  }
+  Status attachDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                      const daemon::ModifyScope& scope) override {
+    return deviceRequest("POST", key, "/devices", xml, sourceName, scope);
+  }
+  Status detachDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                      const daemon::ModifyScope& scope) override {
+    return deviceRequest("POST", key, "/devices/detach", xml, sourceName, scope);
+  }
+  Status updateDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                      const daemon::ModifyScope& scope, bool force) override {
+    return deviceRequest("PUT", key, "/devices", xml, sourceName, scope, force ? "&force=1" : "");
+  }
+  Status blockResize(const std::string& key, const std::string& disk, std::uint64_t bytes) override {
+    return action(key, "blockresize", {{"disk", disk}, {"bytes", bytes}});
+  }
+
   Result<int> openConsole(const std::string& key, const std::string& device) override {
     std::string target = domainPath(key, "/console");
     if (!device.empty()) target += "?device=" + percentEncode(device);

@@ -71,7 +71,8 @@ int httpStatusFor(ErrorCode code) {
     case ErrorCode::NoDomain:
     case ErrorCode::NoNetwork:
     case ErrorCode::NoStoragePool:
-    case ErrorCode::NoStorageVolume: return 404;
+    case ErrorCode::NoStorageVolume:
+    case ErrorCode::DeviceMissing: return 404;
     case ErrorCode::DomainExists:
     case ErrorCode::OperationInvalid:
     case ErrorCode::Busy:

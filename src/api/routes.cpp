@@ -8,6 +8,7 @@ Router makeRouter(daemon::NodeService& node, ServerStats& stats) {
   addHostRoutes(r, ctx);
   addDomainRoutes(r, ctx);
   addDomainLifecycleRoutes(r, ctx);
+  addDomainDeviceRoutes(r, ctx);
   addDomainJobRoutes(r, ctx);
   addNetworkRoutes(r, ctx);
   addEventRoutes(r, ctx);

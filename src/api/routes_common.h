@@ -16,6 +16,7 @@ struct RouteContext {
 void addHostRoutes(Router& r, RouteContext ctx);
 void addDomainRoutes(Router& r, RouteContext ctx);
 void addDomainLifecycleRoutes(Router& r, RouteContext ctx);
+void addDomainDeviceRoutes(Router& r, RouteContext ctx);
 void addDomainJobRoutes(Router& r, RouteContext ctx);
 void addNetworkRoutes(Router& r, RouteContext ctx);
 void addEventRoutes(Router& r, RouteContext ctx);

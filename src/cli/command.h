@@ -69,6 +69,8 @@ Result<ParsedCmd> parseCommand(const CmdDef& def, std::span<const std::string> a
 // Numbers as virsh reads them. Scaled: a size with an optional unit suffix
 // (default KiB), returned in KiB.
 std::optional<std::uint64_t> parseScaledKiB(std::string_view text);
+// The same size in bytes (blockresize): no suffix means KiB.
+std::optional<std::uint64_t> parseScaledBytes(std::string_view text);
 std::optional<std::uint64_t> parseUnsigned(std::string_view text);
 
 }  // namespace stratus::cli

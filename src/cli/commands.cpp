@@ -1,6 +1,7 @@
 // The command table: every command, its options and its help, in one place.
 #include <algorithm>
 
+#include "cli/cmd_devices.h"
 #include "cli/handlers.h"
 #include "cli/handlers_stats.h"
 
@@ -26,7 +27,8 @@ constexpr OptDef num(std::string_view name, std::string_view help) { return {nam
 constexpr OptDef arg(std::string_view name, std::string_view help) { return {name, T::String, false, true, help}; }
 
 const std::vector<CmdDef>& table() {
-  static const std::vector<CmdDef> cmds = {
+  // The device commands and vcpucount keep their rows in cmd_devices.cpp.
+  static const std::vector<CmdDef> cmds = mergeCommands({
       // ---- domain management ----
       {"autostart", "Domain Management", "mark a domain to start when the host boots", "",
        {dom(), flag("disable", "turn autostart off")}, cmdAutostart},
@@ -293,7 +295,7 @@ const std::vector<CmdDef>& table() {
       {"help", "Stratus itself", "print help", "",
        {{"command", T::String, false, true, "a command or command group"}}, cmdHelp, false, true},
       {"quit", "Stratus itself", "leave the interactive shell", "", {}, cmdQuit, false, false},
-  };
+  }, deviceCommands());
   return cmds;
 }
 }  // namespace

@@ -67,6 +67,7 @@ std::string describeError(const Error& e) {
     case ErrorCode::Unsupported: prefix = "this function is not supported by the connection driver: "; break;
     case ErrorCode::XmlInvalid: prefix = "XML error: "; break;
     case ErrorCode::OperationTimeout: prefix = "Timed out during operation: "; break;
+    case ErrorCode::DeviceMissing: prefix = "device not found: "; break;
     default: break;
   }
   std::string msg = e.where && e.where->line > 0 && e.message.find(':') == std::string::npos ? e.describe()
@@ -77,7 +78,7 @@ std::string describeError(const Error& e) {
       "internal error: ", "invalid argument: ", "Requested operation is not valid: ", "operation failed: ",
       "Domain not found: ", "Network not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
       "unsupported configuration: ", "operation forbidden: ", "Cannot ", "cannot ", "Failed to ",
-      "unsupported flags", "Operation not supported: ", "argument unsupported: "};
+      "unsupported flags", "device not found: ", "Operation not supported: ", "argument unsupported: "};
   for (auto k : kKnown)
     if (std::string_view(msg).starts_with(k)) return msg;
   if (prefix.empty()) return msg;

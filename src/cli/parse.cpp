@@ -114,6 +114,12 @@ std::optional<std::uint64_t> parseUnsigned(std::string_view text) {
 }
 
 std::optional<std::uint64_t> parseScaledKiB(std::string_view text) {
+  auto bytes = parseScaledBytes(text);
+  if (!bytes) return std::nullopt;
+  return *bytes / 1024 + (*bytes % 1024 ? 1 : 0);
+}
+
+std::optional<std::uint64_t> parseScaledBytes(std::string_view text) {
   std::uint64_t v = 0;
   if (text.empty()) return std::nullopt;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -140,8 +146,7 @@ std::optional<std::uint64_t> parseScaledKiB(std::string_view text) {
     }
   if (!found) return std::nullopt;
   if (v != 0 && bytesPer > UINT64_MAX / v) return std::nullopt;
-  std::uint64_t bytes = v * bytesPer;
-  return (bytes + 1023) / 1024;
+  return v * bytesPer;
 }
 
 }  // namespace stratus::cli

@@ -84,6 +84,18 @@ class ReadonlyNode final : public NodeService {
   Status setVcpus(const std::string&, unsigned, const ModifyScope&, bool) override {
     return forbidden("virDomainSetVcpus");
   }
+  Status attachDevice(const std::string&, const std::string&, const std::string&, const ModifyScope&) override {
+    return forbidden("virDomainAttachDeviceFlags");
+  }
+  Status detachDevice(const std::string&, const std::string&, const std::string&, const ModifyScope&) override {
+    return forbidden("virDomainDetachDeviceFlags");
+  }
+  Status updateDevice(const std::string&, const std::string&, const std::string&, const ModifyScope&, bool) override {
+    return forbidden("virDomainUpdateDeviceFlags");
+  }
+  Status blockResize(const std::string&, const std::string&, std::uint64_t) override {
+    return forbidden("virDomainBlockResize");
+  }
   Result<int> openConsole(const std::string&, const std::string&) override {
     return forbidden("virDomainOpenConsole");
   }

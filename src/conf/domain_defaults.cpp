@@ -18,11 +18,22 @@ bool anyDeviceBoot(const DomainDef& def) {
   return has(d.disks) || has(d.interfaces) || has(d.hostdevs) || has(d.redirdevs);
 }
 
+// libvirt's bus for a target without one, from the target's prefix
+// (virDomainDiskGetDefaultBus): hdX ide, sdX scsi, vdX virtio, fdX fdc.
+std::string defaultDiskBus(const std::string& target) {
+  static constexpr std::pair<std::string_view, std::string_view> kByPrefix[] = {
+      {"hd", "ide"}, {"sd", "scsi"}, {"vd", "virtio"}, {"fd", "fdc"}, {"xvd", "xen"}, {"ubd", "uml"}};
+  for (const auto& [prefix, bus] : kByPrefix)
+    if (target.starts_with(prefix)) return std::string(bus);
+  return {};
+}
+
 void diskDefaults(const DomainDef& def, DiskDef& d) {
   if ((def.type == "qemu" || def.type == "kvm") && d.driverName.empty() && d.type != "vhostuser") {
     d.hasDriver = true;
     d.driverName = "qemu";
   }
+  if (d.targetBus.empty()) d.targetBus = defaultDiskBus(d.targetDev);
   if (d.info.address && d.info.address->type == "drive" && !d.info.address->target) d.info.address->target = 0;
 }
 
@@ -49,22 +60,9 @@ long diskNameIndex(const std::string& name) {
   return idx;
 }
 
-// libvirt keeps disks of one bus sorted by target name, the buses in order
-// of first appearance (virDomainDiskInsert); do the same so dumpxml matches.
 void orderDisks(std::vector<DiskDef>& disks) {
   std::vector<DiskDef> out;
-  for (auto& d : disks) {
-    long insertAt = -1;
-    long newIdx = diskNameIndex(d.targetDev);
-    for (long i = static_cast<long>(out.size()) - 1; i >= 0; --i) {
-      const auto& o = out[static_cast<std::size_t>(i)];
-      if (o.targetBus != d.targetBus) continue;
-      if (diskNameIndex(o.targetDev) > newIdx) insertAt = i;
-      else if (insertAt == -1) insertAt = i + 1;
-    }
-    if (insertAt < 0) out.push_back(std::move(d));
-    else out.insert(out.begin() + insertAt, std::move(d));
-  }
+  for (auto& d : disks) insertDisk(out, std::move(d));
   disks = std::move(out);
 }
 
@@ -111,6 +109,21 @@ void chardevPorts(std::vector<ChardevDef>& devs) {
 }
 
 }  // namespace
+
+// libvirt keeps disks of one bus sorted by target name, the buses in order
+// of first appearance (virDomainDiskInsert); do the same so dumpxml matches.
+void insertDisk(std::vector<DiskDef>& disks, DiskDef d) {
+  long insertAt = -1;
+  long newIdx = diskNameIndex(d.targetDev);
+  for (long i = static_cast<long>(disks.size()) - 1; i >= 0; --i) {
+    const auto& o = disks[static_cast<std::size_t>(i)];
+    if (o.targetBus != d.targetBus) continue;
+    if (diskNameIndex(o.targetDev) > newIdx) insertAt = i;
+    else if (insertAt == -1) insertAt = i + 1;
+  }
+  if (insertAt < 0) disks.push_back(std::move(d));
+  else disks.insert(disks.begin() + insertAt, std::move(d));
+}
 
 void fillDomainDefaults(DomainDef& def) {
   if (def.uuid.isNull()) def.uuid = Uuid::generate();

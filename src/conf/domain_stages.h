@@ -18,6 +18,10 @@ Result<DomainDef> parseDomainDocument(std::string_view xml, const std::string& s
 
 void fillDomainDefaults(DomainDef& def);
 
+// Puts a disk where libvirt would (virDomainDiskInsert): after the disks of
+// its bus with a lower target name, buses in order of first appearance.
+void insertDisk(std::vector<DiskDef>& disks, DiskDef d);
+
 // `lines` (may be empty) maps field keys to the lines errors should name.
 Status validateDomainDef(const DomainDef& def, const std::string& sourceName, const SourceMap& lines);
 

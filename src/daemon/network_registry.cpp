@@ -477,6 +477,13 @@ void NetworkRegistry::recordPorts(const std::string& domainName, const Uuid& dom
   }
 }
 
+void NetworkRegistry::releasePort(const Uuid& domainUuid, const std::string& mac) {
+  std::unique_lock lk(mu_);
+  std::string u = domainUuid.str();
+  for (auto& [name, n] : byName_)
+    std::erase_if(n->ports, [&](const NetworkPort& p) { return p.ownerUuid == u && p.mac == mac; });
+}
+
 void NetworkRegistry::releasePorts(const Uuid& domainUuid) {
   std::unique_lock lk(mu_);
   std::string u = domainUuid.str();

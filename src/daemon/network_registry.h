@@ -67,6 +67,8 @@ class NetworkRegistry {
   // Records the ports of a running domain (after launch or reattach).
   void recordPorts(const std::string& domainName, const Uuid& domainUuid, const conf::DomainDef& live);
   void releasePorts(const Uuid& domainUuid);
+  // The port of one NIC (by MAC) of a domain, after a hot-unplug.
+  void releasePort(const Uuid& domainUuid, const std::string& mac);
 
  private:
   using Ptr = std::shared_ptr<NetworkObj>;

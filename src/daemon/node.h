@@ -99,6 +99,14 @@ class Node final : public NodeService {
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override;
   Result<int> openConsole(const std::string& key, const std::string& device) override;
   Status injectNmi(const std::string& key) override;
+  // node_devices.cpp
+  Status attachDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                      const ModifyScope& scope) override;
+  Status detachDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                      const ModifyScope& scope) override;
+  Status updateDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                      const ModifyScope& scope, bool force) override;
+  Status blockResize(const std::string& key, const std::string& disk, std::uint64_t bytes) override;
   // Statistics, tuning, device queries (node_stats.cpp, node_devstats.cpp, node_domstats.cpp).
   Result<NodeCpuMap> nodeCpuMap() override;
   Result<NodeCpuStats> nodeCpuStats(int cpu) override;

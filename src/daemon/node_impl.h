@@ -137,6 +137,11 @@ struct Node::Impl {
   // The transition table's verdict on `verb` in the domain's state (mu held).
   Status allowed(const DomainObj& d, Verb verb) const;
 
+  // ---- devices (node_devices.cpp) ----
+  // The instance changed its live definition on its own (a late unplug):
+  // take it over, release the network ports of NICs that went. mu exclusive held.
+  void refreshLive(DomainObj& d);
+
   // ---- save images (node_save.cpp) ----
   Status saveTo(Job& job, int fd, const SaveOptions& opts);
   Status restoreManaged(Job& job, bool paused);

@@ -84,6 +84,33 @@ class NodeService {
   virtual Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,
                           bool maximum) = 0;
 
+  // ---- devices (virsh attach-device, detach-device, update-device, blockresize) ----
+  // `xml` is one device element (<disk>, <interface>, ...); `sourceName`
+  // names it in errors. The scope says which definitions change (--live,
+  // --config, neither = --current); a failed live change changes nothing.
+  virtual Status attachDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                              const ModifyScope& scope) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainAttachDeviceFlags");
+  }
+  // Waits for the guest to release the device; a guest that does not in
+  // time gives OperationTimeout naming the device (the unplug stays pending).
+  virtual Status detachDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                              const ModifyScope& scope) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainDetachDeviceFlags");
+  }
+  // A cdrom/floppy's medium, an interface's link state (live); anything (config).
+  virtual Status updateDevice(const std::string& key, const std::string& xml, const std::string& sourceName,
+                              const ModifyScope& scope, bool force) {
+    return Error(ErrorCode::Unsupported,
+                 "this function is not supported by the connection driver: virDomainUpdateDeviceFlags");
+  }
+  // `disk`: a target (vda) or source path of a disk of the running domain.
+  virtual Status blockResize(const std::string& key, const std::string& disk, std::uint64_t bytes) {
+    return Error(ErrorCode::Unsupported, "this function is not supported by the connection driver: virDomainBlockResize");
+  }
+
   // ---- jobs and save images ----
   // The domain's running job (type "none" when there is none), or with
   // `completed` how the last one ended (virsh domjobinfo [--completed]).

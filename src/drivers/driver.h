@@ -31,6 +31,7 @@ struct InstanceEvent {
     Paused,         // paused by the hypervisor (reason in `reason`)
     Resumed,
     Reset,          // guest-initiated reboot
+    DevicesChanged, // the live definition changed on its own (a late unplug completed; detail: the alias)
   };
   Kind kind;
   int reason = 0;
@@ -98,6 +99,29 @@ class Instance {
   virtual Status saveState(int fd) {
     return Error(ErrorCode::Unsupported, "this driver cannot save guests");
   }
+  // ---- hot-plug: devices of the running guest ----
+  // A failed attach leaves nothing plugged; on success liveDefinition() lists
+  // the device with its alias and address. Detach waits for the guest to
+  // release the device and fails (naming it) when it does not in time; the
+  // unplug then stays pending and a DevicesChanged event tells when it ends.
+  // Devices are passed as the live definition holds them (aliases set).
+  virtual Status attachDisk(const conf::DiskDef& disk) { return noHotplug("live attach of device 'disk'"); }
+  virtual Status attachInterface(const conf::InterfaceDef& iface) {
+    return noHotplug("live attach of device 'interface'");
+  }
+  virtual Status detachDisk(const conf::DiskDef& disk) { return noHotplug("live detach of device 'disk'"); }
+  virtual Status detachInterface(const conf::InterfaceDef& iface) {
+    return noHotplug("live detach of device 'interface'");
+  }
+  // Put the medium of `disk` (a cdrom/floppy with the same target; no source:
+  // eject) into the drive.
+  virtual Status changeMedia(const conf::DiskDef& disk) { return noHotplug("live update of device 'disk'"); }
+  virtual Status setInterfaceLink(const conf::InterfaceDef& iface, bool up) {
+    return noHotplug("live update of device 'interface'");
+  }
+  virtual Status blockResize(const conf::DiskDef& disk, std::uint64_t bytes) {
+    return Error(ErrorCode::Unsupported, "this function is not supported by the connection driver: virDomainBlockResize");
+  }
   // saveState with a format, progress and cancellation (a guest the caller
   // paused stays paused when this fails or is cancelled). The default
   // ignores the options.
@@ -143,6 +167,11 @@ class Instance {
                                                                              daemon::AddressSource source,
                                                                              const AddressLookup& lookup) {
     return driverUnsupported("virDomainInterfaceAddresses");
+  }
+
+ protected:
+  static Error noHotplug(const std::string& what) {
+    return Error(ErrorCode::Unsupported, "Operation not supported: " + what + " is not supported");
   }
 };
 

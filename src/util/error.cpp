@@ -31,6 +31,7 @@ constexpr CodeName kNames[] = {
     {ErrorCode::NoStorageVolume, "no-storage-volume"},
     {ErrorCode::OperationTimeout, "operation-timeout"},
     {ErrorCode::Busy, "busy"},
+    {ErrorCode::DeviceMissing, "device-missing"},
 };
 }  // namespace
 

@@ -34,6 +34,7 @@ enum class ErrorCode : int {
   NoStorageVolume = 17,
   OperationTimeout = 18,
   Busy = 19,            // another job holds the domain
+  DeviceMissing = 20,   // no such device in the domain (detach, update, media change)
 };
 
 // Stable machine name of a code, used on the wire ("no-domain").

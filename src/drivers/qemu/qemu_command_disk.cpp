@@ -1,5 +1,6 @@
 // Disks: -blockdev (storage node + format node) and a -device per disk.
 #include "drivers/qemu/qemu_command_impl.h"
+#include "drivers/qemu/qemu_hotplug_args.h"
 
 namespace stratus::drivers::qemu {
 
@@ -35,57 +36,17 @@ void CommandBuilder::buildDisks() {
       unsupported(what + ": device='lun' (SCSI passthrough) is not supported");
       continue;
     }
-    // --- backend: storage node + format node ---
-    bool hasMedium = true;
-    json storage;
-    std::string node = "drive-" + alias;
-    if (d.type == "file") {
-      if (d.sourceFile.empty()) hasMedium = false;
-      else storage = {{"driver", "file"}, {"filename", d.sourceFile}};
-    } else if (d.type == "block") {
-      if (d.sourceDev.empty()) hasMedium = false;
-      else storage = {{"driver", d.device == "cdrom" ? "host_cdrom" : "host_device"}, {"filename", d.sourceDev}};
-    } else if (d.type == "network") {
-      if (d.sourceProtocol != "nbd") {
-        unsupported(what + ": network disks with protocol '" + d.sourceProtocol + "' are not supported yet (nbd is)");
-        continue;
-      }
-      json server;
-      if (!d.sourceHosts.empty() && !d.sourceHosts[0].socket.empty())
-        server = {{"type", "unix"}, {"path", d.sourceHosts[0].socket}};
-      else if (!d.sourceHosts.empty())
-        server = {{"type", "inet"}, {"host", d.sourceHosts[0].name}, {"port", d.sourceHosts[0].port.empty() ? "10809" : d.sourceHosts[0].port}};
-      else {
-        fail(ErrorCode::XmlInvalid, what + ": nbd source needs a <host>");
-        continue;
-      }
-      storage = {{"driver", "nbd"}, {"server", server}};
-      if (!d.sourceName.empty()) storage["export"] = d.sourceName;
-    } else if (d.type == "volume") {
-      unsupported(what + ": source pool '" + d.sourcePool + "' volume '" + d.sourceVolume +
-                  "' needs storage pools, which this node does not have yet");
-      continue;
-    } else {
-      unsupported(what + ": disk type '" + d.type + "'");
+    // --- backend: storage node + format node (shared with hot-plug) ---
+    std::string node = blockNodePrefix(alias);
+    auto nodes = diskBlockNodes(d, node);
+    if (!nodes) {
+      if (!error) error = std::move(nodes).error();
       continue;
     }
-    std::string format = d.driverType.empty() ? "raw" : d.driverType;
-    if (format != "raw" && format != "qcow2") {
-      unsupported(what + ": disk format '" + format + "' (raw and qcow2 are supported)");
-      continue;
-    }
-    bool readOnly = d.readonly || d.device == "cdrom";
+    bool hasMedium = nodes->has_value();
     if (hasMedium) {
-      storage["node-name"] = node + "-storage";
-      storage["auto-read-only"] = true;
-      storage["discard"] = d.discard == "unmap" ? "unmap" : "ignore";
-      if (d.cache == "none" || d.cache == "directsync") storage["cache"] = {{"direct", true}, {"no-flush", false}};
-      if (d.cache == "unsafe") storage["cache"] = {{"direct", false}, {"no-flush", true}};
-      if (d.io == "native" || d.io == "threads" || d.io == "io_uring") storage["aio"] = d.io;
-      json fmt = {{"node-name", node + "-format"}, {"read-only", readOnly}, {"driver", format}, {"file", node + "-storage"}};
-      if (d.shareable) fmt["force-share"] = readOnly;  // only read-only nodes may share without locking
-      jsonArg("-blockdev", storage);
-      jsonArg("-blockdev", fmt);
+      jsonArg("-blockdev", (*nodes)->storage);
+      jsonArg("-blockdev", (*nodes)->format);
     }
     std::string drive = hasMedium ? ",drive=" + node + "-format" : "";
     std::string serial = d.serial.empty() ? "" : ",serial=" + qemuEscape(d.serial);

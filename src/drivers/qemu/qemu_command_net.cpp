@@ -1,20 +1,8 @@
 // Network interfaces: -netdev (user, or a tap fd the launcher opened) + -device.
 #include "drivers/qemu/qemu_command_impl.h"
+#include "drivers/qemu/qemu_hotplug_args.h"
 
 namespace stratus::drivers::qemu {
-
-namespace {
-// libvirt's model names -> QEMU devices; no model means rtl8139, as libvirt.
-std::string nicDevice(const std::string& model) {
-  if (model.empty() || model == "rtl8139") return "rtl8139";
-  if (model == "virtio") return "virtio-net-pci";
-  if (model == "e1000") return "e1000";
-  if (model == "e1000e") return "e1000e";
-  if (model == "ne2k_pci") return "ne2k_pci";
-  if (model == "pcnet") return "pcnet";
-  return "";
-}
-}  // namespace
 
 void CommandBuilder::buildInterfaces() {
   const auto& ifs = def.devices.interfaces;

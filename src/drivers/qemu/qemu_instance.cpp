@@ -222,6 +222,9 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
     case ::stratus::qemu::QmpEventKind::BlockIoError:
       ioError_ = true;
       return;
+    case ::stratus::qemu::QmpEventKind::DeviceDeleted:
+      onDeviceDeleted(ev.device, ev.path);  // hot-unplug: qemu_instance_hotplug.cpp
+      return;
     case ::stratus::qemu::QmpEventKind::GuestPanicked: {
       std::string policy;
       {
@@ -364,10 +367,6 @@ Status QemuInstance::injectNmi() {
   auto r = qmp_->execute("inject-nmi");
   if (!r.ok()) return std::move(r).error();
   return okStatus();
-}
-
-Status QemuInstance::setVcpus(unsigned count) {
-  return Error(ErrorCode::Unsupported, "Operation not supported: live vCPU hot-plug is not supported yet");
 }
 
 std::optional<conf::DomainDef> QemuInstance::liveDefinition() const {

@@ -6,10 +6,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
+#include <vector>
 
 #include "drivers/driver.h"
 #include "drivers/qemu/qmp_transport.h"
@@ -63,6 +66,16 @@ class QemuInstance final : public Instance {
   std::optional<conf::DomainDef> liveDefinition() const override;
   std::string reattachState() const override;
 
+  // Hot-plug (qemu_instance_hotplug.cpp); setVcpus lives there too.
+  Status attachDisk(const conf::DiskDef& disk) override;
+  Status attachInterface(const conf::InterfaceDef& iface) override;
+  Status detachDisk(const conf::DiskDef& disk) override;
+  Status detachInterface(const conf::InterfaceDef& iface) override;
+  Status changeMedia(const conf::DiskDef& disk) override;
+  Status setInterfaceLink(const conf::InterfaceDef& iface, bool up) override;
+  Status blockResize(const conf::DiskDef& disk, std::uint64_t bytes) override;
+  // How long a detach waits for the guest to release the device.
+  void setUnplugTimeout(std::chrono::milliseconds t) { unplugTimeout_ = t; }
   // Statistics and tuning (qemu_instance_stats.cpp).
   Result<CpuTimes> cpuTimes() override;
   Result<std::vector<daemon::MemoryStat>> memoryStats() override;
@@ -97,6 +110,18 @@ class QemuInstance final : public Instance {
   Result<std::vector<int>> vcpuThreads();
   std::string balloonPath() const;  // QOM path of the balloon; "" without one
 
+  // ---- hot-plug (qemu_instance_hotplug.cpp) ----
+  // DEVICE_DELETED (watcher thread): wakes the detach waiting for it, or
+  // finishes an unplug whose detach gave up waiting.
+  void onDeviceDeleted(const std::string& device, const std::string& path);
+  // device_del + wait for DEVICE_DELETED; then releaseDevice().
+  Status unplug(const std::string& id, const std::string& what, std::vector<std::string> blockNodes);
+  // The device is gone from QEMU: drop its backends and its live entry.
+  void releaseDevice(const std::string& id, const std::vector<std::string>& blockNodes);
+  Result<unsigned> freePciSlot(const conf::DeviceInfo& wanted);
+  // The format node holding the medium of the device `alias` ("" when none).
+  std::string mediumNode(const std::string& alias);
+
   const int id_;
   mutable std::mutex mu_;  // guards live_, queue_, flags below
   conf::DomainDef live_;
@@ -127,6 +152,16 @@ class QemuInstance final : public Instance {
   // The guest is done; reported once QEMU is gone, so "shut off" means its
   // disks and ports are free again (an immediate start must not find them locked).
   std::optional<InstanceEvent> stopEvent_;
+
+  // ---- hot-plug state, guarded by mu_; exitedCv_ also wakes unplug waiters ----
+  struct PendingUnplug {
+    std::vector<std::string> blockNodes;  // format then storage node of a disk
+    bool abandoned = false;               // its detach gave up waiting: the watcher finishes it
+  };
+  std::map<std::string, PendingUnplug> pendingUnplugs_;  // by device id (or QOM path)
+  std::set<std::string> deletedDevices_;                 // DEVICE_DELETED of pending ones
+  std::map<std::string, unsigned> mediaGeneration_;      // media changes per drive alias
+  std::chrono::milliseconds unplugTimeout_{10000};
 };
 
 }  // namespace stratus::drivers::qemu

@@ -74,7 +74,6 @@ class QmpTransport {
   // Timeout; the connection ending gives OperationFailed.
   Result<Json> execute(const std::string& command, const Json& arguments = Json(),
                        std::optional<std::chrono::milliseconds> timeout = std::nullopt);
-
   // execute() that passes `fd` to QEMU with the command (SCM_RIGHTS), as
   // `getfd` and `add-fd` expect. The caller keeps its own copy of fd.
   Result<Json> executeWithFd(const std::string& command, const Json& arguments, int fd,

@@ -48,6 +48,15 @@ class TestInstance final : public Instance {
     vcpus_ = count;
     return okStatus();
   }
+  // Simulated hot-plug: nothing to plug; the node records every change in
+  // the live definition (liveDefinition() stays nullopt).
+  Status attachDisk(const conf::DiskDef&) override { return okStatus(); }
+  Status attachInterface(const conf::InterfaceDef&) override { return okStatus(); }
+  Status detachDisk(const conf::DiskDef&) override { return okStatus(); }
+  Status detachInterface(const conf::InterfaceDef&) override { return okStatus(); }
+  Status changeMedia(const conf::DiskDef&) override { return okStatus(); }
+  Status setInterfaceLink(const conf::InterfaceDef&, bool) override { return okStatus(); }
+  Status blockResize(const conf::DiskDef&, std::uint64_t) override { return okStatus(); }
   // ---- statistics (test_stats.cpp): libvirt's test driver's numbers ----
   Result<std::vector<daemon::MemoryStat>> memoryStats() override {
     if (!balloon_) return std::vector<daemon::MemoryStat>{};

@@ -1,0 +1,1 @@
+attach-device test

@@ -1,0 +1,1 @@
+attach-disk test /x vdb --sourcetype bogus

@@ -1,0 +1,1 @@
+attach-disk test img vdb --sourcetype network

@@ -1,0 +1,1 @@
+attach-disk test /tmp/y.img vdc --print-xml

@@ -1,0 +1,1 @@
+attach-disk test '' hdc --type cdrom --mode readonly --print-xml

@@ -1,0 +1,1 @@
+attach-disk nosuch /x vdb --print-xml

@@ -1,0 +1,1 @@
+attach-disk test /srv/y.img vdc --driver qemu --subdriver raw --iothread 2 --cache none --io native --type disk --mode readonly --serial s1 --wwn 0x5000c50015ea71ad --alias ua-d --rawio --address pci:0000.00.05.0 --multifunction --targetbus virtio --print-xml

@@ -1,0 +1,1 @@
+attach-interface test direct eth0 --source-mode x

@@ -1,0 +1,1 @@
+attach-interface test bogus x

@@ -1,0 +1,1 @@
+attach-interface test network default --inbound 0

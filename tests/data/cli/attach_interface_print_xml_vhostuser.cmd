@@ -1,0 +1,1 @@
+attach-interface test vhostuser /tmp/s --source-mode server --print-xml

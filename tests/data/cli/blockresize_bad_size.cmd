@@ -1,0 +1,1 @@
+blockresize test vda abc

@@ -1,0 +1,1 @@
+change-media test hdc --eject --insert

@@ -1,0 +1,1 @@
+change-media test vda --eject

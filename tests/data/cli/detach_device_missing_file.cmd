@@ -1,0 +1,1 @@
+detach-device test nosuch.xml

@@ -1,0 +1,1 @@
+detach-disk test vda --print-xml

@@ -1,0 +1,1 @@
+detach-disk test vdz

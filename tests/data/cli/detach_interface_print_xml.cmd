@@ -1,0 +1,1 @@
+detach-interface test network --print-xml

@@ -1,0 +1,1 @@
+define foo.xml; setvcpus foo 1 --live

@@ -1,0 +1,1 @@
+update-device test nosuch.xml

@@ -1,0 +1,1 @@
+vcpucount test --current --live
