@@ -29,6 +29,10 @@ struct DiskDef {
   std::string sourceProtocol, sourceName;                 // network
   std::vector<DiskHost> sourceHosts;
   std::string sourcePool, sourceVolume, sourceMode;       // volume
+  // type='volume': what the node resolved pool/volume to before a start or
+  // hot-plug (never parsed or formatted): "file" or "block", the path and
+  // the volume's format. The driver runs the disk as that type.
+  std::string volumeType, volumePath, volumeFormat;
   std::string startupPolicy;
   Extra sourceExtra;
   // <target>

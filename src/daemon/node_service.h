@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "daemon/stats_types.h"
+#include "daemon/storage_types.h"
 #include "daemon/types.h"
 #include "util/error.h"
 
@@ -240,6 +241,93 @@ class NodeService {
     return noNetworks("virNetworkListAllPorts");
   }
 
+  // ---- storage pools (virsh pool-*) ----
+  // `pool` arguments are a pool name or UUID. Errors are libvirt's words
+  // ("Storage pool not found: no storage pool with matching name 'x'").
+  virtual Result<std::vector<PoolSummary>> listPools() { return noStorage("virConnectListAllStoragePools"); }
+  virtual Result<PoolSummary> lookupPool(const std::string& pool) { return noStorage("virStoragePoolLookupByName"); }
+  virtual Result<PoolDefineResult> definePool(const std::string& xml, const std::string& sourceName) {
+    return noStorage("virStoragePoolDefineXML");
+  }
+  // pool-create: a transient pool, started (built first with opts.build).
+  virtual Result<PoolDefineResult> createPool(const std::string& xml, const std::string& sourceName,
+                                              const PoolStartOptions& opts) {
+    return noStorage("virStoragePoolCreateXML");
+  }
+  virtual Status buildPool(const std::string& pool, const PoolBuildOptions& opts) {
+    return noStorage("virStoragePoolBuild");
+  }
+  virtual Status startPool(const std::string& pool, const PoolStartOptions& opts) {
+    return noStorage("virStoragePoolCreate");
+  }
+  virtual Status destroyPool(const std::string& pool) { return noStorage("virStoragePoolDestroy"); }
+  // pool-delete: remove the pool's storage (the directory, the VG); inactive pools only.
+  virtual Status deletePool(const std::string& pool) { return noStorage("virStoragePoolDelete"); }
+  virtual Status undefinePool(const std::string& pool) { return noStorage("virStoragePoolUndefine"); }
+  virtual Status refreshPool(const std::string& pool) { return noStorage("virStoragePoolRefresh"); }
+  virtual Result<std::string> poolXml(const std::string& pool, const PoolXmlOptions& opts) {
+    return noStorage("virStoragePoolGetXMLDesc");
+  }
+  virtual Status setPoolAutostart(const std::string& pool, bool enabled) {
+    return noStorage("virStoragePoolSetAutostart");
+  }
+  // find-storage-pool-sources TYPE [SRCSPEC]: libvirt's <sources> document.
+  virtual Result<std::string> findPoolSources(const std::string& type, const std::string& srcSpecXml) {
+    return noStorage("virConnectFindStoragePoolSources");
+  }
+
+  // ---- storage volumes (virsh vol-*) ----
+  // `vol` is a volume name within `pool`; with `pool` empty, a path or key
+  // of any active pool's volume (virsh's lookup by key, then path).
+  virtual Result<std::vector<VolumeSummary>> listVolumes(const std::string& pool) {
+    return noStorage("virStoragePoolListAllVolumes");
+  }
+  virtual Result<VolumeSummary> lookupVolume(const std::string& pool, const std::string& vol) {
+    return noStorage("virStorageVolLookupByName");
+  }
+  virtual Result<VolumeSummary> createVolume(const std::string& pool, const std::string& xml,
+                                             const std::string& sourceName, const VolumeCreateOptions& opts) {
+    return noStorage("virStorageVolCreateXML");
+  }
+  // vol-create-from / vol-clone: a new volume (xml) with the content of
+  // fromPool/fromVol, converted to the new format; an operation with
+  // progress (volumeJobInfo) and cancel. A failed or cancelled copy leaves
+  // no volume behind.
+  virtual Result<VolumeSummary> createVolumeFrom(const std::string& pool, const std::string& xml,
+                                                 const std::string& sourceName, const std::string& fromPool,
+                                                 const std::string& fromVol, const VolumeCreateOptions& opts) {
+    return noStorage("virStorageVolCreateXMLFrom");
+  }
+  virtual Status deleteVolume(const std::string& pool, const std::string& vol) {
+    return noStorage("virStorageVolDelete");
+  }
+  virtual Status wipeVolume(const std::string& pool, const std::string& vol, const VolumeWipeOptions& opts) {
+    return noStorage("virStorageVolWipePattern");
+  }
+  virtual Status resizeVolume(const std::string& pool, const std::string& vol, std::uint64_t capacity,
+                              const VolumeResizeOptions& opts) {
+    return noStorage("virStorageVolResize");
+  }
+  virtual Result<std::string> volumeXml(const std::string& pool, const std::string& vol) {
+    return noStorage("virStorageVolGetXMLDesc");
+  }
+  virtual Status uploadVolume(const std::string& pool, const std::string& vol, const VolumeTransferOptions& opts,
+                              VolumeSource& source) {
+    return noStorage("virStorageVolUpload");
+  }
+  virtual Status downloadVolume(const std::string& pool, const std::string& vol, const VolumeTransferOptions& opts,
+                                VolumeSink& sink) {
+    return noStorage("virStorageVolDownload");
+  }
+  // The running copy/upload/download/wipe of a volume (type "none" when
+  // none runs: bytes done and total in dataProcessed/dataTotal), and its cancel.
+  virtual Result<JobInfo> volumeJobInfo(const std::string& pool, const std::string& vol) {
+    return noStorage("virStorageVolGetInfo");
+  }
+  virtual Status abortVolumeJob(const std::string& pool, const std::string& vol) {
+    return noStorage("virStorageVolAbortJob");
+  }
+
   // ---- events ----
   // The callback runs on an internal thread; keep it short. Dropping the
   // returned object unsubscribes.
@@ -247,6 +335,10 @@ class NodeService {
 
  protected:
   static Error noStats(const char* function) {
+    return Error(ErrorCode::Unsupported,
+                 std::string("this function is not supported by the connection driver: ") + function);
+  }
+  static Error noStorage(const char* function) {
     return Error(ErrorCode::Unsupported,
                  std::string("this function is not supported by the connection driver: ") + function);
   }
