@@ -13,6 +13,8 @@ PKGS=(
   libgtest-dev googletest python3
   # hypervisor and the test guest
   qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 cpio
+  # QEMU's network block drivers (iscsi, curl, nfs, ssh, rbd, gluster) and an iSCSI target for their tests
+  qemu-block-extra tgt
   # the peer we compare against (virsh -c test:///default), not a dependency
   libvirt-clients
   # networking (virtual networks, test namespaces; Open vSwitch for OVS ports)
