@@ -30,8 +30,9 @@ TGTD_PID=
 
 cleanup() {
   set +e
-  for p in "${NBD_PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  [ -n "$TGTD_PID" ] && kill -KILL "$TGTD_PID" 2>/dev/null
+  for p in "${NBD_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  # tgtd ignores SIGTERM while it has targets; it keeps no state to save.
+  if [ -n "$TGTD_PID" ]; then kill -KILL "$TGTD_PID" 2>/dev/null; wait "$TGTD_PID" 2>/dev/null; fi
   netns_teardown
   e2e_cleanup
 }
@@ -47,13 +48,15 @@ image() {
   printf '%s' "$3" | dd of="$1" bs=1 seek="$4" conv=notrunc status=none
 }
 
-# serve_nbd IMAGE FORMAT EXPORT PORT: qemu-nbd on the namespace's address;
-# --fork returns once it listens.
+# serve_nbd IMAGE FORMAT EXPORT PORT: qemu-nbd on the namespace's address,
+# our own child (so it is reaped). Its pid file appears only once it
+# listens: that is the readiness signal.
 serve_nbd() {
   local pidfile=$E2E_TMP/nbd-$4.pid
-  ns qemu-nbd --fork --persistent --pid-file "$pidfile" -f "$2" -x "$3" -b "$ADDR" -p "$4" "$1" ||
-    fail "qemu-nbd did not start on $ADDR:$4"
-  NBD_PIDS+=("$(cat "$pidfile")")
+  ip netns exec "$NS" qemu-nbd --persistent --pid-file "$pidfile" -f "$2" -x "$3" -b "$ADDR" -p "$4" "$1" \
+    >>"$E2E_TMP/qemu-nbd.log" 2>&1 &
+  NBD_PIDS+=($!)  # ip netns exec execs qemu-nbd: this is its PID
+  wait_for "[ -s '$pidfile' ]" 20 || fail "qemu-nbd did not start on $ADDR:$4: $(cat "$E2E_TMP/qemu-nbd.log")"
 }
 
 # check_disk GUEST DEV SECTORS MARKER OFFSET: the guest sees DEV with that
