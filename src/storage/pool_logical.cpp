@@ -4,6 +4,8 @@
 // only their loop devices, so the host's own VGs are never seen).
 #include <sys/stat.h>
 
+#include <fstream>
+
 #include "storage/blkid.h"
 #include "storage/command.h"
 #include "storage/file_volumes.h"
@@ -15,8 +17,13 @@
 namespace stratus::storage {
 
 bool kernelHasDeviceMapper() {
-  struct stat st {};
-  return ::stat("/dev/mapper/control", &st) == 0 && S_ISCHR(st.st_mode);
+  // The driver registers itself as a misc device; /dev/mapper/control can
+  // exist without it (LVM makes the node) and then fails with ENODEV.
+  std::ifstream misc("/proc/misc");
+  std::string line;
+  while (std::getline(misc, line))
+    if (line.find("device-mapper") != std::string::npos) return true;
+  return false;
 }
 
 namespace {
@@ -35,8 +42,8 @@ std::string lvPath(const conf::PoolDef& def, const std::string& lv) { return "/d
 
 Error noDeviceMapper(const std::string& what, const conf::PoolDef& def) {
   return Error(ErrorCode::Unsupported, "cannot " + what + " in volume group '" + vgName(def) +
-                                           "': the kernel lacks device-mapper support (/dev/mapper/control is "
-                                           "missing), so LVM cannot create or activate logical volumes");
+                                           "': the kernel lacks device-mapper support (no device-mapper in "
+                                           "/proc/misc), so LVM cannot create or activate logical volumes");
 }
 
 Status checkLvName(const std::string& name) {

@@ -20,7 +20,7 @@ std::unique_ptr<PoolBackend> makeIscsiPoolBackend(const std::string& runDir);
 // Whether the running kernel lists an NFS client file system
 // (/proc/filesystems): netfs pools say so plainly when it does not.
 bool kernelHasNfsClient();
-// Whether device-mapper is usable (/dev/mapper/control): without it LVM
+// Whether the kernel has device-mapper (/proc/misc): without it LVM
 // can make PVs and VGs but no logical volume.
 bool kernelHasDeviceMapper();
 
