@@ -17,6 +17,10 @@ PKGS=(
   libvirt-clients
   # networking (virtual networks, test namespaces; Open vSwitch for OVS ports)
   iproute2 dnsmasq-base nftables openvswitch-switch
+  # storage pools (issue 6): file systems, LVM, iSCSI target and userspace
+  # initiator, QEMU's network block drivers, NFS client tools and server
+  xfsprogs dosfstools lvm2 tgt libiscsi-bin open-iscsi qemu-block-extra
+  nfs-common nfs-ganesha nfs-ganesha-vfs
 )
 missing=()
 for p in "${PKGS[@]}"; do
