@@ -54,8 +54,8 @@ void parsePerms(Elem& e, StoragePerms& perms, LeafExtras& leaf, const std::strin
   finishInto(e, leaf, leafKey);
 }
 
-void formatPerms(XmlElement& parent, const StoragePerms& perms) {
-  if (perms.empty()) return;
+void formatPerms(XmlElement& parent, const StoragePerms& perms, bool keepEmpty) {
+  if (perms.empty() && !keepEmpty) return;
   auto& p = parent.add("permissions");
   if (!perms.mode.empty()) p.add("mode").text = perms.mode;
   if (!perms.owner.empty()) p.add("owner").text = perms.owner;

@@ -32,7 +32,7 @@ std::string formatPoolXml(const PoolDef& def, const PoolFormatOptions& opts) {
   if (!poolTypeTraits(def.type).network) {
     auto& t = top.add("target");
     if (!def.target.path.empty()) t.add("path").text = def.target.path;
-    formatPerms(t, def.target.perms);
+    formatPerms(t, def.target.perms, def.leaf.count("target/permissions") > 0);
   }
   for (const auto& e : def.otherElements) top.append(e);
   applyLeafExtras(top, def.leaf);

@@ -38,8 +38,9 @@ const PoolTypeTraits& poolTypeTraits(PoolType t);
 // Reads <permissions> (mode octal <= 0777, owner/group numbers or -1, label)
 // into `perms`, normalised as libvirt prints them (mode "0755").
 void parsePerms(Elem& e, StoragePerms& perms, LeafExtras& leaf, const std::string& leafKey);
-// Adds <permissions> to `parent` unless `perms` is empty.
-void formatPerms(XmlElement& parent, const StoragePerms& perms);
+// Adds <permissions> to `parent` unless `perms` is empty (and `keepEmpty`,
+// set when the element carried kept extras, is false).
+void formatPerms(XmlElement& parent, const StoragePerms& perms, bool keepEmpty = false);
 
 // ---- <source> ----
 // Reads a <source> element. `leaf` receives what sub-elements carried beyond

@@ -33,7 +33,7 @@ std::string formatVolumeXml(const VolumeDef& def) {
   auto& t = top.add("target");
   if (!def.path.empty()) t.add("path").text = def.path;
   if (!def.format.empty()) t.add("format").set("type", def.format);
-  formatPerms(t, def.perms);
+  formatPerms(t, def.perms, def.leaf.count("target/permissions") > 0);
   if (!def.compat.empty()) t.add("compat").text = def.compat;
   if (!def.clusterSize.empty()) {
     auto& c = t.add("clusterSize");
@@ -49,7 +49,7 @@ std::string formatVolumeXml(const VolumeDef& def) {
     auto& b = top.add("backingStore");
     b.add("path").text = def.backing->path;
     if (!def.backing->format.empty()) b.add("format").set("type", def.backing->format);
-    formatPerms(b, def.backing->perms);
+    formatPerms(b, def.backing->perms, def.leaf.count("backingStore/permissions") > 0);
   }
   for (const auto& e : def.otherElements) top.append(e);
   applyLeafExtras(top, def.leaf);
