@@ -13,12 +13,14 @@ PKGS=(
   libgtest-dev googletest python3
   # hypervisor and the test guest
   qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 cpio
-  # QEMU's network block drivers (iscsi, curl, nfs, ssh, rbd, gluster) and an iSCSI target for their tests
-  qemu-block-extra tgt
   # the peer we compare against (virsh -c test:///default), not a dependency
   libvirt-clients
   # networking (virtual networks, test namespaces; Open vSwitch for OVS ports)
   iproute2 dnsmasq-base nftables openvswitch-switch
+  # storage pools (issue 6): file systems, LVM, iSCSI target and userspace
+  # initiator, QEMU's network block drivers, NFS client tools and server
+  xfsprogs dosfstools lvm2 tgt libiscsi-bin open-iscsi qemu-block-extra
+  nfs-common nfs-ganesha nfs-ganesha-vfs
 )
 missing=()
 for p in "${PKGS[@]}"; do
