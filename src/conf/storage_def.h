@@ -141,7 +141,14 @@ struct ParsedVolume {
   std::vector<Warning> warnings;
 };
 
-Result<ParsedVolume> parseVolumeXml(std::string_view xml, const std::string& sourceName);
+struct VolumeParseOptions {
+  // vol-create requires <capacity> unless a <backingStore> gives it (libvirt's
+  // VIR_VOL_XML_PARSE_OPT_CAPACITY); vol-create-from / vol-clone take it from
+  // the source volume, so they pass false (VIR_VOL_XML_PARSE_NO_CAPACITY).
+  bool requireCapacity = true;
+};
+Result<ParsedVolume> parseVolumeXml(std::string_view xml, const std::string& sourceName,
+                                    const VolumeParseOptions& opts = {});
 std::string formatVolumeXml(const VolumeDef& def);
 
 Status validateVolumeName(std::string_view name);
