@@ -10,6 +10,7 @@
 #include "storage/command.h"
 #include "storage/file_volumes.h"
 #include "storage/lvm_report.h"
+#include "storage/pool_sources.h"
 #include "storage/pool_types.h"
 #include "storage/volume_copy.h"
 #include "storage/volume_wipe.h"
@@ -207,6 +208,8 @@ class LogicalPoolBackend : public PoolBackend {
       return Error(r.error().code, "cannot resize storage volume '" + vol.name + "': " + r.error().message);
     return okStatus();
   }
+
+  Result<std::string> findSources(const std::string& srcSpecXml) override { return findLogicalSources(srcSpecXml); }
 
   Result<VolumeTarget> target(const conf::PoolDef& def, const conf::VolumeDef& vol) override {
     auto cur = find(def, vol.name);

@@ -134,6 +134,16 @@ TEST_F(IscsiPool, ListsTheTargetsLuns) {
   EXPECT_FALSE(backend->isActive(def));
 }
 
+TEST_F(IscsiPool, FindSourcesBySendtargets) {
+  auto xml = backend->findSources("<source><host name='127.0.0.1' port='3260'/></source>");
+  ASSERT_TRUE(xml) << xml.error().message;
+  EXPECT_EQ(*xml, "<sources>\n  <source>\n    <host name='127.0.0.1' port='3260'/>\n    <device path='" + kIqn +
+                      "'/>\n  </source>\n</sources>\n");
+  auto noHost = backend->findSources("");
+  ASSERT_FALSE(noHost);
+  EXPECT_NE(noHost.error().message.find("hostname must be specified"), std::string::npos);
+}
+
 TEST_F(IscsiPool, WrongTargetAndDeadPortal) {
   conf::PoolDef wrong = def;
   wrong.source.devices[0].path = "iqn.2026-11.org.stratus.test:nothing";

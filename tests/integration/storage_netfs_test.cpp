@@ -75,6 +75,21 @@ TEST_F(NetfsPool, MountWithoutKernelNfsSaysSo) {
   EXPECT_FALSE(mountAt(def.target.path));
 }
 
+TEST_F(NetfsPool, FindSourcesNeedsAHostAndNamesIt) {
+  STORAGE_REQUIRE_TOOL("showmount");
+  auto noHost = backend->findSources("<source/>");
+  ASSERT_FALSE(noHost);
+  EXPECT_NE(noHost.error().message.find("hostname must be specified for netfs sources"), std::string::npos);
+  // Nobody serves NFS at 127.0.0.1 inside a fresh namespace.
+  NetnsGuard ns("stratus-netfs-src-" + std::to_string(::getpid()));
+  ASSERT_TRUE(ns.ok()) << ns.error();
+  ASSERT_TRUE(ns.enter());
+  auto none = backend->findSources("<source><host name='127.0.0.1'/></source>");
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("cannot list the NFS exports of '127.0.0.1'"), std::string::npos)
+      << none.error().message;
+}
+
 TEST_F(NetfsPool, GaneshaSuccessPath) {
   if (!kernelHasNfsClient())
     GTEST_SKIP() << "no NFS client in this kernel (no 'nfs' in /proc/filesystems, no nfs module to load): "
