@@ -18,7 +18,7 @@ Result<std::uint64_t> sourceVirtualSize(const VolumeTarget& from) {
   return info->virtualSize;
 }
 
-Status convertVolume(const VolumeTarget& from, const std::string& path, const conf::VolumeDef& vol,
+Result<std::uint64_t> convertVolume(const VolumeTarget& from, const std::string& path, const conf::VolumeDef& vol,
                      const daemon::VolumeCreateOptions& opts, bool targetExists, drivers::JobMonitor* job) {
   auto total = sourceVirtualSize(from);
   if (!total) return std::move(total).error();
@@ -46,7 +46,7 @@ Status convertVolume(const VolumeTarget& from, const std::string& path, const co
   }
   auto r = runCommand(qemuImgConvertArgs(from.path, from.format, path, vol, opts, targetExists), co);
   if (!r) return std::move(r).error();
-  return okStatus();
+  return *total;
 }
 
 }  // namespace stratus::storage
