@@ -134,6 +134,22 @@ TEST_F(IscsiPool, ListsTheTargetsLuns) {
   EXPECT_FALSE(backend->isActive(def));
 }
 
+TEST_F(IscsiPool, InitiatorNameIsUsed) {
+  def.source.initiatorIqn = "iqn.2026-11.org.stratus.test:initiator";
+  ASSERT_TRUE(backend->start(def));
+  auto c = backend->refresh(def);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->volumes.size(), 2u);
+  EXPECT_EQ(c->volumes[1].capacity, 24 * MiB);
+  // The target admits that initiator only: anything else is turned away.
+  ASSERT_TRUE(tgtadm({"--mode", "target", "--op", "unbind", "--tid", "1", "--initiator-address", "ALL"}));
+  ASSERT_TRUE(tgtadm({"--mode", "target", "--op", "bind", "--tid", "1", "--initiator-name", def.source.initiatorIqn}));
+  EXPECT_TRUE(backend->refresh(def)) << "the pool's initiator was not the one presented";
+  conf::PoolDef other = def;
+  other.source.initiatorIqn = "iqn.2026-11.org.stratus.test:stranger";
+  EXPECT_FALSE(backend->refresh(other));
+}
+
 TEST_F(IscsiPool, FindSourcesBySendtargets) {
   auto xml = backend->findSources("<source><host name='127.0.0.1' port='3260'/></source>");
   ASSERT_TRUE(xml) << xml.error().message;
