@@ -88,6 +88,8 @@ TEST(LvmReport, VgsLvsPvs) {
   EXPECT_EQ((*lvs)[0].path, "/dev/h2vg/lv1");
   EXPECT_EQ((*lvs)[0].size, 8388608u);
   EXPECT_EQ((*lvs)[1].attr, "-wi-------");
+  EXPECT_TRUE((*lvs)[0].active());
+  EXPECT_FALSE((*lvs)[1].active());
 
   auto pvs = parsePvsJson(fixture("pvs.json"));
   ASSERT_TRUE(pvs);
