@@ -54,19 +54,19 @@ void parseAdapter(Elem& a, PoolSource& src, LeafExtras& leaf) {
   auto type = a.attr("type");
   src.adapterName = a.attrOr("name");
   Extra kept;
-  bool hasWwn = false;
+  bool fcAttrs = false;  // wwnn, wwpn or parent: meaningful for fc_host only
   for (const char* k : {"parent", "parent_wwnn", "parent_wwpn", "parent_fabric_wwn", "managed", "wwnn", "wwpn"}) {
     if (auto v = a.attr(k)) {
       kept.attrs.emplace_back(k, *v);
       if (std::string_view(k) == "wwnn" || std::string_view(k) == "wwpn" || std::string_view(k) == "parent")
-        hasWwn = true;
+        fcAttrs = true;
     }
   }
   const bool parentAddr = static_cast<bool>(a.node().child("parentaddr"));
   a.keepChildren({"parentaddr"});
   if (!type) {
     // libvirt's legacy form: a bare name means scsi_host.
-    if (hasWwn)
+    if (fcAttrs)
       a.fail("Use of 'wwnn', 'wwpn', and 'parent' attributes requires use of the adapter 'type'");
     else if (parentAddr)
       a.fail("Use of 'parentaddr' element requires use of the adapter 'type'");

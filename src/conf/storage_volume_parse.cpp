@@ -53,7 +53,9 @@ void parseFeatures(Elem& f, VolumeDef& def) {
   Extra rest;
   f.finish(rest);
   kept.attrs = std::move(rest.attrs);
-  if (!kept.empty()) def.leaf["target/features"] = std::move(kept);
+  // An entry (even an empty one) makes the formatter write <features>, so an
+  // empty <features/> comes back as libvirt writes it.
+  if (!kept.empty() || !def.lazyRefcounts) def.leaf["target/features"] = std::move(kept);
   // libvirt: asking for qcow2 features implies the 1.1 format.
   if (def.compat.empty()) def.compat = "1.1";
 }

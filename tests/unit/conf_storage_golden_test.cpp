@@ -223,6 +223,17 @@ TEST(StorageGoldenData, NoUnusedFiles) {
   }
 }
 
+TEST(StorageGoldenData, EveryPoolTypeAndCommonVolumeFormatHasACase) {
+  std::string pools, volumes;
+  for (const auto& c : caseNames("pool")) pools += readFile(kDataDir / (c + ".out.xml"));
+  for (const auto& c : caseNames("volume")) volumes += readFile(kDataDir / (c + ".out.xml"));
+  for (const char* t : {"dir", "fs", "netfs", "logical", "disk", "iscsi", "iscsi-direct", "scsi", "mpath", "rbd",
+                        "sheepdog", "gluster", "zfs", "vstorage"})
+    EXPECT_NE(pools.find(std::string("<pool type='") + t + "'>"), std::string::npos) << "no valid case of type " << t;
+  for (const char* f : {"raw", "qcow2", "vmdk", "vdi", "vhdx"})
+    EXPECT_NE(volumes.find(std::string("<format type='") + f + "'/>"), std::string::npos) << "no volume of format " << f;
+}
+
 TEST(StorageGoldenData, HasCases) {
   EXPECT_GE(caseNames("pool").size(), 20u);
   EXPECT_GE(caseNames("volume").size(), 10u);
