@@ -134,6 +134,39 @@ TEST_F(IscsiPool, ListsTheTargetsLuns) {
   EXPECT_FALSE(backend->isActive(def));
 }
 
+// vol-create-from a LUN into a dir pool: QEMU's iscsi driver reads it.
+TEST_F(IscsiPool, CopyALunIntoADirPool) {
+  {
+    std::ofstream lun(root / "lun2.img", std::ios::binary | std::ios::in | std::ios::out);
+    lun.seekp(5 * MiB);
+    lun << std::string(64 * 1024, 'S') << "stratus";
+  }
+  ASSERT_TRUE(backend->start(def));
+  auto c = backend->refresh(def);
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->volumes.size(), 2u);
+  auto from = backend->target(def, c->volumes[1]);
+  ASSERT_TRUE(from) << from.error().message;
+  conf::PoolDef dir;
+  dir.type = conf::PoolType::Dir;
+  dir.name = "images";
+  dir.target.path = (root / "images").string();
+  auto dirBackend = makeHostPoolBackend(conf::PoolType::Dir, (root / "run").string());
+  ASSERT_TRUE(dirBackend);
+  ASSERT_TRUE((*dirBackend)->build(dir, {}));
+  conf::VolumeDef copy;
+  copy.name = "lun2.qcow2";
+  copy.format = "qcow2";
+  drivers::JobMonitor job("vol-create-from");
+  auto made = (*dirBackend)->createVolumeFrom(dir, copy, *from, {}, &job);
+  ASSERT_TRUE(made) << made.error().message;
+  EXPECT_EQ(made->capacity, 24 * MiB);
+  EXPECT_EQ(job.snapshot().dataProcessed, 24 * MiB);
+  auto cmp = runCommand({"qemu-img", "compare", "-q", "-f", "raw", "-F", "qcow2", (root / "lun2.img").string(),
+                         made->path});
+  EXPECT_TRUE(cmp) << cmp.error().message;
+}
+
 TEST_F(IscsiPool, InitiatorNameIsUsed) {
   def.source.initiatorIqn = "iqn.2026-11.org.stratus.test:initiator";
   ASSERT_TRUE(backend->start(def));
