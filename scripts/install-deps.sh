@@ -20,7 +20,7 @@ PKGS=(
   # storage pools (issue 6): file systems, LVM, iSCSI target and userspace
   # initiator, QEMU's network block drivers, NFS client tools and server
   xfsprogs dosfstools lvm2 tgt libiscsi-bin open-iscsi qemu-block-extra
-  nfs-common nfs-ganesha nfs-ganesha-vfs
+  nfs-common rpcbind nfs-ganesha nfs-ganesha-vfs
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -212,14 +212,13 @@ Result<conf::VolumeDef> FileVolumePool::createVolumeFrom(const conf::PoolDef& de
   STRATUS_TRY(refuseExisting(path, vol.name));
   // From here on every failure (cancel included) removes the new file: a
   // failed copy leaves no half volume.
-  Status st = convertVolume(from, path, vol, opts, /*targetExists=*/false, job);
-  if (st) {
-    auto srcSize = sourceVirtualSize(from);
-    if (!srcSize) st = std::move(srcSize).error();
-    else if (vol.capacity > *srcSize)
-      if (auto r = runCommand({"qemu-img", "resize", "-q", "-f", fmt, path, std::to_string(vol.capacity)}); !r)
-        st = std::move(r).error();
-  }
+  Status st;
+  auto srcSize = convertVolume(from, path, vol, opts, /*targetExists=*/false, job);
+  if (!srcSize)
+    st = std::move(srcSize).error();
+  else if (vol.capacity > *srcSize)
+    if (auto r = runCommand({"qemu-img", "resize", "-q", "-f", fmt, path, std::to_string(vol.capacity)}); !r)
+      st = std::move(r).error();
   if (st) st = applyPermissions(path, vol.perms, "volume '" + vol.name + "' permissions");
   if (!st) {
     removeHalfMade(path);

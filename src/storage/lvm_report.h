@@ -18,6 +18,8 @@ struct VgReport {
 struct LvReport {
   std::string name, uuid, path, attr;
   std::uint64_t size = 0;
+  // lv_attr's fifth letter is the state: 'a' = active (mapped by device-mapper).
+  bool active() const { return attr.size() > 4 && attr[4] == 'a'; }
 };
 struct PvReport {
   std::string name, vgName, format;

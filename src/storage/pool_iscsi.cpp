@@ -13,6 +13,7 @@
 
 #include "storage/command.h"
 #include "storage/iscsi_ls.h"
+#include "storage/pool_sources.h"
 #include "storage/pool_types.h"
 #include "storage/qemu_img.h"
 
@@ -133,6 +134,8 @@ class IscsiPoolBackend : public PoolBackend {
                       const daemon::VolumeResizeOptions&) override {
     return noVolumeChange("resize");
   }
+  Result<std::string> findSources(const std::string& srcSpecXml) override { return findIscsiSources(srcSpecXml); }
+
   Result<VolumeTarget> target(const conf::PoolDef& def, const conf::VolumeDef& vol) override {
     auto p = portalOf(def);
     if (!p) return std::move(p).error();

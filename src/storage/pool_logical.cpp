@@ -4,12 +4,14 @@
 // only their loop devices, so the host's own VGs are never seen).
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "storage/blkid.h"
 #include "storage/command.h"
 #include "storage/file_volumes.h"
 #include "storage/lvm_report.h"
+#include "storage/pool_sources.h"
 #include "storage/pool_types.h"
 #include "storage/volume_copy.h"
 #include "storage/volume_wipe.h"
@@ -93,11 +95,20 @@ class LogicalPoolBackend : public PoolBackend {
     return okStatus();
   }
 
+  // The VG is there and its LVs are active (lv_attr's fifth letter 'a'). A
+  // VG without LVs has nothing to activate: present means active, as
+  // libvirt's check of the VG does.
   bool isActive(const conf::PoolDef& def) override {
     auto r = lvm({"vgs", "--reportformat", "json", "--units", "b", "--nosuffix", "-o", kVgFields, vgName(def)});
     if (!r) return false;
     auto vgs = parseVgsJson(r->out);
-    return vgs && !vgs->empty();
+    if (!vgs || vgs->empty()) return false;
+    auto lr = lvm({"lvs", "--reportformat", "json", "--units", "b", "--nosuffix", "-o", kLvFields, vgName(def)});
+    if (!lr) return false;
+    auto lvs = parseLvsJson(lr->out);
+    if (!lvs) return false;
+    if (lvs->empty()) return true;
+    return std::any_of(lvs->begin(), lvs->end(), [](const LvReport& l) { return l.active(); });
   }
 
   Status remove(const conf::PoolDef& def) override {
@@ -207,6 +218,8 @@ class LogicalPoolBackend : public PoolBackend {
       return Error(r.error().code, "cannot resize storage volume '" + vol.name + "': " + r.error().message);
     return okStatus();
   }
+
+  Result<std::string> findSources(const std::string& srcSpecXml) override { return findLogicalSources(srcSpecXml); }
 
   Result<VolumeTarget> target(const conf::PoolDef& def, const conf::VolumeDef& vol) override {
     auto cur = find(def, vol.name);

@@ -10,6 +10,7 @@
 #include "storage/command.h"
 #include "storage/file_volumes.h"
 #include "storage/host_mounts.h"
+#include "storage/pool_sources.h"
 #include "storage/pool_types.h"
 
 namespace stratus::storage {
@@ -89,6 +90,8 @@ class NetfsPoolBackend : public FileVolumePool {
     auto m = mountAt(def.target.path);
     return m && m->fstype.rfind("nfs", 0) == 0;
   }
+
+  Result<std::string> findSources(const std::string& srcSpecXml) override { return findNetfsSources(srcSpecXml); }
 
   Status remove(const conf::PoolDef& def) override {
     if (isActive(def)) return Error(ErrorCode::OperationInvalid, "storage pool '" + def.name + "' is still mounted");

@@ -60,6 +60,15 @@ std::optional<double> parseConvertProgress(std::string_view piece) {
   return last;
 }
 
+std::optional<double> ConvertProgressReader::feed(std::string_view piece) {
+  carry_.append(piece);
+  auto frac = parseConvertProgress(carry_);
+  // Keep only what follows the last complete figure: the start of the next.
+  if (auto cut = carry_.rfind(')'); cut != std::string::npos) carry_.erase(0, cut + 1);
+  if (carry_.size() > 256) carry_.erase(0, carry_.size() - 64);  // never a figure: noise
+  return frac;
+}
+
 bool isCreatableFormat(std::string_view format) {
   return format.empty() || format == "raw" || format == "qcow2" || format == "vmdk" || format == "vdi" ||
          format == "vhdx";

@@ -34,6 +34,17 @@ Result<ImageInfo> parseImageInfoJson(std::string_view json, std::string_view wha
 // fraction 0..1; nullopt when the piece holds none.
 std::optional<double> parseConvertProgress(std::string_view piece);
 
+// Progress across the pieces of a running `qemu-img convert -p`: a figure
+// split between two reads ("(12." + "50/100%)") is joined before parsing.
+class ConvertProgressReader {
+ public:
+  // The latest complete figure once `piece` is added, if it brought one.
+  std::optional<double> feed(std::string_view piece);
+
+ private:
+  std::string carry_;
+};
+
 // The formats Stratus creates with qemu-img (vol-create-as --format).
 bool isCreatableFormat(std::string_view format);
 

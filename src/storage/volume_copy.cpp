@@ -18,7 +18,7 @@ Result<std::uint64_t> sourceVirtualSize(const VolumeTarget& from) {
   return info->virtualSize;
 }
 
-Status convertVolume(const VolumeTarget& from, const std::string& path, const conf::VolumeDef& vol,
+Result<std::uint64_t> convertVolume(const VolumeTarget& from, const std::string& path, const conf::VolumeDef& vol,
                      const daemon::VolumeCreateOptions& opts, bool targetExists, drivers::JobMonitor* job) {
   auto total = sourceVirtualSize(from);
   if (!total) return std::move(total).error();
@@ -29,24 +29,20 @@ Status convertVolume(const VolumeTarget& from, const std::string& path, const co
     start.dataTotal = *total;
     start.dataRemaining = *total;
     job->update(start);
-    // qemu-img prints "(NN.NN/100%)\r" as it goes; a progress line can be
-    // split across reads, so the tail of the previous piece is kept.
-    co.onOutput = [job, total = *total, carry = std::string()](std::string_view piece) mutable {
-      carry.append(piece);
-      if (auto frac = parseConvertProgress(carry)) {
+    // qemu-img prints "(NN.NN/100%)\r" as it goes.
+    co.onOutput = [job, total = *total, reader = ConvertProgressReader()](std::string_view piece) mutable {
+      if (auto frac = reader.feed(piece)) {
         daemon::JobInfo p;
         p.dataTotal = total;
         p.dataProcessed = static_cast<std::uint64_t>(*frac * static_cast<double>(total));
         p.dataRemaining = total - p.dataProcessed;
         job->update(p);
       }
-      if (auto cut = carry.rfind(')'); cut != std::string::npos) carry.erase(0, cut + 1);
-      if (carry.size() > 256) carry.erase(0, carry.size() - 64);
     };
   }
   auto r = runCommand(qemuImgConvertArgs(from.path, from.format, path, vol, opts, targetExists), co);
   if (!r) return std::move(r).error();
-  return okStatus();
+  return *total;
 }
 
 }  // namespace stratus::storage

@@ -13,8 +13,9 @@ Result<std::uint64_t> sourceVirtualSize(const VolumeTarget& from);
 
 // Converts `from` into `path` as vol.format. targetExists: write into an
 // existing device (qemu-img convert -n) instead of creating a file. The
-// caller removes a half-made target on failure.
-Status convertVolume(const VolumeTarget& from, const std::string& path, const conf::VolumeDef& vol,
+// caller removes a half-made target on failure. Returns the source's
+// virtual size.
+Result<std::uint64_t> convertVolume(const VolumeTarget& from, const std::string& path, const conf::VolumeDef& vol,
                      const daemon::VolumeCreateOptions& opts, bool targetExists, drivers::JobMonitor* job);
 
 }  // namespace stratus::storage

@@ -110,14 +110,12 @@ Status writeVolumeBytes(const VolumeTarget& target, const daemon::VolumeTransfer
     auto chunk = source.next();
     if (!chunk) return Error(chunk.error().code, "upload to volume '" + target.path + "' aborted: " + chunk.error().message);
     if (chunk->end()) break;
-    std::uint64_t room = limit ? limit - written : UINT64_MAX;
-    if (vol->block) room = std::min(room, vol->size - std::min(vol->size, pos));
-    std::uint64_t n = chunk->data.empty() ? std::min<std::uint64_t>(chunk->holeBytes, room)
-                                          : std::min<std::uint64_t>(chunk->data.size(), room);
-    if (n == 0) {
-      if (vol->block) return Error(ErrorCode::InvalidArgument, "upload is larger than block volume '" + target.path + "'");
-      break;
-    }
+    std::uint64_t want = chunk->data.empty() ? chunk->holeBytes : chunk->data.size();
+    std::uint64_t n = limit ? std::min(want, limit - written) : want;
+    // A device does not grow: bytes past its end are an error, not dropped.
+    if (vol->block && pos + n > vol->size)
+      return Error(ErrorCode::InvalidArgument, "upload is larger than block volume '" + target.path + "' (" +
+                                                   std::to_string(vol->size) + " bytes)");
     if (!chunk->data.empty())
       STRATUS_TRY(pwriteAll(vol->fd.get(), chunk->data.data(), static_cast<std::size_t>(n), pos, target.path));
     else

@@ -306,6 +306,16 @@ TEST_F(DirPool, ResizeGrowShrink) {
   alloc.allocate = true;
   ASSERT_TRUE(backend->resizeVolume(def, newVol("r.raw", "raw", 0), 96 * MiB, alloc));
   EXPECT_GE(*listed("r.raw")->allocation, 64 * MiB);
+  ASSERT_TRUE(backend->resizeVolume(def, newVol("r.qcow2", "qcow2", 0), 256 * MiB, alloc));
+  EXPECT_EQ(listed("r.qcow2")->capacity, 256 * MiB);
+  EXPECT_TRUE(runCommand({"qemu-img", "check", "-q", pathOf("r.qcow2")}));
+  // A format qemu-img cannot resize: its words, naming the volume.
+  ASSERT_TRUE(backend->createVolume(def, newVol("r.vmdk", "vmdk", 64 * MiB), {}));
+  auto vmdk = backend->resizeVolume(def, newVol("r.vmdk", "vmdk", 0), 128 * MiB, {});
+  ASSERT_FALSE(vmdk);
+  EXPECT_NE(vmdk.error().message.find("'r.vmdk'"), std::string::npos);
+  EXPECT_NE(vmdk.error().message.find("does not support resize"), std::string::npos) << vmdk.error().message;
+  EXPECT_EQ(backend->resizeVolume(def, newVol("missing", "raw", 0), MiB, {}).error().code, ErrorCode::NoStorageVolume);
 }
 
 TEST_F(DirPool, WipeZeroesAndKeepsImagesValid) {

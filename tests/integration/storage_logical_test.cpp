@@ -112,6 +112,14 @@ TEST_F(LogicalPool, BuildStartVolumesStopDelete) {
   qcow.format = "qcow2";
   EXPECT_EQ(backend->createVolume(def, qcow, {}).error().code, ErrorCode::Unsupported);
 
+  // find-storage-pool-sources: the VG and its two PVs (LVM sees nothing
+  // else through the test's filter).
+  auto sources = backend->findSources("");
+  ASSERT_TRUE(sources) << sources.error().message;
+  EXPECT_EQ(*sources, "<sources>\n  <source>\n    <device path='" + pv1->device() + "'/>\n    <device path='" +
+                          pv2->device() + "'/>\n    <name>" + def.source.name +
+                          "</name>\n    <format type='lvm2'/>\n  </source>\n</sources>\n");
+
   ASSERT_TRUE(backend->stop(def));
   ASSERT_TRUE(backend->remove(def));
   EXPECT_FALSE(backend->isActive(def));

@@ -92,3 +92,22 @@ TEST(WipeAlgorithm, ZeroOnlyOthersNamed) {
 
 }  // namespace
 }  // namespace stratus::storage
+
+namespace stratus::storage {
+namespace {
+
+TEST(HostPoolBackends, RunnableTypesAndTheRest) {
+  for (auto t : {conf::PoolType::Dir, conf::PoolType::Fs, conf::PoolType::Netfs, conf::PoolType::Logical,
+                 conf::PoolType::Iscsi})
+    EXPECT_TRUE(makeHostPoolBackend(t, "/tmp")) << conf::poolTypeName(t);
+  auto rbd = makeHostPoolBackend(conf::PoolType::Rbd, "/tmp");
+  ASSERT_FALSE(rbd);
+  EXPECT_EQ(rbd.error().code, ErrorCode::Unsupported);
+  EXPECT_NE(rbd.error().message.find("'rbd'"), std::string::npos);
+  // dir pools have no sources to find (libvirt's words).
+  auto dir = makeHostPoolBackend(conf::PoolType::Dir, "/tmp");
+  EXPECT_EQ((*dir)->findSources("").error().code, ErrorCode::Unsupported);
+}
+
+}  // namespace
+}  // namespace stratus::storage

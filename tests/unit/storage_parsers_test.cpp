@@ -72,6 +72,21 @@ TEST(QemuImgProgress, LastCompleteFigureOfAPiece) {
   EXPECT_FALSE(parseConvertProgress("(150.00/100%)"));
 }
 
+TEST(QemuImgProgress, FiguresSplitAcrossReads) {
+  ConvertProgressReader r;
+  EXPECT_DOUBLE_EQ(*r.feed("    (0.00/100%)\r    (12."), 0.0);
+  auto joined = r.feed("50/100%)\r");
+  ASSERT_TRUE(joined);
+  EXPECT_DOUBLE_EQ(*joined, 0.125);
+  EXPECT_FALSE(r.feed("    ("));
+  EXPECT_FALSE(r.feed("99.00/1"));
+  auto last = r.feed("00%)\r    (100.00/100%)\r\n");
+  ASSERT_TRUE(last);
+  EXPECT_DOUBLE_EQ(*last, 1.0);
+  EXPECT_FALSE(r.feed(std::string(1000, 'x')));  // noise is dropped, not accumulated
+  EXPECT_DOUBLE_EQ(*r.feed("(50.00/100%)"), 0.5);
+}
+
 TEST(LvmReport, VgsLvsPvs) {
   auto vgs = parseVgsJson(fixture("vgs.json"));
   ASSERT_TRUE(vgs) << vgs.error().message;
@@ -88,6 +103,8 @@ TEST(LvmReport, VgsLvsPvs) {
   EXPECT_EQ((*lvs)[0].path, "/dev/h2vg/lv1");
   EXPECT_EQ((*lvs)[0].size, 8388608u);
   EXPECT_EQ((*lvs)[1].attr, "-wi-------");
+  EXPECT_TRUE((*lvs)[0].active());
+  EXPECT_FALSE((*lvs)[1].active());
 
   auto pvs = parsePvsJson(fixture("pvs.json"));
   ASSERT_TRUE(pvs);
