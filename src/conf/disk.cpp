@@ -54,9 +54,14 @@ DiskDef parseDisk(Elem& e) {
       h.finish(d.leaf[fmt::format("source/host#{}", d.sourceHosts.size())]);
       d.sourceHosts.push_back(std::move(host));
     }
-    s->keepAttrs({"index", "type", "tls", "query", "namespace", "managed", "writable"});
+    if (d.type == "network") {
+      if (d.sourceProtocol.empty()) s->failAttr("protocol", "Missing required attribute 'protocol' in element 'source'");
+      parseDiskNetSource(*s, d);
+    }
+    s->keepAttrs({"index", "type", "namespace", "managed", "writable"});
     s->keepChildren({"auth", "seclabel", "reservations", "initiator", "config", "snapshot", "cookies", "ssl",
-                     "readahead", "timeout", "encryption", "slices", "reconnect", "address", "dataStore"});
+                     "readahead", "timeout", "encryption", "slices", "reconnect", "address", "dataStore",
+                     "identity", "knownHosts"});
     s->finish(d.sourceExtra);
   }
   if (auto t = e.child("target")) {
@@ -72,6 +77,8 @@ DiskDef parseDisk(Elem& e) {
   } else {
     e.fail("disk has no <target dev=...>");
   }
+  // Older XML puts a network disk's <auth> in <disk>; libvirt keeps it there.
+  if (auto a = e.child("auth"); a && d.type == "network" && !d.auth) d.auth = parseDiskAuth(*a, false, d.leaf);
   d.readonly = e.flag("readonly", &d.leaf);
   d.shareable = e.flag("shareable", &d.leaf);
   d.transient = e.flag("transient", &d.leaf);
@@ -119,11 +126,16 @@ void formatDisk(XmlElement& devices, const DiskDef& d, const FormatOptions& opts
       auto& hx = s.add("host");
       hx.setIf("name", h.name);
       hx.setIf("port", h.port);
-      hx.setIf("transport", h.transport);
+      if (h.transport != "tcp") hx.setIf("transport", h.transport);  // tcp: the default, not written
       hx.setIf("socket", h.socket);
     }
+    if (d.type == "network") formatDiskNetSource(s, d, opts);
     appendExtra(s, d.sourceExtra);
+    sortChildren(s, {"host", "snapshot", "config", "initiator", "ssl", "cookies", "readahead", "timeout",
+                     "reconnect", "identity", "knownHosts", "seclabel", "auth", "encryption", "reservations",
+                     "slices", "address", "dataStore"});
   }
+  if (d.auth && !d.auth->inSource) formatDiskAuth(x, *d.auth);
   {
     auto& t = x.add("target");
     t.set("dev", d.targetDev);

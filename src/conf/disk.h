@@ -1,6 +1,7 @@
 // <disk>: file/block/network/volume/dir backed disks, cdroms, floppies, luns.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,39 @@ namespace stratus::conf {
 struct DiskHost {
   std::string name, port, transport, socket;
   friend bool operator==(const DiskHost&, const DiskHost&) = default;
+};
+
+// <auth username><secret type usage|uuid/></auth>: inside <source> (where
+// libvirt writes it today) or directly in <disk> (older XML); libvirt keeps
+// the place it was read from, so do we.
+struct DiskAuth {
+  std::string username;
+  bool hasSecret = false;
+  std::string secretType, secretUsage, secretUuid;
+  bool inSource = true;
+  friend bool operator==(const DiskAuth&, const DiskAuth&) = default;
+};
+
+struct DiskCookie {
+  std::string name, value;
+  friend bool operator==(const DiskCookie&, const DiskCookie&) = default;
+};
+
+// The typed parts of a type='network' <source> beyond protocol, name and
+// hosts (conf/disk_source_network.cpp): what the QEMU driver turns into
+// block driver options. Empty / nullopt: absent.
+struct DiskNetSource {
+  std::string query;                  // @query (http/https)
+  std::string tls, tlsHostname;       // @tls yes/no, @tlsHostname (nbd)
+  std::string snapshot;               // <snapshot name> (rbd)
+  std::string configFile;             // <config file> (rbd)
+  std::string initiatorIqn;           // <initiator><iqn name> (iscsi)
+  std::string sslVerify;              // <ssl verify> yes/no (https/ftps)
+  std::vector<DiskCookie> cookies;    // <cookies><cookie name>V (http/https)
+  std::optional<std::uint64_t> readahead, timeout;  // <readahead size>, <timeout seconds> (curl)
+  std::optional<std::uint64_t> reconnectDelay;      // <reconnect delay> (nbd)
+  std::string identityUser, identityGroup;          // <identity user group> (nfs)
+  friend bool operator==(const DiskNetSource&, const DiskNetSource&) = default;
 };
 
 struct DiskDef {
@@ -28,9 +62,12 @@ struct DiskDef {
   std::string sourceFile, sourceDev, sourceDir;          // by type
   std::string sourceProtocol, sourceName;                 // network
   std::vector<DiskHost> sourceHosts;
+  DiskNetSource net;                                      // network: the rest of <source>
+  std::optional<DiskAuth> auth;                           // network: <auth>
   std::string sourcePool, sourceVolume, sourceMode;       // volume
   // type='volume': what the node resolved pool/volume to before a start or
-  // hot-plug (never parsed or formatted): "file" or "block", the path and
+  // hot-plug (never parsed or formatted): "file", "block" or "network"
+  // (iscsi pools: volumePath is "iscsi://HOST:PORT/IQN/LUN"), the path and
   // the volume's format. The driver runs the disk as that type.
   std::string volumeType, volumePath, volumeFormat;
   std::string startupPolicy;
@@ -47,6 +84,17 @@ struct DiskDef {
 };
 
 DiskDef parseDisk(Elem& e);
+
+// conf/disk_source_network.cpp: the network-only parts of <source> and <auth>.
+void parseDiskNetSource(Elem& source, DiskDef& d);
+DiskAuth parseDiskAuth(Elem& auth, bool inSource, LeafExtras& leaf);
+void formatDiskNetSource(XmlElement& source, const DiskDef& d, const FormatOptions& opts);
+void formatDiskAuth(XmlElement& parent, const DiskAuth& a);
+// libvirt's port for a protocol's hosts without one (virStorageSourceNetworkDefaultPort);
+// "" when the protocol has none (rbd, nfs).
+std::string defaultNetworkPort(const std::string& protocol);
+// Generic defaults of a network disk: hosts' default ports, iSCSI's LUN 0.
+void diskNetworkDefaults(DiskDef& d);
 void formatDisk(XmlElement& devices, const DiskDef& d, const FormatOptions& opts);
 
 }  // namespace stratus::conf

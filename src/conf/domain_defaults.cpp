@@ -29,6 +29,7 @@ std::string defaultDiskBus(const std::string& target) {
 }
 
 void diskDefaults(const DomainDef& def, DiskDef& d) {
+  diskNetworkDefaults(d);
   if ((def.type == "qemu" || def.type == "kvm") && d.driverName.empty() && d.type != "vhostuser") {
     d.hasDriver = true;
     d.driverName = "qemu";

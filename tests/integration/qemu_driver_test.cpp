@@ -340,3 +340,63 @@ int main(int argc, char** argv) {
   }
   return RUN_ALL_TESTS();
 }
+
+// A <disk type='volume'> runs as what the node resolved it to (here a qcow2
+// file of a dir pool), straight through the QEMU driver: the guest sees the
+// volume, domblkinfo reads the image, the live XML still names pool and
+// volume; unresolved, the driver refuses it naming both.
+TEST_F(QemuDriverTest, VolumeDiskRunsAsWhatTheNodeResolved) {
+  fs::create_directories(dir_ / "pool");
+  std::string image = (dir_ / "pool" / "data.qcow2").string();
+  ASSERT_TRUE(runCapture({"qemu-img", "create", "-q", "-f", "qcow2", image, "48M"}).ok());
+  auto parsed = conf::parseDomainXml(guestXml("vol"), "vol.xml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  conf::DomainDef def = parsed->def;
+  conf::DiskDef vol;
+  vol.type = "volume";
+  vol.hasSource = true;
+  vol.sourcePool = "images";
+  vol.sourceVolume = "data.qcow2";
+  vol.targetDev = "vdb";
+  vol.targetBus = "virtio";
+  def.devices.disks.push_back(vol);
+
+  drivers::qemu::QemuDriverConfig qc;
+  qc.runDir = (dir_ / "drv").string();
+  auto driver = drivers::qemu::makeQemuDriver(qc);
+  auto refused = driver->checkStartable(def);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("storage volume 'data.qcow2' of pool 'images' is not resolved"),
+            std::string::npos)
+      << refused.error().message;
+
+  auto& d = def.devices.disks.back();
+  d.volumeType = "file";
+  d.volumePath = image;
+  d.volumeFormat = "qcow2";
+  ASSERT_TRUE(driver->checkStartable(def).ok());
+  qemu::testing::SerialWatcher serial(serialLog("vol"));
+  drivers::LaunchOptions lo;
+  lo.id = 1;
+  auto inst = driver->launch(def, lo, [](const drivers::InstanceEvent&) {});
+  ASSERT_TRUE(inst.ok()) << inst.error().describe();
+  ASSERT_TRUE(serial.waitLine("disks=vda,vdb", 90s).has_value()) << "the guest does not see the volume as vdb";
+
+  auto live = (*inst)->liveDefinition();
+  ASSERT_TRUE(live.has_value());
+  const conf::DiskDef* liveVol = nullptr;
+  for (const auto& x : live->devices.disks)
+    if (x.targetDev == "vdb") liveVol = &x;
+  ASSERT_NE(liveVol, nullptr);
+  auto info = (*inst)->blockInfo(*liveVol);
+  ASSERT_TRUE(info.ok()) << info.error().describe();
+  EXPECT_EQ(info->capacity, 48u << 20);
+  // physical: the qcow2 file's own size, read from the resolved path (a
+  // fresh image holds only metadata).
+  EXPECT_LT(info->physical, 8u << 20);
+  EXPECT_GT(info->physical, 0u);
+  std::string xml = conf::formatDomainXml(*live);
+  EXPECT_NE(xml.find("<source pool='images' volume='data.qcow2'/>"), std::string::npos) << xml;
+  EXPECT_EQ(xml.find(image), std::string::npos) << "the resolved path leaked into the XML";
+  ASSERT_TRUE((*inst)->destroy({}).ok());
+}

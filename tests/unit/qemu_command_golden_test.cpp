@@ -37,10 +37,26 @@ QemuCaps fixedCaps() {
 
 bool regenerate() { return std::getenv("STRATUS_REGENERATE") != nullptr; }
 
+// NAME.volumes: what the node would resolve the case's type='volume' disks
+// to, one "POOL VOLUME TYPE PATH FORMAT" line each.
+void resolveVolumes(conf::DomainDef& def, const fs::path& volumesPath) {
+  if (!fs::exists(volumesPath)) return;
+  std::istringstream in(slurp(volumesPath));
+  std::string pool, vol, type, path, format;
+  while (in >> pool >> vol >> type >> path >> format)
+    for (auto& d : def.devices.disks)
+      if (d.type == "volume" && d.sourcePool == pool && d.sourceVolume == vol) {
+        d.volumeType = type;
+        d.volumePath = path;
+        d.volumeFormat = format;
+      }
+}
+
 std::string render(const fs::path& xmlPath) {
   auto parsed = conf::parseDomainXml(slurp(xmlPath), xmlPath.filename().string());
   if (!parsed) return "parse error: " + parsed.error().describe() + "\n";
   conf::DomainDef def = parsed->def;
+  resolveVolumes(def, fs::path(xmlPath).replace_extension(".volumes"));
   assignAliases(def);
   CommandContext ctx;
   ctx.emulator = "/usr/bin/qemu-system-x86_64";
@@ -68,6 +84,7 @@ TEST(QemuCommandGolden, EveryCaseMatches) {
     bool isErr = stem.rfind("err-", 0) == 0;
     fs::path expected = kDir / (stem + (isErr ? ".err" : ".args"));
     used.insert(expected.filename().string());
+    used.insert(stem + ".volumes");
     std::string got = render(e.path());
     if (regenerate()) {
       std::ofstream(expected) << got;

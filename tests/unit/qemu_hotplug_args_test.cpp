@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "conf/device_xml.h"
+#include "drivers/qemu/qemu_block_network.h"
 #include "drivers/qemu/qemu_hotplug_args.h"
 
 using namespace stratus;
@@ -135,4 +136,43 @@ TEST(QemuHotplugArgs, EmptyCdromHasNoBlockNodes) {
   ASSERT_TRUE(nodes->has_value());
   EXPECT_EQ((*nodes)->format["read-only"], true);  // a cdrom's medium is read-only
   EXPECT_EQ((*nodes)->formatNode, "drive-ide0-1-0-m1-format");
+}
+
+// The URL an iSCSI pool gives its volumes, as the node passes it on.
+TEST(QemuBlockNetwork, IscsiVolumeUrl) {
+  conf::DiskDef d;
+  d.targetDev = "vda";
+  ASSERT_TRUE(applyIscsiUrl("iscsi://192.0.2.30:3261/iqn.2004-04.org.example:san/3", d).ok());
+  EXPECT_EQ(d.type, "network");
+  EXPECT_EQ(d.sourceProtocol, "iscsi");
+  EXPECT_EQ(d.sourceName, "iqn.2004-04.org.example:san/3");
+  ASSERT_EQ(d.sourceHosts.size(), 1u);
+  EXPECT_EQ(d.sourceHosts[0].name, "192.0.2.30");
+  EXPECT_EQ(d.sourceHosts[0].port, "3261");
+  conf::DiskDef v6;
+  ASSERT_TRUE(applyIscsiUrl("iscsi://[2001:db8::1]/iqn.2004-04.org.example:san/0", v6).ok());
+  EXPECT_EQ(v6.sourceHosts[0].name, "2001:db8::1");
+  EXPECT_EQ(v6.sourceHosts[0].port, "");
+  for (const char* bad : {"http://h/iqn/1", "iscsi://h", "iscsi://h/iqn-without-lun", "iscsi://[::1/iqn/1",
+                          "iscsi:///iqn/1", "iscsi://[::1]x/iqn/1"}) {
+    conf::DiskDef b;
+    EXPECT_FALSE(applyIscsiUrl(bad, b).ok()) << bad;
+  }
+}
+
+TEST(QemuBlockNetwork, BadPortsAndTransportsAreRefused) {
+  conf::DiskDef d;
+  d.type = "network";
+  d.targetDev = "vda";
+  d.sourceProtocol = "nbd";
+  d.sourceHosts = {conf::DiskHost{"192.0.2.1", "99999", "", ""}};
+  EXPECT_FALSE(networkStorageProps(d).ok());
+  d.sourceHosts = {conf::DiskHost{"192.0.2.1", "10809", "rdma", ""}};
+  EXPECT_FALSE(networkStorageProps(d).ok());
+  d.sourceHosts = {conf::DiskHost{"", "", "unix", ""}};  // unix without a socket
+  EXPECT_FALSE(networkStorageProps(d).ok());
+  d.sourceHosts = {conf::DiskHost{"192.0.2.1", "10809", "", ""}};
+  auto ok = networkStorageProps(d);
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ((*ok)["server"]["port"], "10809");
 }

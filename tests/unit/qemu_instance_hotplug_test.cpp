@@ -366,3 +366,22 @@ TEST_F(InstanceHotplug, LinkStateReachesQemuAndTheLiveDefinition) {
   EXPECT_EQ(sent(1)["arguments"], (Json{{"name", "net0"}, {"up", false}}));
   EXPECT_EQ(live().devices.interfaces[0].linkState, "down");
 }
+
+TEST_F(InstanceHotplug, ChangeMediaTakesANetworkMedium) {
+  srv.expect("blockdev-add", ok()).expect("blockdev-add", ok()).expect("query-block", block("ide0-1-0", ""));
+  srv.expect("blockdev-open-tray", ok()).expect("blockdev-insert-medium", ok()).expect("blockdev-close-tray", ok());
+  start(liveDef(std::string(kVda) +
+                "<disk type='file' device='cdrom'><target dev='hdc' bus='ide'/><readonly/><alias name='ide0-1-0'/></disk>"));
+  auto s = inst->changeMedia(diskOf(
+      "<disk type='network' device='cdrom'><source protocol='https' name='/isos/boot.iso'>"
+      "<host name='mirror.example.org'/><ssl verify='no'/></source><target dev='hdc' bus='ide'/></disk>"));
+  ASSERT_TRUE(s.ok()) << s.error().describe();
+  EXPECT_EQ(sent(1)["arguments"]["driver"], "https");
+  EXPECT_EQ(sent(1)["arguments"]["url"], "https://mirror.example.org:443/isos/boot.iso");
+  EXPECT_EQ(sent(1)["arguments"]["sslverify"], false);
+  auto cd = live().devices.disks[1];
+  EXPECT_EQ(cd.type, "network");
+  EXPECT_EQ(cd.sourceProtocol, "https");
+  EXPECT_EQ(cd.net.sslVerify, "no");
+  EXPECT_NE(conf::formatDomainXml(live()).find("<source protocol='https' name='/isos/boot.iso'>"), std::string::npos);
+}

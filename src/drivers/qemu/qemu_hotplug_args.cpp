@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "drivers/qemu/qemu_block_network.h"
+
 namespace stratus::drivers::qemu {
 
 namespace {
@@ -16,8 +18,48 @@ std::string hexSlot(unsigned slot) { return fmt::format("0x{:x}", slot); }
 
 }  // namespace
 
+namespace {
+
+// The formats a disk's image may have that QEMU opens with a format driver
+// of that name (storage volumes come in all of them).
+bool knownFormat(const std::string& f) {
+  return f == "raw" || f == "qcow2" || f == "qed" || f == "vmdk" || f == "vdi" || f == "vhdx";
+}
+
+// A type='volume' disk as what the node resolved it to: the same disk with
+// type file, block or network and the volume's format unless <driver
+// type> says otherwise.
+Result<conf::DiskDef> resolvedVolume(const conf::DiskDef& d) {
+  if (d.volumeType.empty() || d.volumePath.empty())
+    return Error(ErrorCode::OperationInvalid, fmt::format("Requested operation is not valid: {}: storage volume '{}' "
+                                                          "of pool '{}' is not resolved",
+                                                          describe(d), d.sourceVolume, d.sourcePool));
+  conf::DiskDef r = d;
+  r.type = d.volumeType;
+  if (d.volumeType == "file") {
+    r.sourceFile = d.volumePath;
+  } else if (d.volumeType == "block") {
+    r.sourceDev = d.volumePath;
+  } else if (d.volumeType == "network") {
+    STRATUS_TRY(applyIscsiUrl(d.volumePath, r));
+  } else {
+    return unsupported(fmt::format("{}: storage volume '{}' of pool '{}' is of type '{}' (file, block and "
+                                   "iSCSI network volumes are supported)",
+                                   describe(d), d.sourceVolume, d.sourcePool, d.volumeType));
+  }
+  if (r.driverType.empty()) r.driverType = d.volumeFormat;
+  return r;
+}
+
+}  // namespace
+
 Result<std::optional<BlockNodes>> diskBlockNodes(const conf::DiskDef& d, const std::string& prefix) {
   const std::string what = describe(d);
+  if (d.type == "volume") {
+    auto r = resolvedVolume(d);
+    if (!r) return std::move(r).error();
+    return diskBlockNodes(*r, prefix);
+  }
   bool hasMedium = true;
   Json storage;
   if (d.type == "file") {
@@ -27,28 +69,16 @@ Result<std::optional<BlockNodes>> diskBlockNodes(const conf::DiskDef& d, const s
     if (d.sourceDev.empty()) hasMedium = false;
     else storage = {{"driver", d.device == "cdrom" ? "host_cdrom" : "host_device"}, {"filename", d.sourceDev}};
   } else if (d.type == "network") {
-    if (d.sourceProtocol != "nbd")
-      return unsupported(what + ": network disks with protocol '" + d.sourceProtocol + "' are not supported yet (nbd is)");
-    Json server;
-    if (!d.sourceHosts.empty() && !d.sourceHosts[0].socket.empty())
-      server = {{"type", "unix"}, {"path", d.sourceHosts[0].socket}};
-    else if (!d.sourceHosts.empty())
-      server = {{"type", "inet"},
-                {"host", d.sourceHosts[0].name},
-                {"port", d.sourceHosts[0].port.empty() ? "10809" : d.sourceHosts[0].port}};
-    else
-      return Error(ErrorCode::XmlInvalid, what + ": nbd source needs a <host>");
-    storage = {{"driver", "nbd"}, {"server", server}};
-    if (!d.sourceName.empty()) storage["export"] = d.sourceName;
-  } else if (d.type == "volume") {
-    return unsupported(what + ": source pool '" + d.sourcePool + "' volume '" + d.sourceVolume +
-                       "' needs storage pools, which this node does not have yet");
+    auto props = networkStorageProps(d);
+    if (!props) return std::move(props).error();
+    storage = std::move(*props);
   } else {
     return unsupported(what + ": disk type '" + d.type + "'");
   }
-  std::string format = d.driverType.empty() ? "raw" : d.driverType;
-  if (format != "raw" && format != "qcow2")
-    return unsupported(what + ": disk format '" + format + "' (raw and qcow2 are supported)");
+  // libvirt's 'iso' format is a raw image to QEMU.
+  std::string format = d.driverType.empty() || d.driverType == "iso" ? "raw" : d.driverType;
+  if (!knownFormat(format))
+    return unsupported(what + ": disk format '" + format + "' (raw, qcow2, qed, vmdk, vdi and vhdx are supported)");
   if (!hasMedium) return std::optional<BlockNodes>();
 
   bool readOnly = d.readonly || d.device == "cdrom";

@@ -343,6 +343,19 @@ Status QemuInstance::changeMedia(const conf::DiskDef& want) {
   next.hasSource = want.hasSource;
   next.sourceFile = want.sourceFile;
   next.sourceDev = want.sourceDev;
+  // A network medium (an ISO over http/https/nbd/...) or a storage volume
+  // brings its whole source along.
+  next.sourceProtocol = want.sourceProtocol;
+  next.sourceName = want.sourceName;
+  next.sourceHosts = want.sourceHosts;
+  next.net = want.net;
+  next.auth = want.auth;
+  next.sourcePool = want.sourcePool;
+  next.sourceVolume = want.sourceVolume;
+  next.sourceMode = want.sourceMode;
+  next.volumeType = want.volumeType;
+  next.volumePath = want.volumePath;
+  next.volumeFormat = want.volumeFormat;
   if (!want.driverType.empty()) next.driverType = want.driverType;
   auto nodes = diskBlockNodes(next, blockNodePrefix(id, generation));
   if (!nodes) return std::move(nodes).error();
@@ -377,6 +390,13 @@ Status QemuInstance::changeMedia(const conf::DiskDef& want) {
       live->hasSource = false;
       live->sourceFile.clear();
       live->sourceDev.clear();
+      live->sourceProtocol.clear();
+      live->sourceName.clear();
+      live->sourceHosts.clear();
+      live->net = {};
+      live->auth.reset();
+      live->sourcePool.clear();
+      live->sourceVolume.clear();
       live->targetTray = "open";
     }
   }

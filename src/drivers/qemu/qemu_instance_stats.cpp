@@ -244,9 +244,14 @@ Result<daemon::BlockInfo> QemuInstance::blockInfo(const conf::DiskDef& disk) {
     info.capacity = b.virtualSize;
     info.allocation = b.actualSize;
     info.physical = b.virtualSize;
-    const std::string& path = disk.type == "block" ? disk.sourceDev : disk.sourceFile;
+    // A volume disk's image is where the node resolved it to at start.
+    bool localVolume = disk.type == "volume" && (disk.volumeType == "file" || disk.volumeType == "block");
+    const std::string& path = disk.type == "block" ? disk.sourceDev
+                              : localVolume        ? disk.volumePath
+                                                   : disk.sourceFile;
+    const std::string& format = localVolume && disk.driverType.empty() ? disk.volumeFormat : disk.driverType;
     if (!path.empty()) {
-      if (auto f = imageBlockInfo(path, disk.driverType)) {
+      if (auto f = imageBlockInfo(path, format)) {
         info.physical = f->physical;
         if (!info.allocation) info.allocation = f->allocation;
       }
