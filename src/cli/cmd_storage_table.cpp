@@ -12,7 +12,7 @@ constexpr const char* kVolGroup = "Storage Volume";
 
 constexpr OptDef flag(std::string_view name, std::string_view help) { return {name, T::Bool, false, false, help}; }
 constexpr OptDef str(std::string_view name, std::string_view help) { return {name, T::String, false, false, help}; }
-constexpr OptDef num(std::string_view name, std::string_view help) { return {name, T::String, false, false, help}; }
+constexpr OptDef num(std::string_view name, std::string_view help) { return {name, T::Int, false, false, help}; }
 constexpr OptDef req(std::string_view name, std::string_view help) { return {name, T::String, true, true, help}; }
 constexpr OptDef pool(std::string_view help = "pool name or uuid") { return req("pool", help); }
 constexpr OptDef poolOpt() { return str("pool", "pool name or uuid"); }
