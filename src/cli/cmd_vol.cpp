@@ -6,6 +6,8 @@
 #include <chrono>
 #include <future>
 
+#include <pugixml.hpp>
+
 #include "cli/handlers.h"
 #include "cli/storage_cli.h"
 #include "cli/storage_interrupt.h"
@@ -55,12 +57,12 @@ Result<daemon::VolumeSummary> watchCopy(Ctl& ctl, const std::string& pool, const
   return r;
 }
 
-// The name in a volume document, for the message and the job to watch.
+// The name in a volume document, for the job to watch ("" when the
+// document does not parse: the node will say why).
 std::string volumeNameIn(const std::string& xml) {
-  auto open = xml.find("<name>");
-  auto close = xml.find("</name>");
-  if (open == std::string::npos || close == std::string::npos || close < open) return {};
-  return xml.substr(open + 6, close - open - 6);
+  pugi::xml_document doc;
+  if (!doc.load_buffer(xml.data(), xml.size())) return {};
+  return doc.child("volume").child("name").text().get();
 }
 
 bool printXml(Ctl& ctl, const ParsedCmd& pc, const std::string& xml) {

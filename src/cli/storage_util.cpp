@@ -41,8 +41,10 @@ std::optional<daemon::VolumeSummary> lookupVol(Ctl& ctl, const ParsedCmd& pc, st
                                                std::string_view poolOpt, bool byName) {
   const std::string& key = pc.get(volOpt);
   std::optional<daemon::PoolSummary> pool;
+  std::string poolKey;  // as typed
   if (!poolOpt.empty()) {
     if (auto p = pc.find(poolOpt)) {
+      poolKey = *p;
       pool = lookupPool(ctl, *p);
       if (!pool) return std::nullopt;
     }
@@ -58,7 +60,7 @@ std::optional<daemon::VolumeSummary> lookupVol(Ctl& ctl, const ParsedCmd& pc, st
   auto r = conn->lookupVolume("", key);
   if (r) {
     if (pool && r->pool != pool->name) {
-      ctl.error(fmt::format("Requested volume '{}' is not in pool '{}'", key, pool->name));
+      ctl.error(fmt::format("Requested volume '{}' is not in pool '{}'", key, poolKey));
       return std::nullopt;
     }
     return std::move(r).value();

@@ -426,3 +426,13 @@ TEST(CliStorageHelpers, EveryCommandHasHelpAndAGroup) {
   EXPECT_TRUE(one.ok) << one.err;
   EXPECT_NE(one.out.find("--sparse"), std::string::npos);
 }
+
+TEST_F(CliStorage, AVolumeOfAnotherPoolIsNotTaken) {
+  auto r = run("pool-create-as other dir --target /other; vol-create-as other v 1M; "
+               "vol-info /other/v --pool default-pool");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err, "error: Requested volume '/other/v' is not in pool 'default-pool'\n");
+  auto ok = run("pool-create-as other dir --target /other; vol-create-as other v 1M; vol-path /other/v --pool other");
+  EXPECT_TRUE(ok.ok) << ok.err;
+  EXPECT_NE(ok.out.find("/other/v\n"), std::string::npos);
+}
