@@ -10,21 +10,10 @@
 namespace stratus::cli {
 
 namespace {
-// virsh escapes the values it puts into these documents.
-std::string esc(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\'': out += "&apos;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+// virsh pastes the values in as given, unescaped: a quote or '<' in one
+// makes a document the node refuses, as with virsh. Kept so --print-xml
+// matches byte for byte.
+std::string esc(std::string_view s) { return std::string(s); }
 }  // namespace
 
 PoolAsArgs poolAsArgs(const ParsedCmd& pc) {
@@ -58,11 +47,12 @@ std::string buildPoolXml(const PoolAsArgs& a) {
   x += "  <name>" + esc(a.name) + "</name>\n";
   bool fcHost = !a.adapterWwnn.empty() && !a.adapterWwpn.empty();
   if (!a.sourceHost.empty() || !a.sourcePath.empty() || !a.sourceDev.empty() || !a.initiator.empty() ||
-      !a.sourceFormat.empty() || !a.sourceName.empty() || fcHost || !a.adapterName.empty() || !a.protocolVer.empty()) {
+      !a.sourceFormat.empty() || !a.sourceName.empty() || fcHost || !a.adapterName.empty()) {
     x += "  <source>\n";
     if (!a.sourceHost.empty()) x += "    <host name='" + esc(a.sourceHost) + "'/>\n";
     if (!a.sourcePath.empty()) x += "    <dir path='" + esc(a.sourcePath) + "'/>\n";
     if (!a.sourceDev.empty()) x += "    <device path='" + esc(a.sourceDev) + "'/>\n";
+    if (!a.initiator.empty()) x += "    <initiator>\n      <iqn name='" + esc(a.initiator) + "'/>\n    </initiator>\n";
     if (fcHost) {
       x += "    <adapter type='fc_host'";
       if (!a.adapterParent.empty()) x += " parent='" + esc(a.adapterParent) + "'";
@@ -84,7 +74,6 @@ std::string buildPoolXml(const PoolAsArgs& a) {
     }
     if (!a.sourceFormat.empty()) x += "    <format type='" + esc(a.sourceFormat) + "'/>\n";
     if (!a.sourceName.empty()) x += "    <name>" + esc(a.sourceName) + "</name>\n";
-    if (!a.initiator.empty()) x += "    <initiator>\n      <iqn name='" + esc(a.initiator) + "'/>\n    </initiator>\n";
     if (!a.protocolVer.empty()) x += "    <protocol ver='" + esc(a.protocolVer) + "'/>\n";
     x += "  </source>\n";
   }
