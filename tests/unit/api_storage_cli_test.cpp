@@ -205,3 +205,22 @@ TEST_F(StorageOverApi, CopyCancelledFromTheCliOverTheApi) {
   auto list = d.run("vol-list default-pool");
   EXPECT_EQ(list.out.find("v2"), std::string::npos) << "a cancelled copy left a volume behind";
 }
+
+TEST_F(StorageOverApi, CtrlCEndsADownloadOnBothSides) {
+  Daemon d(dir_);
+  ASSERT_TRUE(d.up());
+  ASSERT_TRUE(d.run("vol-create-as default-pool v 16M").ok);
+  d.node.putContent("default-pool", "v", randomBytes(16u << 20, 4));
+  d.node.onDownloadPiece = [] { std::raise(SIGINT); };
+  auto r = d.run("vol-download v out.bin --pool default-pool");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.err, "error: cannot download from volume v\nerror: operation aborted: transfer cancelled by the user\n");
+  EXPECT_FALSE(fs::exists("out.bin"));
+  // The daemon's side noticed the client going away and stopped reading the
+  // volume; then it serves the next request.
+  EXPECT_NE(d.node.downloadResult, "ok");
+  d.node.onDownloadPiece = nullptr;
+  auto again = d.run("vol-download v out.bin --pool default-pool");
+  EXPECT_TRUE(again.ok) << again.err;
+  EXPECT_EQ(slurp("out.bin"), d.node.content("default-pool", "v"));
+}

@@ -47,8 +47,10 @@ class StorageNode : public FakeNode {
   std::size_t uploadMaxChunk = 0;  // the largest data piece the source handed over
   // Data pieces handed to a download sink, and holes.
   std::uint64_t downloadHoleBytes = 0;
-  // Called after each upload chunk (tests raise SIGINT from here).
-  std::function<void()> onUploadChunk;
+  // Called after each upload chunk / download piece (tests raise SIGINT from here).
+  std::function<void()> onUploadChunk, onDownloadPiece;
+  // How the last download ended (the sink's error when it gave up).
+  std::string downloadResult;
 
   std::map<std::string, Pool> pools;  // guarded by smu
 
@@ -342,14 +344,21 @@ class StorageNode : public FakeNode {
       std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, end - pos));
       std::string_view piece(content.data() + pos, n);
       bool zero = o.sparse && piece.find_first_not_of('\0') == std::string_view::npos;
+      Status st = okStatus();
       if (zero) {
         downloadHoleBytes += n;
-        STRATUS_TRY(sink.hole(n));
+        st = sink.hole(n);
       } else {
-        STRATUS_TRY(sink.write(piece));
+        st = sink.write(piece);
       }
+      if (!st) {
+        downloadResult = st.error().message;
+        return st;
+      }
+      if (onDownloadPiece) onDownloadPiece();
       pos += n;
     }
+    downloadResult = "ok";
     return okStatus();
   }
   Result<daemon::JobInfo> volumeJobInfo(const std::string& pool, const std::string& vol) override {
