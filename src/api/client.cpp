@@ -2,6 +2,7 @@
 #include "api/client.h"
 
 #include "api/client_stats.h"
+#include "api/client_storage.h"
 
 #include <atomic>
 #include <mutex>
@@ -439,6 +440,79 @@ class NodeClient final : public daemon::NodeService {
     return stats_.domainStats(keys, query);
   }
 
+  // ---- storage pools and volumes (client_storage.cpp) ----
+  Result<std::vector<daemon::PoolSummary>> listPools() override { return storage_.listPools(); }
+  Result<daemon::PoolSummary> lookupPool(const std::string& pool) override { return storage_.lookupPool(pool); }
+  Result<daemon::PoolDefineResult> definePool(const std::string& xml, const std::string& src) override {
+    return storage_.definePool(xml, src);
+  }
+  Result<daemon::PoolDefineResult> createPool(const std::string& xml, const std::string& src,
+                                              const daemon::PoolStartOptions& o) override {
+    return storage_.createPool(xml, src, o);
+  }
+  Status buildPool(const std::string& pool, const daemon::PoolBuildOptions& o) override {
+    return storage_.buildPool(pool, o);
+  }
+  Status startPool(const std::string& pool, const daemon::PoolStartOptions& o) override {
+    return storage_.startPool(pool, o);
+  }
+  Status destroyPool(const std::string& pool) override { return storage_.destroyPool(pool); }
+  Status deletePool(const std::string& pool) override { return storage_.deletePool(pool); }
+  Status undefinePool(const std::string& pool) override { return storage_.undefinePool(pool); }
+  Status refreshPool(const std::string& pool) override { return storage_.refreshPool(pool); }
+  Result<std::string> poolXml(const std::string& pool, const daemon::PoolXmlOptions& o) override {
+    return storage_.poolXml(pool, o);
+  }
+  Status setPoolAutostart(const std::string& pool, bool enabled) override {
+    return storage_.setPoolAutostart(pool, enabled);
+  }
+  Result<std::string> findPoolSources(const std::string& type, const std::string& spec) override {
+    return storage_.findPoolSources(type, spec);
+  }
+  Result<std::vector<daemon::VolumeSummary>> listVolumes(const std::string& pool) override {
+    return storage_.listVolumes(pool);
+  }
+  Result<daemon::VolumeSummary> lookupVolume(const std::string& pool, const std::string& vol) override {
+    return storage_.lookupVolume(pool, vol);
+  }
+  Result<daemon::VolumeSummary> createVolume(const std::string& pool, const std::string& xml, const std::string& src,
+                                             const daemon::VolumeCreateOptions& o) override {
+    return storage_.createVolume(pool, xml, src, o);
+  }
+  Result<daemon::VolumeSummary> createVolumeFrom(const std::string& pool, const std::string& xml,
+                                                 const std::string& src, const std::string& fromPool,
+                                                 const std::string& fromVol,
+                                                 const daemon::VolumeCreateOptions& o) override {
+    return storage_.createVolumeFrom(pool, xml, src, fromPool, fromVol, o);
+  }
+  Status deleteVolume(const std::string& pool, const std::string& vol) override {
+    return storage_.deleteVolume(pool, vol);
+  }
+  Status wipeVolume(const std::string& pool, const std::string& vol, const daemon::VolumeWipeOptions& o) override {
+    return storage_.wipeVolume(pool, vol, o);
+  }
+  Status resizeVolume(const std::string& pool, const std::string& vol, std::uint64_t capacity,
+                      const daemon::VolumeResizeOptions& o) override {
+    return storage_.resizeVolume(pool, vol, capacity, o);
+  }
+  Result<std::string> volumeXml(const std::string& pool, const std::string& vol) override {
+    return storage_.volumeXml(pool, vol);
+  }
+  Status uploadVolume(const std::string& pool, const std::string& vol, const daemon::VolumeTransferOptions& o,
+                      daemon::VolumeSource& source) override {
+    return storage_.uploadVolume(pool, vol, o, source);
+  }
+  Status downloadVolume(const std::string& pool, const std::string& vol, const daemon::VolumeTransferOptions& o,
+                        daemon::VolumeSink& sink) override {
+    return storage_.downloadVolume(pool, vol, o, sink);
+  }
+  Result<daemon::JobInfo> volumeJobInfo(const std::string& pool, const std::string& vol) override {
+    return storage_.volumeJobInfo(pool, vol);
+  }
+  Status abortVolumeJob(const std::string& pool, const std::string& vol) override {
+    return storage_.abortVolumeJob(pool, vol);
+  }
+
   Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback cb) override {
     auto stream = SseStream::open(conn_.socketPath(), "/v1/events");
     if (!stream.ok()) return stream.error();
@@ -449,6 +523,7 @@ class NodeClient final : public daemon::NodeService {
  private:
   HttpConnection conn_;
   StatsClient stats_{conn_};
+  StorageClient storage_{conn_};
   std::mutex uriMu_;
   std::string uri_;
 };

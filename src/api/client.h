@@ -3,6 +3,7 @@
 // exactly like an in-process daemon::Node.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,6 +44,21 @@ class HttpConnection {
   Result<HttpReply> request(std::string_view method, const std::string& target, std::string_view contentType = {},
                             std::string_view body = {});
   const std::string& socketPath() const;
+
+  // A request whose body is pulled piece by piece from `pull` (an empty
+  // piece ends it) and sent with chunked transfer encoding, on a connection
+  // of its own: volumes can be gigabytes. A failing pull aborts the request
+  // (the connection is dropped, so the daemon sees a cut body) and is the
+  // result.
+  Result<HttpReply> requestStreamingBody(std::string_view method, const std::string& target,
+                                         std::string_view contentType,
+                                         const std::function<Result<std::string>()>& pull);
+  // A request whose 200 answer is pushed piece by piece to `onData` (the
+  // reply's body then stays empty); other answers come back whole. A failing
+  // onData aborts the transfer and is the result; an error the daemon reports
+  // after the answer began (the Stratus-Error trailer) is the result too.
+  Result<HttpReply> requestStreamingReply(std::string_view method, const std::string& target,
+                                          const std::function<Status(std::string_view)>& onData);
 
  private:
   struct Impl;

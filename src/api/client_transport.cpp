@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <vector>
 
@@ -14,6 +15,7 @@
 
 #include "api/client.h"
 #include "api/fd_stream.h"
+#include "api/http.h"
 
 namespace http = boost::beast::http;
 
@@ -164,6 +166,118 @@ Result<HttpReply> HttpConnection::request(std::string_view method, const std::st
     }
     return reply;
   }
+}
+
+namespace {
+
+// Reads the whole answer (header already parsed or not) into an HttpReply.
+template <class Parser>
+Result<HttpReply> readWholeReply(detail::FdStream& stream, boost::beast::flat_buffer& buf, Parser& parser,
+                                 const std::string& path) {
+  boost::system::error_code ec;
+  if (!parser.is_done()) http::read(stream, buf, parser, ec);
+  if (ec) return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + path + ": " + ec.message());
+  HttpReply reply;
+  reply.status = static_cast<int>(parser.get().result_int());
+  if (auto ct = parser.get().find(http::field::content_type); ct != parser.get().end())
+    reply.contentType = std::string(ct->value());
+  reply.body = std::move(parser.get().body());
+  return reply;
+}
+
+// Closes the descriptor when the scope ends.
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+Result<HttpReply> HttpConnection::requestStreamingBody(std::string_view method, const std::string& target,
+                                                       std::string_view contentType,
+                                                       const std::function<Result<std::string>()>& pull) {
+  const std::string& path = impl_->path;
+  auto fd = connectUnix(path);
+  if (!fd.ok()) return fd.error();
+  FdCloser closer{*fd};
+  detail::FdStream stream(*fd);
+  std::string head = std::string(method) + " " + target + " HTTP/1.1\r\nHost: stratusd\r\n";
+  if (!contentType.empty()) head += "Content-Type: " + std::string(contentType) + "\r\n";
+  head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+  bool sent = stream.writeAll(head.data(), head.size());
+  // When a write fails the daemon has answered (an early error) and closed:
+  // its answer is still there to read.
+  while (sent) {
+    auto piece = pull();
+    if (!piece.ok()) {
+      ::shutdown(*fd, SHUT_RDWR);
+      return piece.error();
+    }
+    if (piece->empty()) {
+      sent = stream.writeAll("0\r\n\r\n", 5);
+      break;
+    }
+    char size[32];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", piece->size());
+    sent = stream.writeAll(size, static_cast<std::size_t>(n)) && stream.writeAll(piece->data(), piece->size()) &&
+           stream.writeAll("\r\n", 2);
+  }
+  boost::beast::flat_buffer buf;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(std::uint64_t{1} << 26);
+  return readWholeReply(stream, buf, parser, path);
+}
+
+Result<HttpReply> HttpConnection::requestStreamingReply(std::string_view method, const std::string& target,
+                                                        const std::function<Status(std::string_view)>& onData) {
+  const std::string& path = impl_->path;
+  auto fd = connectUnix(path);
+  if (!fd.ok()) return fd.error();
+  FdCloser closer{*fd};
+  detail::FdStream stream(*fd);
+  auto lost = [&](const boost::system::error_code& ec) {
+    return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + path + ": " + ec.message());
+  };
+  auto req = makeRequest(method, target, {}, {});
+  req.keep_alive(false);
+  boost::system::error_code ec;
+  http::write(stream, req, ec);
+  if (ec) return lost(ec);
+  boost::beast::flat_buffer buf;
+  http::response_parser<http::empty_body> head;
+  head.body_limit(std::numeric_limits<std::uint64_t>::max());
+  http::read_header(stream, buf, head, ec);
+  if (ec) return lost(ec);
+  if (head.get().result_int() != 200) {
+    http::response_parser<http::string_body> whole{std::move(head)};
+    whole.body_limit(std::uint64_t{1} << 26);
+    return readWholeReply(stream, buf, whole, path);
+  }
+  http::response_parser<http::buffer_body> body{std::move(head)};
+  body.body_limit(std::numeric_limits<std::uint64_t>::max());
+  std::vector<char> piece(256u << 10);
+  while (!body.is_done()) {
+    body.get().body().data = piece.data();
+    body.get().body().size = piece.size();
+    http::read_some(stream, buf, body, ec);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) return lost(ec);
+    std::size_t n = piece.size() - body.get().body().size;
+    if (n > 0) STRATUS_TRY(onData(std::string_view(piece.data(), n)));
+  }
+  HttpReply reply;
+  reply.status = 200;
+  if (auto ct = body.get().find(http::field::content_type); ct != body.get().end())
+    reply.contentType = std::string(ct->value());
+  if (auto err = body.get().find(kStreamErrorTrailer); err != body.get().end()) {
+    HttpReply failed;
+    failed.status = 500;
+    failed.body = percentDecode(std::string_view(err->value().data(), err->value().size()), false);
+    return errorFromReply(failed);
+  }
+  return reply;
 }
 
 struct SseStream::Impl {

@@ -22,6 +22,30 @@
 
 namespace stratus::api {
 
+// A request body read piece by piece, for the routes that stream it (volume
+// upload: gigabytes never sit in memory). The transport decodes chunked
+// transfer encoding underneath.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  // Up to `max` bytes into `buf`; 0 once the body has ended. An error when
+  // the connection broke or the framing was malformed.
+  virtual Result<std::size_t> read(char* buf, std::size_t max) = 0;
+};
+
+// A response body written piece by piece (volume download). The transport
+// sends the status line and headers just before the first piece, with
+// chunked transfer encoding; see Response::stream.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  virtual Status write(std::string_view data) = 0;
+};
+
+// The trailer that reports an error after a streamed 200 answer began: the
+// percent-encoded JSON error document (errorToJson).
+inline constexpr const char* kStreamErrorTrailer = "Stratus-Error";
+
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded per segment, without the query
@@ -29,6 +53,9 @@ struct Request {
   std::map<std::string, std::string> params;  // path parameters: {key} -> value
   std::string contentType;
   std::string body;
+  // Set instead of `body` for routes added with Router::addStreaming: the
+  // handler reads the body itself. Null otherwise.
+  BodyReader* bodyReader = nullptr;
   // Runs `fn` when the client's connection closes (start --autodestroy).
   // Empty when the transport has no connection (tests calling the router).
   std::function<void(std::function<void()>)> onConnectionClose;
@@ -76,6 +103,11 @@ struct Response {
   // connection and this descriptor until either side closes (consoles).
   // The transport closes it.
   int upgradeFd = -1;
+  // Set: the body is produced by this function (status 200, `contentType`,
+  // `headers`) through the writer. When it fails before writing anything the
+  // answer is the error response instead; after, the chunked body ends with
+  // the kStreamErrorTrailer trailer carrying the error.
+  std::function<Status(BodyWriter&)> stream;
 };
 
 Response jsonResponse(int status, const nlohmann::json& j);
@@ -102,6 +134,10 @@ struct RouteInfo {
 class Router {
  public:
   void add(std::string method, std::string pattern, Handler h);
+  // A route whose handler reads the request body through req.bodyReader.
+  void addStreaming(std::string method, std::string pattern, Handler h);
+  // Does the route that `method path` reaches stream its request body?
+  bool streamsBody(const std::string& method, const std::string& path) const;
   // Finds the route (literal segments beat {params}), fills req.params and
   // runs it. Unknown paths: 404, known path with another method: 405, both
   // with a JSON error body. Exceptions become 500 internal-error.
@@ -114,7 +150,9 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    bool streamsBody = false;
   };
+  const Route* match(const std::string& method, const std::vector<std::string>& segs, bool& pathKnown) const;
   std::vector<Route> routes_;
 };
 

@@ -126,11 +126,16 @@ std::vector<RouteInfo> Router::routes() const {
   return out;
 }
 
-Response Router::dispatch(Request& req) const {
-  auto segs = splitPath(req.path);
+void Router::addStreaming(std::string method, std::string pattern, Handler h) {
+  add(std::move(method), std::move(pattern), std::move(h));
+  routes_.back().streamsBody = true;
+}
+
+const Router::Route* Router::match(const std::string& method, const std::vector<std::string>& segs,
+                                   bool& pathKnown) const {
   const Route* best = nullptr;
   int bestScore = -1;
-  bool pathKnown = false;
+  pathKnown = false;
   for (const auto& r : routes_) {
     if (r.segments.size() != segs.size()) continue;
     int score = 0;
@@ -147,12 +152,25 @@ Response Router::dispatch(Request& req) const {
     }
     if (!match) continue;
     pathKnown = true;
-    if (r.method != req.method) continue;
+    if (r.method != method) continue;
     if (score > bestScore) {
       best = &r;
       bestScore = score;
     }
   }
+  return best;
+}
+
+bool Router::streamsBody(const std::string& method, const std::string& path) const {
+  bool known = false;
+  const Route* r = match(method, splitPath(path), known);
+  return r && r->streamsBody;
+}
+
+Response Router::dispatch(Request& req) const {
+  auto segs = splitPath(req.path);
+  bool pathKnown = false;
+  const Route* best = match(req.method, segs, pathKnown);
   if (!best) {
     Response resp = errorResponse(Error(ErrorCode::Unsupported,
                                         pathKnown ? "method " + req.method + " not allowed on " + req.path

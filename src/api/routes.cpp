@@ -15,6 +15,8 @@ Router makeRouter(daemon::NodeService& node, ServerStats& stats) {
   addConsoleRoutes(r, ctx);
   addMetricsRoutes(r, ctx);
   addDomainStatsRoutes(r, ctx);
+  addStoragePoolRoutes(r, ctx);
+  addStorageVolumeRoutes(r, ctx);
   return r;
 }
 

@@ -23,6 +23,8 @@ void addEventRoutes(Router& r, RouteContext ctx);
 void addConsoleRoutes(Router& r, RouteContext ctx);
 void addMetricsRoutes(Router& r, RouteContext ctx);
 void addDomainStatsRoutes(Router& r, RouteContext ctx);
+void addStoragePoolRoutes(Router& r, RouteContext ctx);
+void addStorageVolumeRoutes(Router& r, RouteContext ctx);
 
 template <class T>
 Response valueResponse(const Result<T>& r, int status = 200) {

@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <cstring>
+#include <limits>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -168,20 +169,12 @@ struct Server::Impl {
     detail::FdStream stream(fd, static_cast<int>(opts.idleTimeout.count() * 1000));
     boost::beast::flat_buffer buf;
     for (;;) {
-      http::request_parser<http::string_body> parser;
-      parser.body_limit(kBodyLimit);
+      // The header first: whether the body is read whole (most routes) or
+      // streamed to the handler (volume upload) depends on the route.
+      http::request_parser<http::empty_body> head;
+      head.body_limit(std::numeric_limits<std::uint64_t>::max());
       boost::system::error_code ec;
-      http::read_header(stream, buf, parser, ec);
-      if (!ec) {
-        // curl sends "Expect: 100-continue" for bodies over 1 KiB and would
-        // otherwise wait a second before sending the XML.
-        auto expect = parser.get().find(http::field::expect);
-        if (expect != parser.get().end() && boost::beast::iequals(expect->value(), "100-continue")) {
-          static constexpr char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-          if (!stream.writeAll(cont, sizeof cont - 1)) return;
-        }
-        if (!parser.is_done()) http::read(stream, buf, parser, ec);
-      }
+      http::read_header(stream, buf, head, ec);
       if (ec) {
         if (ec != http::error::end_of_stream && ec != boost::asio::error::eof &&
             ec != boost::asio::error::timed_out && ec != boost::asio::error::connection_reset) {
@@ -191,21 +184,57 @@ struct Server::Impl {
         }
         return;
       }
+      // curl sends "Expect: 100-continue" for bodies over 1 KiB and would
+      // otherwise wait a second before sending the XML.
+      auto expect = head.get().find(http::field::expect);
+      if (expect != head.get().end() && boost::beast::iequals(expect->value(), "100-continue")) {
+        static constexpr char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+        if (!stream.writeAll(cont, sizeof cont - 1)) return;
+      }
       auto t0 = std::chrono::steady_clock::now();
-      auto& msg = parser.get();
       Request req;
-      req.method = std::string(msg.method_string());
-      std::string target(msg.target());
-      bool keepAlive = msg.keep_alive();
-      unsigned version = msg.version();
+      req.method = std::string(head.get().method_string());
+      std::string target(head.get().target());
+      bool keepAlive = head.get().keep_alive();
+      unsigned version = head.get().version();
+      if (auto ct = head.get().find(http::field::content_type); ct != head.get().end())
+        req.contentType = std::string(ct->value());
       Response resp;
-      if (!parseTarget(target, req.path, req.query)) {
-        resp = errorResponse(Error(ErrorCode::InvalidArgument, "malformed percent-encoding in " + target));
-      } else {
-        if (auto ct = msg.find(http::field::content_type); ct != msg.end()) req.contentType = std::string(ct->value());
-        req.body = std::move(msg.body());
+      bool targetOk = parseTarget(target, req.path, req.query);
+      if (targetOk && router.streamsBody(req.method, req.path)) {
+        http::request_parser<http::buffer_body> body{std::move(head)};
+        body.body_limit(std::numeric_limits<std::uint64_t>::max());
+        ParserBodyReader reader(stream, buf, body);
+        req.bodyReader = &reader;
         req.onConnectionClose = [&closeHooks](std::function<void()> fn) { closeHooks.push_back(std::move(fn)); };
         resp = router.dispatch(req);
+        // A body the handler left unread (it failed early) cannot be
+        // skipped safely: answer and close.
+        if (!body.is_done()) keepAlive = false;
+      } else {
+        http::request_parser<http::string_body> body{std::move(head)};
+        body.body_limit(kBodyLimit);
+        if (auto len = body.content_length(); len && *len > kBodyLimit) {
+          resp = errorResponse(Error(ErrorCode::InvalidArgument, "request body too large"));
+          keepAlive = false;
+        } else {
+          if (!body.is_done()) http::read(stream, buf, body, ec);
+          if (ec) {
+            if (ec != http::error::end_of_stream && ec != boost::asio::error::eof &&
+                ec != boost::asio::error::timed_out && ec != boost::asio::error::connection_reset) {
+              auto bad = errorResponse(Error(ErrorCode::InvalidArgument, "malformed HTTP request: " + ec.message()));
+              writeResponse(stream, bad, 11, false);
+            }
+            return;
+          }
+          if (!targetOk) {
+            resp = errorResponse(Error(ErrorCode::InvalidArgument, "malformed percent-encoding in " + target));
+          } else {
+            req.body = std::move(body.get().body());
+            req.onConnectionClose = [&closeHooks](std::function<void()> fn) { closeHooks.push_back(std::move(fn)); };
+            resp = router.dispatch(req);
+          }
+        }
       }
       stats.requests.fetch_add(1);
       if (resp.status >= 400) stats.errors.fetch_add(1);
@@ -226,11 +255,102 @@ struct Server::Impl {
         std::lock_guard lk(mu);
         if (stopping) keepAlive = false;
       }
+      if (resp.stream) {
+        if (!streamResponse(stream, resp, version, keepAlive) || !keepAlive) return;
+        continue;
+      }
       if (!writeResponse(stream, resp, version, keepAlive) || !keepAlive) return;
       // A connection that owns autodestroy guests is their lifeline: never
       // close it for being idle.
       if (!closeHooks.empty()) stream.setReadTimeout(-1);
     }
+  }
+
+  // The request body of a streaming route, straight from the parser into
+  // the handler's buffer.
+  class ParserBodyReader final : public BodyReader {
+   public:
+    ParserBodyReader(detail::FdStream& s, boost::beast::flat_buffer& b, http::request_parser<http::buffer_body>& p)
+        : stream_(s), buf_(b), parser_(p) {}
+    // Fills `out` as far as the body goes: the handler gets big pieces,
+    // not one per socket read.
+    Result<std::size_t> read(char* out, std::size_t max) override {
+      std::size_t got = 0;
+      while (!parser_.is_done() && got < max) {
+        parser_.get().body().data = out + got;
+        parser_.get().body().size = max - got;
+        boost::system::error_code ec;
+        http::read_some(stream_, buf_, parser_, ec);
+        if (ec == http::error::need_buffer) ec = {};
+        got = max - parser_.get().body().size;
+        if (ec) return Error(ErrorCode::ConnectFailed, "request body: " + ec.message());
+      }
+      return got;
+    }
+
+   private:
+    detail::FdStream& stream_;
+    boost::beast::flat_buffer& buf_;
+    http::request_parser<http::buffer_body>& parser_;
+  };
+
+  // Response::stream: chunked transfer encoding, the header sent with the
+  // first piece so an early failure still gets a proper error status.
+  class ChunkedWriter final : public BodyWriter {
+   public:
+    ChunkedWriter(detail::FdStream& s, std::string head) : stream_(s), head_(std::move(head)) {}
+    Status write(std::string_view data) override {
+      if (!begin()) return lost();
+      if (data.empty()) return okStatus();
+      char size[32];
+      int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+      if (!stream_.writeAll(size, static_cast<std::size_t>(n)) || !stream_.writeAll(data.data(), data.size()) ||
+          !stream_.writeAll("\r\n", 2))
+        return lost();
+      return okStatus();
+    }
+    bool begin() {
+      if (started_) return true;
+      started_ = true;
+      return stream_.writeAll(head_.data(), head_.size());
+    }
+    bool started() const { return started_; }
+    bool finish(const Status& st) {
+      std::string tail = "0\r\n";
+      if (!st.ok()) tail += std::string(kStreamErrorTrailer) + ": " + percentEncode(errorToJson(st.error()).dump()) + "\r\n";
+      tail += "\r\n";
+      return stream_.writeAll(tail.data(), tail.size());
+    }
+
+   private:
+    static Error lost() { return Error(ErrorCode::ConnectFailed, "the client closed the connection"); }
+    detail::FdStream& stream_;
+    std::string head_;
+    bool started_ = false;
+  };
+
+  bool streamResponse(detail::FdStream& stream, Response& resp, unsigned version, bool keepAlive) {
+    std::string head = version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
+    head += "Server: stratusd\r\n";
+    if (!resp.contentType.empty()) head += "Content-Type: " + resp.contentType + "\r\n";
+    for (auto& [k, v] : resp.headers) head += k + ": " + v + "\r\n";
+    head += "Transfer-Encoding: chunked\r\nTrailer: " + std::string(kStreamErrorTrailer) + "\r\n";
+    if (!keepAlive) head += "Connection: close\r\n";
+    head += "\r\n";
+    ChunkedWriter w(stream, std::move(head));
+    Status st = resp.stream(w);
+    if (!w.started()) {
+      if (st.ok()) return w.begin() && w.finish(st);
+      Response err = errorResponse(st.error());
+      stats.errors.fetch_add(1);
+      return writeResponse(stream, err, version, keepAlive);
+    }
+    if (!st.ok()) {
+      stats.errors.fetch_add(1);
+      log->debug("streamed answer failed: {}", st.error().message);
+      if (st.error().code == ErrorCode::ConnectFailed) return false;
+    }
+    return w.finish(st);
   }
 
   bool writeResponse(detail::FdStream& stream, Response& resp, unsigned version, bool keepAlive) {

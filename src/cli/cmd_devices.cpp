@@ -321,7 +321,14 @@ std::vector<CmdDef> mergeCommands(std::vector<CmdDef> table, const std::vector<C
       if (!first) first = i;
       if (table[i].name < c.name) after = i + 1;
     }
-    std::size_t at = after ? *after : first ? *first : table.size();
+    // A new group goes before the shell's own commands, as virsh lists them.
+    std::size_t end = table.size();
+    for (std::size_t i = 0; i < table.size(); ++i)
+      if (table[i].group == "Stratus itself") {
+        end = i;
+        break;
+      }
+    std::size_t at = after ? *after : first ? *first : end;
     table.insert(table.begin() + static_cast<std::ptrdiff_t>(at), c);
   }
   return table;

@@ -109,6 +109,8 @@ std::string_view groupKeyword(std::string_view group) {
   if (group == "Domain Monitoring") return "monitor";
   if (group == "Host and Hypervisor") return "host";
   if (group == "Networking") return "network";
+  if (group == "Storage Pool") return "pool";
+  if (group == "Storage Volume") return "volume";
   return "virsh";
 }
 }  // namespace

@@ -4,6 +4,7 @@
 #include "cli/cmd_devices.h"
 #include "cli/handlers.h"
 #include "cli/handlers_stats.h"
+#include "cli/storage_cli.h"
 
 namespace stratus::cli {
 
@@ -27,8 +28,9 @@ constexpr OptDef num(std::string_view name, std::string_view help) { return {nam
 constexpr OptDef arg(std::string_view name, std::string_view help) { return {name, T::String, false, true, help}; }
 
 const std::vector<CmdDef>& table() {
-  // The device commands and vcpucount keep their rows in cmd_devices.cpp.
-  static const std::vector<CmdDef> cmds = mergeCommands({
+  // The device commands and vcpucount keep their rows in cmd_devices.cpp,
+  // the storage commands theirs in cmd_storage_table.cpp.
+  static const std::vector<CmdDef> cmds = mergeCommands(mergeCommands({
       // ---- domain management ----
       {"autostart", "Domain Management", "mark a domain to start when the host boots", "",
        {dom(), flag("disable", "turn autostart off")}, cmdAutostart},
@@ -295,7 +297,7 @@ const std::vector<CmdDef>& table() {
       {"help", "Stratus itself", "print help", "",
        {{"command", T::String, false, true, "a command or command group"}}, cmdHelp, false, true},
       {"quit", "Stratus itself", "leave the interactive shell", "", {}, cmdQuit, false, false},
-  }, deviceCommands());
+  }, deviceCommands()), storageCommands());
   return cmds;
 }
 }  // namespace

@@ -64,6 +64,8 @@ std::string describeError(const Error& e) {
     case ErrorCode::DomainExists: prefix = "operation failed: "; break;
     case ErrorCode::NoDomain: prefix = "Domain not found: "; break;
     case ErrorCode::NoNetwork: prefix = "Network not found: "; break;
+    case ErrorCode::NoStoragePool: prefix = "Storage pool not found: "; break;
+    case ErrorCode::NoStorageVolume: prefix = "Storage volume not found: "; break;
     case ErrorCode::Unsupported: prefix = "this function is not supported by the connection driver: "; break;
     case ErrorCode::XmlInvalid: prefix = "XML error: "; break;
     case ErrorCode::OperationTimeout: prefix = "Timed out during operation: "; break;
@@ -76,7 +78,7 @@ std::string describeError(const Error& e) {
   // the message carries none.
   static constexpr std::string_view kKnown[] = {
       "internal error: ", "invalid argument: ", "Requested operation is not valid: ", "operation failed: ",
-      "Domain not found: ", "Network not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
+      "Domain not found: ", "Network not found: ", "Storage pool not found: ", "Storage volume not found: ", "this function is not supported", "XML error: ", "Timed out during operation: ",
       "unsupported configuration: ", "operation forbidden: ", "Cannot ", "cannot ", "Failed to ",
       "unsupported flags", "device not found: ", "Operation not supported: ", "argument unsupported: "};
   for (auto k : kKnown)

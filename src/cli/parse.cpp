@@ -72,6 +72,9 @@ Result<ParsedCmd> parseCommand(const CmdDef& def, std::span<const std::string> a
     }
     const OptDef* o = findOpt(def, body);
     if (!o) return parseError(fmt::format("command '{}' doesn't support option --{}", def.name, body));
+    // virsh takes each option once (a positional word counts as given).
+    if (o->type != OptType::Argv && pc.has(o->name))
+      return parseError(fmt::format("option --{} already seen", o->name));
     if (o->type == OptType::Bool) {
       if (inlineValue)
         return parseError(fmt::format("command '{}' doesn't support option --{}", def.name, a.substr(2)));
@@ -96,12 +99,16 @@ Result<ParsedCmd> parseCommand(const CmdDef& def, std::span<const std::string> a
     }
   }
 
+  // virsh names every missing option, one error line each.
+  std::string missing;
   for (const auto& o : def.opts) {
     if (!o.required || pc.has(o.name)) continue;
     bool data = o.positional && (o.type == OptType::String || o.type == OptType::Argv);
-    return parseError(data ? fmt::format("command '{}' requires <{}> option", def.name, o.name)
-                           : fmt::format("command '{}' requires --{} option", def.name, o.name));
+    if (!missing.empty()) missing += "\nerror: ";
+    missing += data ? fmt::format("command '{}' requires <{}> option", def.name, o.name)
+                    : fmt::format("command '{}' requires --{} option", def.name, o.name);
   }
+  if (!missing.empty()) return parseError(std::move(missing));
   return pc;
 }
 

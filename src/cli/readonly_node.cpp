@@ -160,6 +160,57 @@ class ReadonlyNode final : public NodeService {
     return n_->listNetworkPorts(k);
   }
 
+  // ---- storage pools and volumes: queries pass, changes are refused ----
+  Result<std::vector<PoolSummary>> listPools() override { return n_->listPools(); }
+  Result<PoolSummary> lookupPool(const std::string& p) override { return n_->lookupPool(p); }
+  Result<PoolDefineResult> definePool(const std::string&, const std::string&) override {
+    return forbidden("virStoragePoolDefineXML");
+  }
+  Result<PoolDefineResult> createPool(const std::string&, const std::string&, const PoolStartOptions&) override {
+    return forbidden("virStoragePoolCreateXML");
+  }
+  Status buildPool(const std::string&, const PoolBuildOptions&) override { return forbidden("virStoragePoolBuild"); }
+  Status startPool(const std::string&, const PoolStartOptions&) override { return forbidden("virStoragePoolCreate"); }
+  Status destroyPool(const std::string&) override { return forbidden("virStoragePoolDestroy"); }
+  Status deletePool(const std::string&) override { return forbidden("virStoragePoolDelete"); }
+  Status undefinePool(const std::string&) override { return forbidden("virStoragePoolUndefine"); }
+  Status refreshPool(const std::string&) override { return forbidden("virStoragePoolRefresh"); }
+  Result<std::string> poolXml(const std::string& p, const PoolXmlOptions& o) override { return n_->poolXml(p, o); }
+  Status setPoolAutostart(const std::string&, bool) override { return forbidden("virStoragePoolSetAutostart"); }
+  Result<std::string> findPoolSources(const std::string&, const std::string&) override {
+    return forbidden("virConnectFindStoragePoolSources");
+  }
+  Result<std::vector<VolumeSummary>> listVolumes(const std::string& p) override { return n_->listVolumes(p); }
+  Result<VolumeSummary> lookupVolume(const std::string& p, const std::string& v) override {
+    return n_->lookupVolume(p, v);
+  }
+  Result<VolumeSummary> createVolume(const std::string&, const std::string&, const std::string&,
+                                     const VolumeCreateOptions&) override {
+    return forbidden("virStorageVolCreateXML");
+  }
+  Result<VolumeSummary> createVolumeFrom(const std::string&, const std::string&, const std::string&,
+                                         const std::string&, const std::string&, const VolumeCreateOptions&) override {
+    return forbidden("virStorageVolCreateXMLFrom");
+  }
+  Status deleteVolume(const std::string&, const std::string&) override { return forbidden("virStorageVolDelete"); }
+  Status wipeVolume(const std::string&, const std::string&, const VolumeWipeOptions&) override {
+    return forbidden("virStorageVolWipePattern");
+  }
+  Status resizeVolume(const std::string&, const std::string&, std::uint64_t, const VolumeResizeOptions&) override {
+    return forbidden("virStorageVolResize");
+  }
+  Result<std::string> volumeXml(const std::string& p, const std::string& v) override { return n_->volumeXml(p, v); }
+  Status uploadVolume(const std::string&, const std::string&, const VolumeTransferOptions&, VolumeSource&) override {
+    return forbidden("virStorageVolUpload");
+  }
+  Status downloadVolume(const std::string&, const std::string&, const VolumeTransferOptions&, VolumeSink&) override {
+    return forbidden("virStorageVolDownload");
+  }
+  Result<JobInfo> volumeJobInfo(const std::string& p, const std::string& v) override {
+    return n_->volumeJobInfo(p, v);
+  }
+  Status abortVolumeJob(const std::string&, const std::string&) override { return forbidden("virStorageVolAbortJob"); }
+
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override {
     return n_->subscribeEvents(std::move(cb));
   }

@@ -1,0 +1,1 @@
+pool-create pool-dir.xml; pool-list --all --details

@@ -1,0 +1,1 @@
+pool-create-as p3 dir --target /p3; pool-list --all

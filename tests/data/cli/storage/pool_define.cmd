@@ -1,0 +1,1 @@
+pool-define pool-dir.xml; pool-list --all

@@ -1,0 +1,1 @@
+pool-define-as p netfs --source-host h --source-path /e --source-format nfs --source-name nm --source-initiator iqn --source-protocol-ver 4 --adapter-parent p0 --adapter-wwnn 1 --adapter-wwpn 2 --auth-type chap --auth-username u --secret-uuid 1234 --print-xml

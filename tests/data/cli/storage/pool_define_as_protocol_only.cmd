@@ -1,0 +1,1 @@
+pool-define-as p netfs --source-protocol-ver 3 --print-xml

@@ -1,0 +1,1 @@
+pool-define-as "a'b&<c>" dir --target '/x"y' --print-xml

@@ -1,0 +1,1 @@
+pool-define nofile.xml

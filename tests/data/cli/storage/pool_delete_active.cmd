@@ -1,0 +1,1 @@
+pool-delete default-pool

@@ -1,0 +1,1 @@
+pool-destroy default-pool; pool-list; pool-list --all --details

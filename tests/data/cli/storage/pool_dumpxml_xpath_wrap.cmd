@@ -1,0 +1,1 @@
+pool-dumpxml default-pool --xpath /pool/target/path --wrap

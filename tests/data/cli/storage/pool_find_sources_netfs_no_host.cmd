@@ -1,0 +1,1 @@
+find-storage-pool-sources netfs

@@ -1,0 +1,1 @@
+pool-info default-pool --bytes

@@ -1,0 +1,1 @@
+pool-define pool-dir.xml; pool-build p1; pool-start p1; pool-refresh p1; pool-autostart p1; pool-info p1; pool-autostart p1 --disable; pool-destroy p1; pool-delete p1; pool-undefine p1; pool-list --all

@@ -1,0 +1,1 @@
+pool-autostart default-pool; pool-list --autostart

@@ -1,0 +1,1 @@
+pool-name default-pool

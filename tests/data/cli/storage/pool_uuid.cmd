@@ -1,0 +1,1 @@
+pool-uuid default-pool

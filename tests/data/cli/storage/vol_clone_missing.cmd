@@ -1,0 +1,1 @@
+vol-clone nope v3 --pool default-pool

@@ -1,0 +1,1 @@
+vol-create-as nope v1 1G

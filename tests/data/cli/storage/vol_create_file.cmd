@@ -1,0 +1,1 @@
+vol-create default-pool vol-raw.xml; vol-list default-pool --details

@@ -1,0 +1,1 @@
+vol-create-from default-pool vol-raw.xml nope

@@ -1,0 +1,1 @@
+vol-create default-pool nofile.xml

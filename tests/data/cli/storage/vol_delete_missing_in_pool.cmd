@@ -1,0 +1,1 @@
+vol-delete nope --pool default-pool

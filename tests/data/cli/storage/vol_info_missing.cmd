@@ -1,0 +1,1 @@
+vol-info /default-pool/nope

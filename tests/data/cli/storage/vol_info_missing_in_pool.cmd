@@ -1,0 +1,1 @@
+vol-info nope --pool default-pool

@@ -1,0 +1,1 @@
+vol-list default-pool

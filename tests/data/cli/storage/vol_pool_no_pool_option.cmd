@@ -1,0 +1,1 @@
+vol-pool v1 --pool default-pool
