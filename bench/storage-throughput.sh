@@ -69,3 +69,37 @@ report upload_stratus "$(printf '%s\n' "${up[@]}" | median)"
 report upload_cp "$(printf '%s\n' "${cpt[@]}" | median)"
 report download_stratus "$(printf '%s\n' "${down[@]}" | median)"
 report download_cp "$(printf '%s\n' "${cps[@]}" | median)"
+
+# The same through the daemon and the CLI, as a user runs them: stratusd
+# with its own --root, `stratus vol-clone` and `stratus vol-upload` (the
+# bytes cross the API socket) on a dir pool in the same directory.
+STRATUSD=$PWD/${BUILD_DIR:-build}/bin/stratusd
+STRATUS=$PWD/${BUILD_DIR:-build}/bin/stratus
+if [ -x "$STRATUSD" ] && [ -x "$STRATUS" ]; then
+  ROOT=$WORK/root
+  SOCK=$ROOT/run/stratus/stratusd.sock
+  "$STRATUSD" --root "$ROOT" >"$WORK/stratusd.log" 2>&1 &
+  DPID=$!
+  trap 'kill "$DPID" 2>/dev/null; wait "$DPID" 2>/dev/null; rm -rf "$WORK"' EXIT
+  S=("$STRATUS" -c "qemu+unix:///system?socket=$SOCK")
+  for _ in $(seq 200); do "${S[@]}" -q uri >/dev/null 2>&1 && break; sleep 0.05; done
+  mkdir -p "$WORK/dpool"
+  "${S[@]}" -q pool-create-as bench dir --target "$WORK/dpool" >/dev/null
+  "${S[@]}" -q vol-create-as bench src.raw "${SIZE_MIB}M" --format raw >/dev/null
+  "${S[@]}" -q vol-upload src.raw "$WORK/src.raw" --pool bench
+  clone=(); upl=()
+  for _ in $(seq "$N"); do
+    "${S[@]}" -q vol-delete c.raw --pool bench >/dev/null 2>&1 || true; sync
+    t0=$(now_ms); "${S[@]}" -q vol-clone src.raw c.raw --pool bench >/dev/null; t1=$(now_ms)
+    clone+=("$((t1 - t0))")
+    "${S[@]}" -q vol-delete up.raw --pool bench >/dev/null 2>&1 || true
+    "${S[@]}" -q vol-create-as bench up.raw "${SIZE_MIB}M" --format raw >/dev/null; sync
+    t0=$(now_ms); "${S[@]}" -q vol-upload up.raw "$WORK/src.raw" --pool bench; sync "$WORK/dpool/up.raw"; t1=$(now_ms)
+    upl+=("$((t1 - t0))")
+  done
+  cmp -s "$WORK/src.raw" "$WORK/dpool/up.raw" || { echo "vol-upload through the daemon differs" >&2; exit 1; }
+  report vol_clone_cli "$(printf '%s\n' "${clone[@]}" | median)"
+  report vol_upload_cli "$(printf '%s\n' "${upl[@]}" | median)"
+else
+  echo "# stratusd/stratus not built: the CLI measurements are skipped"
+fi

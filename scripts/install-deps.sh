@@ -21,6 +21,8 @@ PKGS=(
   # initiator, QEMU's network block drivers, NFS client tools and server
   xfsprogs dosfstools lvm2 tgt libiscsi-bin open-iscsi qemu-block-extra
   nfs-common rpcbind nfs-ganesha nfs-ganesha-vfs
+  # the test guest's bootable disk image (boot.img: FAT + syslinux, made with mtools)
+  syslinux syslinux-common mtools
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -7,6 +7,10 @@
 #   vmlinuz      the newest /boot/vmlinuz-*-cloud-amd64 (or $KVER)
 #   initrd.gz    busybox initramfs whose /init is described below
 #   disk.qcow2   a small empty qcow2 disk ($DISK_SIZE, default 32M); never overwritten
+#   boot.img     the same guest as a raw disk that boots by itself (a FAT file system
+#                with syslinux in its boot sector, vmlinuz, initrd.gz and syslinux.cfg),
+#                for guests and clouds that boot from a disk image instead of kernel=;
+#                made with mtools, nothing is mounted (needs syslinux, mtools, dosfstools)
 #   .stamp       digest of the inputs; when it matches, nothing is rebuilt
 #
 # The guest (/init), with kernel command line "console=ttyS0":
@@ -48,7 +52,7 @@ BUSYBOX=$(readlink -f "$BUSYBOX")
 if ldd "$BUSYBOX" >/dev/null 2>&1; then
     die "$BUSYBOX is dynamically linked (apt-get install busybox-static)"
 fi
-for tool in cpio gzip modinfo qemu-img; do
+for tool in cpio gzip modinfo qemu-img syslinux mcopy mkfs.vfat; do
     command -v "$tool" >/dev/null || die "$tool not found"
 done
 
@@ -89,7 +93,8 @@ stamp=$( {
 } | sha256sum | cut -d' ' -f1)
 
 if [ "${FORCE:-0}" != 1 ] && [ -s "$GUEST_DIR/vmlinuz" ] && [ -s "$GUEST_DIR/initrd.gz" ] &&
-   [ -s "$GUEST_DIR/disk.qcow2" ] && [ "$(cat "$GUEST_DIR/.stamp" 2>/dev/null)" = "$stamp" ]; then
+   [ -s "$GUEST_DIR/disk.qcow2" ] && [ -s "$GUEST_DIR/boot.img" ] &&
+   [ "$(cat "$GUEST_DIR/.stamp" 2>/dev/null)" = "$stamp" ]; then
     echo "guest up to date in $GUEST_DIR ($KVER)"
     exit 0
 fi
@@ -218,6 +223,17 @@ mv -f "$GUEST_DIR/.vmlinuz.tmp" "$GUEST_DIR/vmlinuz"
 ( cd "$root" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0 ) |
     gzip -6 >"$GUEST_DIR/.initrd.gz.tmp"
 mv -f "$GUEST_DIR/.initrd.gz.tmp" "$GUEST_DIR/initrd.gz"
+# The bootable disk: syslinux loads the same kernel and initramfs from a FAT
+# volume (32 MiB: room for both and for the guest to be copied around fast).
+rm -f "$GUEST_DIR/.boot.img.tmp"
+mkfs.vfat -n STRATUS -C "$GUEST_DIR/.boot.img.tmp" 32768 >/dev/null
+syslinux --install "$GUEST_DIR/.boot.img.tmp"
+printf 'DEFAULT stratus\nPROMPT 0\nTIMEOUT 0\nLABEL stratus\n  KERNEL vmlinuz\n  APPEND initrd=initrd.gz console=ttyS0\n' \
+    >"$GUEST_DIR/.syslinux.cfg"
+mcopy -i "$GUEST_DIR/.boot.img.tmp" "$GUEST_DIR/vmlinuz" "$GUEST_DIR/initrd.gz" ::
+mcopy -i "$GUEST_DIR/.boot.img.tmp" "$GUEST_DIR/.syslinux.cfg" ::syslinux.cfg
+rm -f "$GUEST_DIR/.syslinux.cfg"
+mv -f "$GUEST_DIR/.boot.img.tmp" "$GUEST_DIR/boot.img"
 if [ ! -s "$GUEST_DIR/disk.qcow2" ]; then
     qemu-img create -q -f qcow2 "$GUEST_DIR/.disk.qcow2.tmp" "$DISK_SIZE"
     mv -f "$GUEST_DIR/.disk.qcow2.tmp" "$GUEST_DIR/disk.qcow2"

@@ -235,13 +235,15 @@ void to_json(nlohmann::json& j, const DestroyOptions& v) { j = {{"graceful", v.g
 void from_json(const nlohmann::json& j, DestroyOptions& v) { v.graceful = j.value("graceful", false); }
 
 void to_json(nlohmann::json& j, const SaveOptions& v) {
-  j = {{"running", v.running}, {"paused", v.paused}, {"bypass_cache", v.bypassCache}, {"format", v.format}};
+  j = {{"running", v.running}, {"paused", v.paused}, {"bypass_cache", v.bypassCache}, {"format", v.format},
+       {"xml", v.xml}};
 }
 void from_json(const nlohmann::json& j, SaveOptions& v) {
   v.running = j.value("running", false);
   v.paused = j.value("paused", false);
   v.bypassCache = j.value("bypass_cache", false);
   v.format = j.value("format", std::string());
+  v.xml = j.value("xml", std::string());
 }
 
 void to_json(nlohmann::json& j, const JobInfo& v) {

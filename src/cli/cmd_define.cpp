@@ -1,5 +1,6 @@
 // define, undefine, autostart, desc, domrename.
 #include "cli/handlers.h"
+#include "cli/undefine_storage.h"
 
 namespace stratus::cli {
 
@@ -29,10 +30,26 @@ bool cmdUndefine(Ctl& ctl, const ParsedCmd& pc) {
     ctl.error("Options --nvram and --keep-nvram are mutually exclusive");
     return false;
   }
+  auto storage = pc.find("storage");
+  if (o.removeAllStorage && storage) {
+    ctl.error("Options --remove-all-storage and --storage are mutually exclusive");
+    return false;
+  }
+  // The volumes are worked out before the domain goes (virsh's order).
+  std::vector<DomainVolume> volumes;
+  if (o.removeAllStorage || storage) {
+    std::vector<std::string> wanted;
+    if (storage)
+      for (auto& s : splitList(*storage, ','))
+        if (!s.empty()) wanted.push_back(s);
+    auto v = domainVolumes(ctl, *d, o.removeAllStorage, wanted);
+    if (!v) return false;
+    volumes = std::move(*v);
+  }
   auto r = ctl.conn()->undefineDomain(d->uuid, o);
   if (!r) return fail(ctl, fmt::format("Failed to undefine domain '{}'", d->name), r.error());
   ctl.printExtra(fmt::format("Domain '{}' has been undefined\n", d->name));
-  return true;
+  return removeDomainVolumes(ctl, volumes, pc.has("wipe-storage"));
 }
 
 bool cmdAutostart(Ctl& ctl, const ParsedCmd& pc) {

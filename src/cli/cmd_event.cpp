@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "cli/handlers.h"
+#include "cli/interrupt.h"
 
 namespace stratus::cli {
 
@@ -34,9 +35,6 @@ constexpr std::string_view kEventNames[] = {
     "agent-lifecycle", "device-added", "migration-iteration", "job-completed",
     "device-removal-failed", "metadata-change", "block-threshold", "memory-failure",
     "memory-device-size-change"};
-
-volatile std::sig_atomic_t gInterrupted = 0;
-void onSigint(int) { gInterrupted = 1; }
 
 std::string_view lookupWord(int type, int detail) {
   if (type < 0 || type >= static_cast<int>(kTypes.size())) return "unknown";
@@ -106,10 +104,7 @@ bool cmdEvent(Ctl& ctl, const ParsedCmd& pc) {
   });
   if (!sub) return fail(ctl, sub.error());
 
-  gInterrupted = 0;
-  struct sigaction sa {}, old{};
-  sa.sa_handler = onSigint;
-  sigaction(SIGINT, &sa, &old);
+  SigintScope sigint;
   ctl.flush();
 
   auto deadline = timeout ? std::chrono::steady_clock::now() + std::chrono::seconds(*timeout)
@@ -137,7 +132,7 @@ bool cmdEvent(Ctl& ctl, const ParsedCmd& pc) {
     lk.unlock();
     ctl.flush();
     if (done) break;
-    if (gInterrupted) {
+    if (sigint.interrupted()) {
       ctl.print("event loop interrupted\n");
       break;
     }
@@ -148,7 +143,6 @@ bool cmdEvent(Ctl& ctl, const ParsedCmd& pc) {
     }
   }
   sub->reset();
-  sigaction(SIGINT, &old, nullptr);
   ctl.printf("events received: {}\n", received);
   if (lost) {
     ctl.error("lost the connection to the daemon: the event stream ended");

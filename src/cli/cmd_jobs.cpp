@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "cli/handlers.h"
+#include "cli/interrupt.h"
 #include "cli/xpath.h"
 
 namespace stratus::cli {
@@ -85,13 +86,22 @@ std::string formatJobInfo(const daemon::JobInfo& j, bool completed, bool anystat
 
 Status watchJob(Ctl& ctl, std::string_view label, const std::string& domainKey, bool verbose,
                 const std::function<Status()>& work) {
-  if (!verbose || domainKey.empty()) return work();
+  if (domainKey.empty()) return work();
   auto* conn = ctl.conn();
+  // Ctrl-C cancels the job (virsh's domjobabort on SIGINT); the work then
+  // ends with the daemon's "operation aborted" error.
+  SigintScope sigint;
+  bool abortSent = false;
   auto done = std::async(std::launch::async, work);
   int shown = -1;
   // virsh polls every 500 ms; a save here takes well under a second, so
   // look more often.
   while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
+    if (sigint.interrupted() && !abortSent) {
+      abortSent = true;
+      if (auto a = conn->abortDomainJob(domainKey); !a) ctl.error(describeError(a.error()));
+    }
+    if (!verbose) continue;
     auto j = conn->domainJobInfo(domainKey, false);
     if (!j || (j->type != "unbounded" && j->type != "bounded") || j->dataTotal == 0) continue;
     int p = progressPercent(*j);
@@ -101,7 +111,7 @@ Status watchJob(Ctl& ctl, std::string_view label, const std::string& domainKey, 
     ctl.progress(fmt::format("\r{}: [{:3} %]", label, p));
   }
   Status s = done.get();
-  if (s) ctl.progress(fmt::format("\r{}: [100 %]", label));
+  if (s && verbose) ctl.progress(fmt::format("\r{}: [100 %]", label));
   else if (shown >= 0) ctl.progress("\n");
   return s;
 }

@@ -18,15 +18,11 @@ bool simpleVerb(Ctl& ctl, const ParsedCmd& pc, std::string_view verb, std::strin
 std::optional<std::string> checkMode(Ctl& ctl, const ParsedCmd& pc) {
   std::string mode = pc.get("mode");
   // virsh accepts a comma separated list; each must be known.
-  std::string_view rest = mode;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    std::string_view m = rest.substr(0, comma);
+  for (const auto& m : splitList(mode, ',')) {
     if (m != "acpi" && m != "agent" && m != "initctl" && m != "signal" && m != "paravirt") {
       ctl.error(fmt::format("Unknown mode {} value, expecting 'acpi', 'agent', 'initctl', 'signal', or 'paravirt'", m));
       return std::nullopt;
     }
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
   return mode;
 }

@@ -14,6 +14,7 @@ std::optional<daemon::SaveOptions> saveOptions(Ctl& ctl, const ParsedCmd& pc) {
     ctl.error("Options --running and --paused are mutually exclusive");
     return std::nullopt;
   }
+  if (auto xml = pc.find("xml"); xml && !readFile(ctl, *xml, o.xml)) return std::nullopt;
   return o;
 }
 }  // namespace
@@ -37,9 +38,10 @@ bool cmdRestore(Ctl& ctl, const ParsedCmd& pc) {
   const std::string& file = pc.get("file");
   auto* conn = ctl.conn();
   if (!conn) return false;
-  // The progress of a restore is the job of the domain inside the image.
+  // The progress (and Ctrl-C) of a restore is the job of the domain inside
+  // the image.
   bool verbose = pc.has("verbose");
-  std::string name = verbose ? saveImageDomainName(ctl, file) : std::string();
+  std::string name = saveImageDomainName(ctl, file);
   Result<daemon::DomainSummary> restored = Error(ErrorCode::InternalError, "not run");
   auto r = watchJob(ctl, "Restore", name, verbose, [&]() -> Status {
     restored = conn->restoreDomain(file, *o);

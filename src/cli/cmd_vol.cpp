@@ -10,7 +10,7 @@
 
 #include "cli/handlers.h"
 #include "cli/storage_cli.h"
-#include "cli/storage_interrupt.h"
+#include "cli/interrupt.h"
 #include "cli/xpath.h"
 
 namespace stratus::cli {
@@ -33,12 +33,12 @@ daemon::VolumeCreateOptions createOptions(const ParsedCmd& pc) {
 Result<daemon::VolumeSummary> watchCopy(Ctl& ctl, const std::string& pool, const std::string& name, bool verbose,
                                         const std::function<Result<daemon::VolumeSummary>()>& work) {
   auto* conn = ctl.conn();
-  StorageInterrupt sigint;
+  SigintScope sigint;
   auto done = std::async(std::launch::async, work);
   bool abortSent = false;
   int shown = -1;
   while (done.wait_for(std::chrono::milliseconds(100)) != std::future_status::ready) {
-    if (sigint.raised() && !abortSent) {
+    if (sigint.interrupted() && !abortSent) {
       abortSent = true;
       if (auto a = conn->abortVolumeJob(pool, name); !a) ctl.error(describeError(a.error()));
     }

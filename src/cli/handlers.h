@@ -35,6 +35,9 @@ bool cmdEdit(Ctl&, const ParsedCmd&);
 bool cmdAutostart(Ctl&, const ParsedCmd&);
 bool cmdDesc(Ctl&, const ParsedCmd&);
 bool cmdDomrename(Ctl&, const ParsedCmd&);
+// cmd_dom_transfer.cpp
+bool cmdDomExport(Ctl&, const ParsedCmd&);
+bool cmdDomImport(Ctl&, const ParsedCmd&);
 // cmd_lifecycle.cpp
 bool cmdStart(Ctl&, const ParsedCmd&);
 bool cmdCreate(Ctl&, const ParsedCmd&);
@@ -58,8 +61,9 @@ bool cmdSaveImageDefine(Ctl&, const ParsedCmd&);
 bool cmdSaveImageEdit(Ctl&, const ParsedCmd&);
 // virsh domjobinfo's text (--completed, --anystats as virsh).
 std::string formatJobInfo(const daemon::JobInfo& j, bool completed, bool anystats);
-// Run `work` (a save or restore); with `verbose`, show virsh's progress bar
-// ("\rLABEL: [ 63 %]" on stderr) from the job of `domainKey` meanwhile.
+// Run `work` (a save or restore) while Ctrl-C aborts the job of `domainKey`;
+// with `verbose`, show virsh's progress bar ("\rLABEL: [ 63 %]" on stderr)
+// from that job meanwhile.
 Status watchJob(Ctl& ctl, std::string_view label, const std::string& domainKey, bool verbose,
                 const std::function<Status()>& work);
 // The name of the domain in a save image ("" when it cannot be read).

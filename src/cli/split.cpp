@@ -53,4 +53,15 @@ Result<std::vector<Words>> splitCommands(std::string_view line) {
   return cmds;
 }
 
+std::vector<std::string> splitList(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    auto at = text.find(sep);
+    out.emplace_back(text.substr(0, at));
+    if (at == std::string_view::npos) break;
+    text.remove_prefix(at + 1);
+  }
+  return out;
+}
+
 }  // namespace stratus::cli

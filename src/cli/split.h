@@ -17,4 +17,7 @@ using Words = std::vector<std::string>;
 // Error (virsh's wording) on an unterminated quote.
 Result<std::vector<Words>> splitCommands(std::string_view line);
 
+// "a,b,,c," -> {"a", "b", "", "c"}: an option's list of values ("" -> {}).
+std::vector<std::string> splitList(std::string_view text, char sep);
+
 }  // namespace stratus::cli

@@ -157,4 +157,12 @@ void formatDisk(XmlElement& devices, const DiskDef& d, const FormatOptions& opts
                    "wwn", "vendor", "product", "encryption", "boot", "alias", "address"});
 }
 
+const std::string& diskHostPath(const DiskDef& d) {
+  static const std::string kNone;
+  if (d.type == "file") return d.sourceFile;
+  if (d.type == "block") return d.sourceDev;
+  if (d.type == "volume" && d.volumeType != "network") return d.volumePath;
+  return kNone;
+}
+
 }  // namespace stratus::conf

@@ -83,6 +83,10 @@ struct DiskDef {
   friend bool operator==(const DiskDef&, const DiskDef&) = default;
 };
 
+// The file or device on this host a disk reads: <source file> or <source
+// dev>, or a volume disk's resolved path; "" for others (network, dir, none).
+const std::string& diskHostPath(const DiskDef& d);
+
 DiskDef parseDisk(Elem& e);
 
 // conf/disk_source_network.cpp: the network-only parts of <source> and <auth>.

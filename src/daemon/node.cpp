@@ -8,6 +8,7 @@
 #include <charconv>
 
 #include "daemon/node_impl.h"
+#include "daemon/simulated_pool_backend.h"
 #include "network/simulated_network_backend.h"
 #include "stratus_version.h"
 #include "util/atomic_file.h"
@@ -22,7 +23,8 @@ Node::~Node() {
 }
 
 Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers::HypervisorDriver> driver,
-                                         std::unique_ptr<network::NetworkBackend> networks) {
+                                         std::unique_ptr<network::NetworkBackend> networks,
+                                         PoolBackendFactory pools) {
   auto impl = std::make_unique<Impl>();
   impl->cfg = std::move(cfg);
   impl->driver = std::move(driver);
@@ -32,6 +34,15 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
   impl->networks = std::make_unique<NetworkRegistry>(std::move(netStore), std::move(networks));
   // Networks first: reattached guests hold ports on them.
   STRATUS_TRY(impl->networks->load(impl->cfg.defineDefaultNetwork && !impl->cfg.root.empty()));
+  if (!pools) {
+    pools = [](conf::PoolType t) -> Result<std::unique_ptr<storage::PoolBackend>> {
+      return std::unique_ptr<storage::PoolBackend>(std::make_unique<SimulatedPoolBackend>(t));
+    };
+  }
+  std::optional<StorageStore> poolStore;
+  if (!impl->cfg.root.empty()) poolStore.emplace(impl->cfg.root);
+  impl->storage = std::make_unique<StorageRegistry>(std::move(poolStore), std::move(pools));
+  STRATUS_TRY(impl->storage->load(impl->cfg.defineDefaultPool && !impl->cfg.root.empty()));
   if (!impl->cfg.root.empty()) {
     impl->store.emplace(impl->cfg.root, impl->cfg.driverDir);
     STRATUS_TRY(impl->store->prepare());
@@ -89,6 +100,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
   node->impl_->self = node.get();
   if (node->impl_->cfg.runAutostart) {
     node->impl_->networks->autostart();  // before the guests that use them
+    node->impl_->storage->autostart();
     std::vector<std::string> names;
     {
       std::shared_lock lk(node->impl_->mu);

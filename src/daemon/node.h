@@ -10,8 +10,11 @@
 #include "daemon/node_service.h"
 #include "drivers/driver.h"
 #include "network/network_backend.h"
+#include "storage/pool_backend.h"
 
 namespace stratus::daemon {
+
+using storage::PoolBackendFactory;
 
 struct NodeConfig {
   // Root of persistent and live state: ROOT/etc/stratus/qemu/NAME.xml,
@@ -26,6 +29,9 @@ struct NodeConfig {
   bool runAutostart = true;
   // Define libvirt's `default` NAT network on the node's first start.
   bool defineDefaultNetwork = true;
+  // Define (and start, autostarted) the `default` dir storage pool at
+  // ROOT/var/lib/stratus/images on the node's first start.
+  bool defineDefaultPool = true;
   // Save images: the format when a save does not name one (libvirt's
   // save_image_format: raw, gzip, zstd, ...) and a cap on how fast they are
   // written (bytes per second; 0: no cap).
@@ -40,7 +46,8 @@ class Node final : public NodeService {
   // `networks` runs the virtual networks; none: simulated ones (test driver).
   static Result<std::unique_ptr<Node>> open(NodeConfig cfg,
                                             std::unique_ptr<drivers::HypervisorDriver> driver,
-                                            std::unique_ptr<network::NetworkBackend> networks = nullptr);
+                                            std::unique_ptr<network::NetworkBackend> networks = nullptr,
+                                            PoolBackendFactory pools = nullptr);
   ~Node() override;
 
   // Paths under the root (for the daemon's socket, logs, tests).
@@ -126,6 +133,39 @@ class Node final : public NodeService {
   Result<std::vector<InterfaceAddresses>> interfaceAddresses(const std::string& key, AddressSource source) override;
   Result<std::vector<DomainStatsRecord>> domainStats(const std::vector<std::string>& keys,
                                                      const DomainStatsQuery& query) override;
+  // Storage pools and volumes (node_storage.cpp).
+  Result<std::vector<PoolSummary>> listPools() override;
+  Result<PoolSummary> lookupPool(const std::string& pool) override;
+  Result<PoolDefineResult> definePool(const std::string& xml, const std::string& sourceName) override;
+  Result<PoolDefineResult> createPool(const std::string& xml, const std::string& sourceName,
+                                      const PoolStartOptions& opts) override;
+  Status buildPool(const std::string& pool, const PoolBuildOptions& opts) override;
+  Status startPool(const std::string& pool, const PoolStartOptions& opts) override;
+  Status destroyPool(const std::string& pool) override;
+  Status deletePool(const std::string& pool) override;
+  Status undefinePool(const std::string& pool) override;
+  Status refreshPool(const std::string& pool) override;
+  Result<std::string> poolXml(const std::string& pool, const PoolXmlOptions& opts) override;
+  Status setPoolAutostart(const std::string& pool, bool enabled) override;
+  Result<std::string> findPoolSources(const std::string& type, const std::string& srcSpecXml) override;
+  Result<std::vector<VolumeSummary>> listVolumes(const std::string& pool) override;
+  Result<VolumeSummary> lookupVolume(const std::string& pool, const std::string& vol) override;
+  Result<VolumeSummary> createVolume(const std::string& pool, const std::string& xml, const std::string& sourceName,
+                                     const VolumeCreateOptions& opts) override;
+  Result<VolumeSummary> createVolumeFrom(const std::string& pool, const std::string& xml,
+                                         const std::string& sourceName, const std::string& fromPool,
+                                         const std::string& fromVol, const VolumeCreateOptions& opts) override;
+  Status deleteVolume(const std::string& pool, const std::string& vol) override;
+  Status wipeVolume(const std::string& pool, const std::string& vol, const VolumeWipeOptions& opts) override;
+  Status resizeVolume(const std::string& pool, const std::string& vol, std::uint64_t capacity,
+                      const VolumeResizeOptions& opts) override;
+  Result<std::string> volumeXml(const std::string& pool, const std::string& vol) override;
+  Status uploadVolume(const std::string& pool, const std::string& vol, const VolumeTransferOptions& opts,
+                      VolumeSource& source) override;
+  Status downloadVolume(const std::string& pool, const std::string& vol, const VolumeTransferOptions& opts,
+                        VolumeSink& sink) override;
+  Result<JobInfo> volumeJobInfo(const std::string& pool, const std::string& vol) override;
+  Status abortVolumeJob(const std::string& pool, const std::string& vol) override;
   Result<std::vector<NetworkSummary>> listNetworks() override;
   Result<NetworkSummary> lookupNetwork(const std::string& nameOrUuid) override;
   Result<NetworkDefineResult> defineNetwork(const std::string& xml, const std::string& sourceName) override;

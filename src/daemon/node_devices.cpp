@@ -101,7 +101,11 @@ Status Node::attachDevice(const std::string& key, const std::string& xml, const 
   if (liveDev) {
     conf::DeviceDef plugged = *liveDev;
     if (auto* disk = liveDev->disk()) {
-      STRATUS_TRY(inst->attachDisk(*disk));
+      // type='volume': the guest gets the volume's file or device.
+      conf::DomainDef holder;
+      holder.devices.disks.push_back(*disk);
+      STRATUS_TRY(impl_->storage->resolveVolumes(holder));
+      STRATUS_TRY(inst->attachDisk(holder.devices.disks.front()));
     } else {
       // type='network': the guest's tap goes on the network's bridge.
       conf::DomainDef holder;
@@ -224,8 +228,13 @@ Status Node::updateDevice(const std::string& key, const std::string& xml, const 
         return Error(ErrorCode::Unsupported,
                      fmt::format("Operation not supported: cannot modify field '{}' of disk '{}' of a running domain",
                                  f, want->targetDev));
-      if (!sameSource(have, *want) || (!want->driverType.empty() && want->driverType != have.driverType))
-        STRATUS_TRY(inst->changeMedia(*want));
+      if (!sameSource(have, *want) || (!want->driverType.empty() && want->driverType != have.driverType)) {
+        // A medium from a pool: the drive gets the volume's file.
+        conf::DomainDef holder;
+        holder.devices.disks.push_back(*want);
+        STRATUS_TRY(impl_->storage->resolveVolumes(holder));
+        STRATUS_TRY(inst->changeMedia(holder.devices.disks.front()));
+      }
     } else if (const auto* want = dev->iface()) {
       auto i = conf::findInterface(*live, *want, dev->macGiven);
       if (!i) return std::move(i).error();

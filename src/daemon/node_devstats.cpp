@@ -18,6 +18,7 @@ const std::string& diskSource(const conf::DiskDef& d) {
   if (d.type == "block") return d.sourceDev;
   if (d.type == "dir") return d.sourceDir;
   if (d.type == "network") return d.sourceName;
+  if (d.type == "volume") return d.sourceVolume;
   return d.sourceFile;
 }
 
@@ -76,6 +77,13 @@ Result<BlockInfo> Node::blockInfo(const std::string& key, const std::string& dev
     return Error(ErrorCode::InvalidArgument,
                  "invalid argument: disk '" + disk->targetDev + "' does not currently have a source assigned");
   if (inst) return inst->blockInfo(*disk);
+  if (disk->type == "volume") {
+    // An inactive domain's volume: where it is now.
+    conf::DomainDef holder;
+    holder.devices.disks.push_back(*disk);
+    STRATUS_TRY(impl_->storage->resolveVolumes(holder));
+    return impl_->driver->offlineBlockInfo(holder.devices.disks.front());
+  }
   return impl_->driver->offlineBlockInfo(*disk);
 }
 

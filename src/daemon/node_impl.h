@@ -14,6 +14,7 @@
 #include "daemon/network_registry.h"
 #include "daemon/node.h"
 #include "daemon/save_image.h"
+#include "daemon/storage_registry.h"
 #include "daemon/transitions.h"
 
 namespace stratus::daemon {
@@ -84,6 +85,7 @@ struct Node::Impl {
   std::unique_ptr<drivers::HypervisorDriver> driver;
   std::optional<ConfigStore> store;  // none for in-memory nodes
   std::unique_ptr<NetworkRegistry> networks;
+  std::unique_ptr<StorageRegistry> storage;
 
   mutable std::shared_mutex mu;
   std::unordered_map<std::string, DomainPtr> byName;
@@ -149,6 +151,11 @@ struct Node::Impl {
   // Restore the image open at fd (header read, positioned at the state)
   // into the job's inactive domain.
   Status restoreImage(Job& job, int fd, const SaveImageHeader& h, const conf::DomainDef& def, bool paused);
+  // A definition given for a saved guest's state (save --xml, restore --xml,
+  // save-image-define): parsed, with the driver's defaults, and refused
+  // unless it has `saved`'s name and UUID. `source` names it in errors.
+  Result<conf::DomainDef> replacementDefinition(const conf::DomainDef& saved, const std::string& xml,
+                                                const std::string& source);
   // ---- operations with progress (node_jobs.cpp) ----
   std::shared_ptr<drivers::JobMonitor> beginOperation(DomainObj& d, const char* operation);
   void endOperation(DomainObj& d, const std::shared_ptr<drivers::JobMonitor>& op, const Status& result);

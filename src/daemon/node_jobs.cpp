@@ -75,24 +75,31 @@ Status Node::saveImageDefine(const std::string& file, const std::string& xml, co
   if (!h) return std::move(h).error();
   auto old = conf::parseDomainXml(h->xml, file);
   if (!old) return std::move(old).error();
-  auto fresh = conf::parseDomainXml(xml, "<save-image-define>");
-  if (!fresh) return std::move(fresh).error();
-  conf::DomainDef def = std::move(fresh->def);
-  // The state in the image belongs to this guest: same name and UUID
-  // (libvirt's ABI stability check words).
-  if (def.name != old->def.name)
-    return Error(ErrorCode::Unsupported, "unsupported configuration: Target domain name '" + def.name +
-                                             "' does not match source '" + old->def.name + "'");
-  if (def.uuid != old->def.uuid)
-    return Error(ErrorCode::Unsupported, "unsupported configuration: Target domain uuid " + def.uuid.str() +
-                                             " does not match source " + old->def.uuid.str());
-  impl_->driver->applyDefaults(def);
+  auto def = impl_->replacementDefinition(old->def, xml, "<save-image-define>");
+  if (!def) return std::move(def).error();
   conf::FormatOptions fo;
   fo.securityInfo = true;
   std::optional<bool> paused;
   if (opts.running) paused = false;
   if (opts.paused) paused = true;
-  return rewriteSaveImage(file, conf::formatDomainXml(def, fo), paused);
+  return rewriteSaveImage(file, conf::formatDomainXml(*def, fo), paused);
+}
+
+Result<conf::DomainDef> Node::Impl::replacementDefinition(const conf::DomainDef& saved, const std::string& xml,
+                                                          const std::string& source) {
+  auto fresh = conf::parseDomainXml(xml, source);
+  if (!fresh) return std::move(fresh).error();
+  conf::DomainDef def = std::move(fresh->def);
+  // The saved state belongs to this guest: same name and UUID (libvirt's
+  // ABI stability check words).
+  if (def.name != saved.name)
+    return Error(ErrorCode::Unsupported, "unsupported configuration: Target domain name '" + def.name +
+                                             "' does not match source '" + saved.name + "'");
+  if (def.uuid != saved.uuid)
+    return Error(ErrorCode::Unsupported, "unsupported configuration: Target domain uuid " + def.uuid.str() +
+                                             " does not match source " + saved.uuid.str());
+  driver->applyDefaults(def);
+  return def;
 }
 
 }  // namespace stratus::daemon

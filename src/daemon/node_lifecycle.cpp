@@ -126,6 +126,8 @@ Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::Domain
   // bridges; the persistent definition keeps naming the network.
   conf::DomainDef def = config;
   STRATUS_TRY(networks->resolveInterfaces(def));
+  // ... and its volume disks at their volumes' files or devices.
+  STRATUS_TRY(storage->resolveVolumes(def));
   STRATUS_TRY(driver->checkStartable(def));
   int id;
   std::uint64_t gen;

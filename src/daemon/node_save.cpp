@@ -53,6 +53,12 @@ Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
   }
   auto format = saveFormat(cfg, opts);
   if (!format) return std::move(format).error();
+  if (!opts.xml.empty()) {
+    // Checked before the guest is touched: a bad --xml changes nothing.
+    auto given = replacementDefinition(def, opts.xml, "<save --xml>");
+    if (!given) return std::move(given).error();
+    def = std::move(*given);
+  }
   conf::FormatOptions fo;
   fo.securityInfo = true;
   SaveImageHeader h;
@@ -162,6 +168,11 @@ Result<DomainSummary> Node::restoreDomain(const std::string& file, const SaveOpt
   auto parsed = conf::parseDomainXml(h->xml, file);
   if (!parsed) return std::move(parsed).error();
   conf::DomainDef def = std::move(parsed->def);
+  if (!opts.xml.empty()) {
+    auto given = impl_->replacementDefinition(def, opts.xml, "<restore --xml>");
+    if (!given) return std::move(given).error();
+    def = std::move(*given);
+  }
   bool paused = opts.paused || (h->paused && !opts.running);
   DomainPtr d;
   {

@@ -65,6 +65,23 @@ Status addActiveNetwork(Node& node, const std::string& xml, const std::string& s
   return node.startNetwork(n->network.name);
 }
 
+// libvirt's test:///default pool (no volumes).
+constexpr const char* kDefaultPool = R"(<pool type='dir'>
+  <name>default-pool</name>
+  <uuid>dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566</uuid>
+  <target>
+    <path>/default-pool</path>
+  </target>
+</pool>
+)";
+
+// Define and start one pool of the node (simulated: nothing on the host).
+Status addActivePool(Node& node, const std::string& xml, const std::string& source) {
+  auto p = node.definePool(xml, source);
+  if (!p) return std::move(p).error();
+  return node.startPool(p->pool.name, {});
+}
+
 Result<std::unique_ptr<NodeService>> openDefault() {
   NodeConfig cfg;
   cfg.uri = "test:///default";
@@ -74,6 +91,7 @@ Result<std::unique_ptr<NodeService>> openDefault() {
   // The domain's NIC is on this network: it runs first.
   STRATUS_TRY(addActiveNetwork(**node, defaultNetworkXml("dd8fe884-6c02-601e-7551-cca97df1c5df"), "test:///default"));
   STRATUS_TRY(addRunning(**node, kDefaultDomain, "test:///default"));
+  STRATUS_TRY(addActivePool(**node, kDefaultPool, "test:///default"));
   return std::unique_ptr<NodeService>(std::move(node).value());
 }
 
@@ -121,6 +139,27 @@ Result<std::unique_ptr<NodeService>> openFile(const std::string& uri, const std:
       xml = ss.str();
     }
     STRATUS_TRY(addRunning(**node, xml, source));
+  }
+  // Pools, with their volumes inside as libvirt's node files have them.
+  for (auto pool : root.children("pool")) {
+    pugi::xml_document copy;
+    auto p = copy.append_copy(pool);
+    std::vector<std::string> volumes;
+    for (auto v = p.child("volume"); v; v = p.child("volume")) {
+      std::ostringstream ss;
+      v.print(ss, "  ");
+      volumes.push_back(ss.str());
+      p.remove_child(v);
+    }
+    std::ostringstream ss;
+    p.print(ss, "  ");
+    auto defined = (*node)->definePool(ss.str(), path);
+    if (!defined) return std::move(defined).error();
+    STRATUS_TRY((*node)->startPool(defined->pool.name, {}));
+    for (const auto& v : volumes) {
+      auto made = (*node)->createVolume(defined->pool.name, v, path, {});
+      if (!made) return std::move(made).error();
+    }
   }
   return std::unique_ptr<NodeService>(std::move(node).value());
 }

@@ -148,6 +148,9 @@ struct SaveOptions {
   bool paused = false;
   bool bypassCache = false;
   std::string format;  // save image format: "" (the daemon's default), raw, gzip, zstd, ...
+  // save --xml / restore --xml: the domain XML to store in the image or to
+  // restore with instead of the guest's own; same name and UUID ("": none).
+  std::string xml;
 };
 
 // A domain's long-running job (save, restore), as virsh domjobinfo shows it

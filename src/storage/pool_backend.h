@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -84,7 +85,13 @@ class PoolBackend {
   }
   // Whether volume bytes are real (upload/download through target() paths).
   virtual bool realVolumes() const { return true; }
+  // The numbers an inactive pool shows (libvirt's storage driver: none;
+  // its test driver: the simulated capacity).
+  virtual void inactiveNumbers(conf::PoolDef& def) const { def.capacity = def.allocation = def.available = 0; }
 };
+
+// Makes the backend of a new pool of a type (the host's, or simulated ones).
+using PoolBackendFactory = std::function<Result<std::unique_ptr<PoolBackend>>(conf::PoolType)>;
 
 // The host's backend for `type`; Unsupported (naming the type) for pool
 // types Stratus parses but cannot run. `runDir` holds mount points and

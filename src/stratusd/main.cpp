@@ -221,10 +221,15 @@ int run(const Options& opts) {
   cfg.saveMaxBandwidth = opts.saveMaxBandwidthMiB << 20;
   // Real networks (bridges, dnsmasq, nftables) go with real guests; the test
   // driver's networks are simulated like its guests.
+  // So do storage pools: real directories, mounts and volumes, or the test
+  // driver's in-memory ones.
   std::unique_ptr<network::NetworkBackend> networks;
-  if (cfg.uri.rfind("test:", 0) != 0)
+  storage::PoolBackendFactory pools;
+  if (cfg.uri.rfind("test:", 0) != 0) {
     networks = std::make_unique<network::HostNetworkBackend>(paths.runDir + "/network");
-  auto node = daemon::Node::open(cfg, std::move(driver->driver), std::move(networks));
+    pools = [runDir = paths.runDir + "/storage"](conf::PoolType t) { return storage::makeHostPoolBackend(t, runDir); };
+  }
+  auto node = daemon::Node::open(cfg, std::move(driver->driver), std::move(networks), std::move(pools));
   if (!node.ok()) {
     log->error("cannot open the node: {}", node.error().describe());
     return 1;

@@ -153,6 +153,20 @@ wait_for "[ \$(last_tick vm1) -gt $before ]" 30 || fail "guest stopped ticking a
 st domjobinfo vm1 --completed --anystats | grep -q "^Job type: *Cancelled" || fail "completed job not cancelled"
 pass "domjobabort: save cancelled, guest running (save canceled), no file, ticks go on"
 
+# ---- Ctrl-C on `stratus save` aborts the job, as in virsh ----
+before=$(last_tick vm1)
+"$BIN/stratus" -c "$URI" save vm1 "$E2E_TMP/ctrlc.save" > "$E2E_TMP/ctrlc.out" 2>&1 &
+BG_PID=$!
+wait_for "st domjobinfo vm1 2>/dev/null | grep -q '^Data processed: *[1-9]'" 30 || fail "no save in progress before Ctrl-C"
+kill -INT "$BG_PID"
+rc=0; wait "$BG_PID" || rc=$?; BG_PID=
+[ "$rc" = 1 ] || fail "save after Ctrl-C: exit $rc, $(cat "$E2E_TMP/ctrlc.out")"
+grep -q "operation aborted: domain save job: canceled by client" "$E2E_TMP/ctrlc.out" || fail "Ctrl-C message: $(cat "$E2E_TMP/ctrlc.out")"
+[ "$(state vm1)" = "running (save canceled)" ] || fail "state after Ctrl-C: $(state vm1)"
+[ ! -e "$E2E_TMP/ctrlc.save" ] && [ ! -e "$E2E_TMP/ctrlc.save.stratus-part" ] || fail "file left after Ctrl-C: $(ls "$E2E_TMP")"
+wait_for "[ \$(last_tick vm1) -gt $before ]" 30 || fail "guest stopped ticking after Ctrl-C"
+pass "Ctrl-C on save: job aborted, exit 1, guest running, no file"
+
 # ---- the daemon dies (SIGKILL) during a save: the next one resumes the guest ----
 st suspend vm1 >/dev/null && st resume vm1 >/dev/null || fail "suspend/resume"
 [ "$(state vm1)" = "running (unpaused)" ] || fail "state before the kill: $(state vm1)"
@@ -168,6 +182,15 @@ start_daemon
 [ ! -e "$E2E_TMP/crash.save" ] || fail "an interrupted save left its image under the final name"
 wait_for "[ \$(last_tick vm1) -gt $before ]" 30 || fail "guest does not tick after the interrupted save"
 pass "daemon SIGKILLed during a save: the next daemon cancels the migration, the guest runs on"
+
+# ---- save --xml stores the given definition; restore --xml starts with another ----
+st dumpxml vm1 --security-info | sed 's|</domain>|<description>saved with --xml</description></domain>|' > "$E2E_TMP/vm1-save.xml"
+st dumpxml vm1 --security-info | sed 's|</domain>|<description>restored with --xml</description></domain>|' > "$E2E_TMP/vm1-restore.xml"
+st save vm1 "$E2E_TMP/xml.save" --xml "$E2E_TMP/vm1-save.xml" > /dev/null || fail "save --xml"
+st save-image-dumpxml "$E2E_TMP/xml.save" | grep -q "<description>saved with --xml</description>" || fail "save --xml: image XML"
+st restore "$E2E_TMP/xml.save" --xml "$E2E_TMP/vm1-restore.xml" > /dev/null || fail "restore --xml"
+st dumpxml vm1 | grep -q "<description>restored with --xml</description>" || fail "restore --xml: live XML"
+pass "save --xml / restore --xml: the image and the restored guest carry the given XML"
 
 st destroy vm1 >/dev/null
 echo "1 passed, 0 failed"

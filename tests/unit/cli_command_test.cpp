@@ -157,7 +157,7 @@ TEST_F(CliCommands, EventPrintsLifecycleEvents) {
   EXPECT_TRUE(c.ok);
 }
 
-TEST(CliScale, ListOfTenThousandDomainsIsFast) {
+TEST(CliScale, ListOfTenThousandDomains) {
   namespace fs = std::filesystem;
   fs::path file = fs::temp_directory_path() / ("stratus-cli-10k-" + std::to_string(getpid()) + ".xml");
   {
@@ -179,7 +179,8 @@ TEST(CliScale, ListOfTenThousandDomainsIsFast) {
   ASSERT_TRUE(ctl.runLine("list --all"));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   std::fclose(devnull);
-  EXPECT_LT(ms, 100) << "list --all of 10,000 domains took " << ms << " ms";
+  // How fast is bench/control-plane.sh's to say (list_all_at_10000_median),
+  // not a timed unit test on a loaded machine: here it only has to work.
   RecordProperty("list_10k_ms", static_cast<int>(ms));
 }
 

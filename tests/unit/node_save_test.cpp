@@ -267,3 +267,49 @@ TEST(NodeSave, SaveImageXmlAndDefine) {
   EXPECT_EQ(r->state, DomainState::Paused);
   EXPECT_FALSE(node.saveImageXml(root.file("missing.save"), {}).ok());
 }
+
+TEST(NodeSave, SaveAndRestoreTakeAReplacementXml) {
+  TempRoot root;
+  auto n = Node::open(NodeConfig{}, drivers::makeTestDriver());
+  ASSERT_TRUE(n.ok());
+  auto& node = **n;
+  ASSERT_TRUE(node.defineDomain(domXml("vm"), "vm.xml").ok());
+  ASSERT_TRUE(node.startDomain("vm", {}).ok());
+  std::string uuid = node.lookupDomain("vm")->uuid;
+  auto described = [&](const std::string& text) {
+    return "<domain type='test'><name>vm</name><uuid>" + uuid + "</uuid><description>" + text +
+           "</description><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+  };
+  std::string file = root.file("vm.save");
+
+  // A definition of another guest is refused before anything happens.
+  SaveOptions wrong;
+  wrong.xml = domXml("other");
+  auto refused = node.saveDomain("vm", file, wrong);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("Target domain name 'other' does not match source 'vm'"), std::string::npos);
+  EXPECT_EQ(node.lookupDomain("vm")->state, DomainState::Running);
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(file + ".stratus-part"));
+
+  SaveOptions withXml;
+  withXml.xml = described("at save");
+  ASSERT_TRUE(node.saveDomain("vm", file, withXml).ok());
+  EXPECT_NE(node.saveImageXml(file, {})->find("<description>at save</description>"), std::string::npos);
+
+  SaveOptions badRestore;
+  badRestore.xml = "<domain type='test'><name>vm</name><uuid>" + Uuid::generate().str() +
+                   "</uuid><memory unit='MiB'>64</memory><os><type>hvm</type></os></domain>";
+  auto r0 = node.restoreDomain(file, badRestore);
+  ASSERT_FALSE(r0.ok());
+  EXPECT_NE(r0.error().message.find("Target domain uuid"), std::string::npos);
+  EXPECT_FALSE(conf::isActive(node.lookupDomain("vm")->state));
+
+  SaveOptions restoreXml;
+  restoreXml.xml = described("at restore");
+  auto r = node.restoreDomain(file, restoreXml);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  auto live = node.domainXml("vm", {});
+  ASSERT_TRUE(live.ok());
+  EXPECT_NE(live->find("<description>at restore</description>"), std::string::npos);
+}

@@ -17,6 +17,9 @@
 
 namespace stratus::apitest {
 
+// The storage cases of the CLI golden data (tests/data/cli): pool_* and vol_*.
+inline bool isStorageCase(const std::string& name) { return name.rfind("pool_", 0) == 0 || name.rfind("vol_", 0) == 0; }
+
 class StorageNode : public FakeNode {
  public:
   struct Vol {

@@ -233,9 +233,9 @@ Result<daemon::BlockInfo> imageBlockInfo(const std::string& path, const std::str
 Result<daemon::BlockInfo> diskImageInfo(const conf::DiskDef& disk) {
   if (disk.type == "network")
     return Error(ErrorCode::Unsupported, "Operation not supported: size of a network disk of an inactive domain");
-  const std::string& path = disk.type == "block" ? disk.sourceDev : disk.sourceFile;
+  const std::string& path = conf::diskHostPath(disk);
   if (path.empty()) return daemon::BlockInfo{};
-  return imageBlockInfo(path, disk.driverType);
+  return imageBlockInfo(path, disk.driverType.empty() ? disk.volumeFormat : disk.driverType);
 }
 
 Result<std::string> readHostFile(const std::string& path) {

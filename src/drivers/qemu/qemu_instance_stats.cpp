@@ -245,11 +245,8 @@ Result<daemon::BlockInfo> QemuInstance::blockInfo(const conf::DiskDef& disk) {
     info.allocation = b.actualSize;
     info.physical = b.virtualSize;
     // A volume disk's image is where the node resolved it to at start.
-    bool localVolume = disk.type == "volume" && (disk.volumeType == "file" || disk.volumeType == "block");
-    const std::string& path = disk.type == "block" ? disk.sourceDev
-                              : localVolume        ? disk.volumePath
-                                                   : disk.sourceFile;
-    const std::string& format = localVolume && disk.driverType.empty() ? disk.volumeFormat : disk.driverType;
+    const std::string& path = conf::diskHostPath(disk);
+    const std::string& format = disk.type == "volume" && disk.driverType.empty() ? disk.volumeFormat : disk.driverType;
     if (!path.empty()) {
       if (auto f = imageBlockInfo(path, format)) {
         info.physical = f->physical;

@@ -1,0 +1,1 @@
+save test s.img --xml nosuch.xml; list --all

@@ -1,0 +1,1 @@
+define storage-dom.xml; undefine vm --storage vdz; list --all --name
