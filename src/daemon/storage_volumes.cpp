@@ -36,6 +36,26 @@ class VolumeJobScope {
   std::string vol_;
 };
 
+// A job (wipe, upload, download) on an existing volume of an active pool:
+// registered for as long as this lives; refused while another runs on it.
+struct RunningVolumeJob {
+  std::shared_ptr<drivers::JobMonitor> job;
+  conf::PoolDef pool;  // the active pool's definition
+  std::optional<VolumeJobScope> scope;
+};
+
+Result<std::unique_ptr<RunningVolumeJob>> startVolumeJob(std::mutex& mu, PoolObj& p, const std::string& vol,
+                                                         const char* operation) {
+  auto r = std::make_unique<RunningVolumeJob>();
+  r->job = std::make_shared<drivers::JobMonitor>(operation);
+  std::lock_guard lk(mu);
+  if (p.jobs.count(vol)) return invalid("volume '" + vol + "' is still in use by a job");
+  if (!p.live) return invalid("storage pool '" + p.name + "' is not active");
+  r->pool = *p.live;
+  r->scope.emplace(mu, p, vol, r->job);
+  return r;
+}
+
 }  // namespace
 
 const conf::VolumeDef* StorageRegistry::findVolume(const PoolObj& p, const std::string& name) {
@@ -199,17 +219,9 @@ Status StorageRegistry::wipeVolume(const std::string& pool, const std::string& v
   auto pv = getVolume(pool, vol);
   if (!pv) return std::move(pv).error();
   auto& p = pv->first;
-  auto job = std::make_shared<drivers::JobMonitor>("wipe");
-  std::optional<VolumeJobScope> scope;
-  conf::PoolDef def;
-  {
-    std::lock_guard lk(mu_);
-    if (p->jobs.count(pv->second.name)) return invalid("volume '" + pv->second.name + "' is still in use by a job");
-    if (!p->live) return invalid("storage pool '" + p->name + "' is not active");
-    def = *p->live;
-    scope.emplace(mu_, *p, pv->second.name, job);
-  }
-  return p->backend->wipeVolume(def, pv->second, opts, job.get());
+  auto run = startVolumeJob(mu_, *p, pv->second.name, "wipe");
+  if (!run) return std::move(run).error();
+  return p->backend->wipeVolume((*run)->pool, pv->second, opts, (*run)->job.get());
 }
 
 Status StorageRegistry::resizeVolume(const std::string& pool, const std::string& vol, std::uint64_t capacity,
@@ -267,20 +279,12 @@ Status StorageRegistry::upload(const std::string& pool, const std::string& vol, 
   if (opts.offset > pv->second.capacity)
     return Error(ErrorCode::InvalidArgument, "invalid argument: offset " + std::to_string(opts.offset) +
                                                  " is beyond the end of volume '" + pv->second.name + "'");
-  auto job = std::make_shared<drivers::JobMonitor>("upload");
-  std::optional<VolumeJobScope> scope;
-  conf::PoolDef def;
-  {
-    std::lock_guard lk(mu_);
-    if (p->jobs.count(pv->second.name)) return invalid("volume '" + pv->second.name + "' is still in use by a job");
-    if (!p->live) return invalid("storage pool '" + p->name + "' is not active");
-    def = *p->live;
-    scope.emplace(mu_, *p, pv->second.name, job);
-  }
-  auto target = p->backend->target(def, pv->second);
+  auto run = startVolumeJob(mu_, *p, pv->second.name, "upload");
+  if (!run) return std::move(run).error();
+  auto target = p->backend->target((*run)->pool, pv->second);
   if (!target) return std::move(target).error();
-  auto s = storage::writeVolumeBytes(*target, opts, source, job.get());
-  scope.reset();
+  auto s = storage::writeVolumeBytes(*target, opts, source, (*run)->job.get());
+  run->reset();  // the job ends before the pool is scanned again
   std::lock_guard op(p->opMu);
   if (auto r = refreshLocked(*p); !r) spdlog::warn("pool '{}': refresh failed: {}", p->name, r.error().describe());
   return s;
@@ -294,19 +298,11 @@ Status StorageRegistry::download(const std::string& pool, const std::string& vol
   if (!p->backend->realVolumes())
     return Error(ErrorCode::Unsupported,
                  "this function is not supported by the connection driver: virStorageVolDownload");
-  auto job = std::make_shared<drivers::JobMonitor>("download");
-  std::optional<VolumeJobScope> scope;
-  conf::PoolDef def;
-  {
-    std::lock_guard lk(mu_);
-    if (p->jobs.count(pv->second.name)) return invalid("volume '" + pv->second.name + "' is still in use by a job");
-    if (!p->live) return invalid("storage pool '" + p->name + "' is not active");
-    def = *p->live;
-    scope.emplace(mu_, *p, pv->second.name, job);
-  }
-  auto target = p->backend->target(def, pv->second);
+  auto run = startVolumeJob(mu_, *p, pv->second.name, "download");
+  if (!run) return std::move(run).error();
+  auto target = p->backend->target((*run)->pool, pv->second);
   if (!target) return std::move(target).error();
-  return storage::readVolumeBytes(*target, opts, sink, job.get());
+  return storage::readVolumeBytes(*target, opts, sink, (*run)->job.get());
 }
 
 Result<JobInfo> StorageRegistry::volumeJob(const std::string& pool, const std::string& vol) {
