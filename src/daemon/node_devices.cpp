@@ -68,18 +68,9 @@ Status Node::attachDevice(const std::string& key, const std::string& xml, const 
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
   auto& d = job->dom();
-  std::optional<conf::DomainDef> cfg, live;
-  std::shared_ptr<drivers::Instance> inst;
-  {
-    std::shared_lock lk(impl_->mu);
-    auto rs = resolveScope(d, scope);
-    if (!rs) return std::move(rs).error();
-    if (rs->config) cfg = *d.config;
-    if (rs->live) {
-      live = *d.live;
-      inst = d.instance;
-    }
-  }
+  auto target = impl_->scopedTarget(d, scope);
+  if (!target) return std::move(target).error();
+  auto& [cfg, live, inst] = *target;
   // Both definitions are checked before anything changes.
   std::optional<conf::DeviceDef> cfgDev, liveDev;
   if (cfg) {
@@ -151,18 +142,9 @@ Status Node::detachDevice(const std::string& key, const std::string& xml, const 
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
   auto& d = job->dom();
-  std::optional<conf::DomainDef> cfg, live;
-  std::shared_ptr<drivers::Instance> inst;
-  {
-    std::shared_lock lk(impl_->mu);
-    auto rs = resolveScope(d, scope);
-    if (!rs) return std::move(rs).error();
-    if (rs->config) cfg = *d.config;
-    if (rs->live) {
-      live = *d.live;
-      inst = d.instance;
-    }
-  }
+  auto target = impl_->scopedTarget(d, scope);
+  if (!target) return std::move(target).error();
+  auto& [cfg, live, inst] = *target;
   if (cfg) {
     auto dev = conf::parseDeviceXml(xml, sourceName, *cfg);
     if (!dev) return std::move(dev).error();
@@ -199,18 +181,9 @@ Status Node::updateDevice(const std::string& key, const std::string& xml, const 
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
   auto& d = job->dom();
-  std::optional<conf::DomainDef> cfg, live;
-  std::shared_ptr<drivers::Instance> inst;
-  {
-    std::shared_lock lk(impl_->mu);
-    auto rs = resolveScope(d, scope);
-    if (!rs) return std::move(rs).error();
-    if (rs->config) cfg = *d.config;
-    if (rs->live) {
-      live = *d.live;
-      inst = d.instance;
-    }
-  }
+  auto target = impl_->scopedTarget(d, scope);
+  if (!target) return std::move(target).error();
+  auto& [cfg, live, inst] = *target;
   if (cfg) {
     auto dev = conf::parseDeviceXml(xml, sourceName, *cfg);
     if (!dev) return std::move(dev).error();

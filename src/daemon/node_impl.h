@@ -139,6 +139,15 @@ struct Node::Impl {
   // The transition table's verdict on `verb` in the domain's state (mu held).
   Status allowed(const DomainObj& d, Verb verb) const;
 
+  // What a change with a --live/--config/--current scope works on: copies
+  // of the definitions it touches and, when it touches the running guest,
+  // its instance (mu taken shared while they are copied).
+  struct ScopedTarget {
+    std::optional<conf::DomainDef> config, live;
+    std::shared_ptr<drivers::Instance> instance;
+  };
+  Result<ScopedTarget> scopedTarget(const DomainObj& d, const ModifyScope& scope);
+
   // ---- devices (node_devices.cpp) ----
   // The instance changed its live definition on its own (a late unplug):
   // take it over, release the network ports of NICs that went. mu exclusive held.
@@ -180,6 +189,19 @@ inline Result<Scope> resolveScope(const DomainObj& d, const ModifyScope& s) {
     return Error(ErrorCode::OperationInvalid,
                  "Requested operation is not valid: cannot change persistent config of a transient domain");
   return out;
+}
+
+inline Result<Node::Impl::ScopedTarget> Node::Impl::scopedTarget(const DomainObj& d, const ModifyScope& scope) {
+  std::shared_lock lk(mu);
+  auto rs = resolveScope(d, scope);
+  if (!rs) return std::move(rs).error();
+  ScopedTarget t;
+  if (rs->config) t.config = *d.config;
+  if (rs->live) {
+    t.live = *d.live;
+    t.instance = d.instance;
+  }
+  return t;
 }
 
 }  // namespace stratus::daemon

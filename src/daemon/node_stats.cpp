@@ -153,18 +153,9 @@ Status Node::setMemoryTune(const std::string& key, const MemoryTuneUpdate& updat
   auto job = impl_->beginJob(key);
   if (!job) return std::move(job).error();
   auto& d = job->dom();
-  std::optional<conf::DomainDef> cfg, live;
-  std::shared_ptr<drivers::Instance> inst;
-  {
-    std::shared_lock lk(impl_->mu);
-    auto rs = resolveScope(d, scope);
-    if (!rs) return std::move(rs).error();
-    if (rs->config) cfg = *d.config;
-    if (rs->live) {
-      live = *d.live;
-      inst = d.instance;
-    }
-  }
+  auto target = impl_->scopedTarget(d, scope);
+  if (!target) return std::move(target).error();
+  auto& [cfg, live, inst] = *target;
   std::optional<MemoryTune> liveLimits;
   if (live) {
     auto t = applyMemoryTune(*live, update);
