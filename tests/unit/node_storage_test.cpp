@@ -77,16 +77,16 @@ class FakeBackend final : public storage::PoolBackend {
   Result<conf::VolumeDef> createVolumeFrom(const conf::PoolDef& p, const conf::VolumeDef& v,
                                            const storage::VolumeTarget&, const VolumeCreateOptions& o,
                                            drivers::JobMonitor* job) override {
-    {
-      std::lock_guard lk(s_->mu);
-      s_->copyStarted = true;
-      s_->cv.notify_all();
-    }
     JobInfo progress;
     progress.dataTotal = 100;
     progress.dataProcessed = 40;
     progress.dataRemaining = 60;
     job->update(progress);
+    {  // after the update: the test reads the progress as soon as it sees this
+      std::lock_guard lk(s_->mu);
+      s_->copyStarted = true;
+      s_->cv.notify_all();
+    }
     // Runs until cancelled (or 10 s: then the test fails on its own).
     if (!job->waitForCancel(10s)) return createVolume(p, v, o);
     return Error(ErrorCode::Cancelled, "operation aborted: volume copy canceled by client");

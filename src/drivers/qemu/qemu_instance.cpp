@@ -76,6 +76,7 @@ Status QemuInstance::connectMonitor(std::chrono::milliseconds timeout) {
   if (!m) return std::move(m).error();
   qmp_ = std::move(m).value();
   monitor_ = qmp_.get();
+  notifyWatcher();  // events queued during connect can be handled now
   return okStatus();
 }
 
@@ -145,11 +146,14 @@ void QemuInstance::watch() {
     if (fds[1].revents & POLLIN) {
       std::uint64_t n;
       (void)!::read(wakeFd_, &n, sizeof n);
+      // Events that arrive while connect() is still running wait until the
+      // monitor is ours: handling one may need to send commands (an unplug
+      // the guest finished on its own removes the disk's block nodes).
       for (;;) {
         ::stratus::qemu::QmpEvent ev;
         {
           std::lock_guard lk(mu_);
-          if (queue_.empty()) break;
+          if (queue_.empty() || !monitor_.load()) break;
           ev = std::move(queue_.front());
           queue_.pop_front();
         }
