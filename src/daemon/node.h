@@ -4,6 +4,8 @@
 // A hypervisor driver runs the guests.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +39,16 @@ struct NodeConfig {
   // written (bytes per second; 0: no cap).
   std::string saveImageFormat = "raw";
   std::uint64_t saveMaxBandwidth = 0;
+  // Migration: where incoming guests listen (address, port range, as
+  // libvirt's migration_address / migration_port_min/max), how long an
+  // incoming guest waits for its orchestrator's keepalive, and how this
+  // node reaches a peer for --p2p (stratusd passes the API client; null:
+  // --p2p is refused).
+  std::string migrationAddress = "0.0.0.0";
+  std::string migrationHost;  // the host name/address sources connect to ("": the orchestrator's view of us)
+  int migrationPortMin = 49152, migrationPortMax = 49215;
+  std::chrono::seconds migrationKeepaliveTimeout{30};
+  std::function<Result<std::unique_ptr<NodeService>>(const std::string& uri)> connectPeer;
 };
 
 class Node final : public NodeService {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/migration_types.h"
 #include "daemon/stats_types.h"
 #include "daemon/storage_types.h"
 #include "daemon/types.h"
@@ -140,6 +141,73 @@ class NodeService {
     return Error(ErrorCode::Unsupported,
                  "this function is not supported by the connection driver: virDomainInjectNMI");
   }
+
+  // ---- migration (virsh migrate and migrate-*) ----
+  // The phases, in the order daemon::runMigration calls them. Every phase
+  // fails without side effects that outlive the migration: a failed prepare
+  // leaves nothing on the destination, a failed perform leaves the guest
+  // running on the source, finish(ok=false) removes the incoming guest,
+  // confirm(ok=false) resumes the source guest.
+  //
+  // Source: check the guest can go (state, flags) and start the outgoing
+  // migration job (domjobinfo shows it from now until confirm).
+  virtual Result<MigrationBegin> migrateBegin(const std::string& key, const MigrateOptions& opts) {
+    return noMigration("virDomainMigrateBegin3Params");
+  }
+  // Destination: define the incoming guest (transient until finish) and
+  // start its QEMU waiting for the data (and the NBD server for
+  // copy-storage); answers where to send it.
+  virtual Result<PreparedMigration> migratePrepare(const MigrationBegin& begin, const MigrateOptions& opts) {
+    return noMigration("virDomainMigratePrepare3Params");
+  }
+  // Source: send the guest to `to` (memory, and disks for copy-storage),
+  // with progress in domainJobInfo and cancel by abortDomainJob. Returns
+  // when QEMU completed (the source guest is then paused) or post-copy
+  // started; on failure the guest runs on the source as before.
+  virtual Result<MigrationOutcome> migratePerform(const std::string& key, const PreparedMigration& to,
+                                                  const MigrateOptions& opts) {
+    return noMigration("virDomainMigratePerform3Params");
+  }
+  // Destination: ok: the guest runs here (paused with --suspend; persisted
+  // with --persistent); !ok: the incoming guest and its QEMU are removed.
+  virtual Result<DomainSummary> migrateFinish(const std::string& name, bool ok, const MigrateOptions& opts) {
+    return noMigration("virDomainMigrateFinish3Params");
+  }
+  // Source: ok: the guest moved, stop it here (and undefine with
+  // --undefinesource); !ok: resume it here. Ends the outgoing job.
+  virtual Status migrateConfirm(const std::string& key, bool ok, const MigrateOptions& opts) {
+    return noMigration("virDomainMigrateConfirm3Params");
+  }
+  // Destination: the orchestrator is still there; an incoming guest not
+  // kept alive for opts.keepaliveTimeoutSeconds is removed.
+  virtual Status migrateKeepalive(const std::string& name) { return noMigration("virDomainMigrateKeepalive"); }
+  // Destination of a tunnelled migration: feed the incoming QEMU the
+  // source's migration stream; returns when the stream ended.
+  virtual Status migrateTunnelIn(const std::string& name, const MigrationDataSource& data) {
+    return noMigration("virDomainMigratePrepareTunnel3Params");
+  }
+  // --p2p: the source daemon connects to destUri itself (with its own
+  // credentials for that host) and runs every phase.
+  virtual Result<MigrationOutcome> migrateToUri(const std::string& key, const std::string& destUri,
+                                                const MigrateOptions& opts) {
+    return noMigration("virDomainMigrateToURI3");
+  }
+  // Tuning of a running outgoing migration (and the values the next one starts with).
+  virtual Status migrateSetMaxDowntime(const std::string& key, std::uint64_t ms) {
+    return noMigration("virDomainMigrateSetMaxDowntime");
+  }
+  virtual Result<std::uint64_t> migrateGetMaxDowntime(const std::string& key) {
+    return noMigration("virDomainMigrateGetMaxDowntime");
+  }
+  // MiB/s; 0: unlimited.
+  virtual Status migrateSetSpeed(const std::string& key, std::uint64_t mibPerSecond) {
+    return noMigration("virDomainMigrateSetMaxSpeed");
+  }
+  virtual Result<std::uint64_t> migrateGetSpeed(const std::string& key) {
+    return noMigration("virDomainMigrateGetMaxSpeed");
+  }
+  // Switch a running --postcopy migration to post-copy (virsh migrate-postcopy).
+  virtual Status migrateStartPostcopy(const std::string& key) { return noMigration("virDomainMigrateStartPostCopy"); }
 
   // ---- console ----
   // A byte stream to the guest's character device `device` (empty: the
@@ -339,6 +407,10 @@ class NodeService {
                  std::string("this function is not supported by the connection driver: ") + function);
   }
   static Error noStorage(const char* function) {
+    return Error(ErrorCode::Unsupported,
+                 std::string("this function is not supported by the connection driver: ") + function);
+  }
+  static Error noMigration(const char* function) {
     return Error(ErrorCode::Unsupported,
                  std::string("this function is not supported by the connection driver: ") + function);
   }

@@ -157,7 +157,7 @@ struct SaveOptions {
 // (virDomainJobInfo + the typed parameters libvirt reports for a save).
 struct JobInfo {
   std::string type = "none";  // none | unbounded | completed | failed | cancelled
-  std::string operation;      // "" | save | restore
+  std::string operation;      // "" | save | restore | migration-out | migration-in
   std::uint64_t timeElapsedMs = 0;
   std::uint64_t dataTotal = 0, dataProcessed = 0, dataRemaining = 0;
   std::uint64_t memTotal = 0, memProcessed = 0, memRemaining = 0;
@@ -165,6 +165,15 @@ struct JobInfo {
   std::uint64_t pageSize = 0;
   std::uint64_t constantPages = 0, normalPages = 0, normalBytes = 0;
   std::uint64_t fileBytes = 0;  // bytes written to (save) or read from (restore) the image so far
+  // Migration (virsh domjobinfo's migration lines; 0 where QEMU said nothing).
+  std::uint64_t diskTotal = 0, diskProcessed = 0, diskRemaining = 0, diskBps = 0;
+  std::uint64_t dirtyRate = 0;          // pages per second
+  std::uint64_t memIteration = 0;
+  std::uint64_t postcopyRequests = 0;
+  std::uint64_t expectedDowntimeMs = 0;  // while running
+  std::uint64_t downtimeMs = 0;          // once completed
+  std::uint64_t setupTimeMs = 0;
+  bool postcopy = false;                 // the migration is in post-copy
   int percent = 0;              // virsh's progress: 100 only once done
   std::string error;            // failed / cancelled: why
 };

@@ -3,11 +3,14 @@
 // state; a driver only runs guests and reports what happens to them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "conf/domain_def.h"
 #include "conf/domain_state.h"
@@ -72,6 +75,48 @@ struct SaveStateOptions {
   JobMonitor* monitor = nullptr;     // progress goes here; cancellation comes from here
 };
 
+// How an outgoing migration runs (Instance::migrate) and what the incoming
+// QEMU must enable to match (LaunchOptions::incoming): capabilities must be
+// the same on both sides.
+struct MigrationParams {
+  bool live = true;           // false: pause the guest first (virsh migrate without --live)
+  bool postcopy = false;      // enable postcopy-ram (switch with startPostcopy)
+  bool autoConverge = false;
+  bool compressed = false;    // multifd + multifd-compression zstd (zlib if QEMU lacks zstd)
+  std::uint64_t maxBandwidth = 0;     // bytes per second; 0: unlimited
+  std::uint64_t downtimeLimitMs = 0;  // 0: QEMU's default (300 ms)
+  JobMonitor* monitor = nullptr;      // progress (JobInfo's migration fields) and cancel
+};
+
+// Where Instance::migrate sends the guest.
+struct MigrationTarget {
+  std::string uri;  // "tcp:HOST:PORT"; "" with fd
+  int fd = -1;      // >= 0: write the stream here (tunnelled); the caller keeps ownership
+  // copy-storage: mirror these disks (target dev, NBD export name) to the
+  // destination's NBD server before the memory moves; incremental: only
+  // what the destination's image (with the same backing file) lacks.
+  std::string nbdHost;
+  int nbdPort = 0;
+  std::vector<std::pair<std::string, std::string>> nbdMirrors;
+  bool incremental = false;
+};
+
+struct MigrationResult {
+  bool postcopy = false;  // returned on post-copy start; waitMigration() for the end
+  std::uint64_t downtimeMs = 0, totalTimeMs = 0, setupTimeMs = 0, bytes = 0;
+};
+
+// The incoming side of a migration, started by launch() instead of booting.
+struct IncomingMigration {
+  // Listen for QEMU's stream on listenAddress and the first free port of
+  // [portMin, portMax] (Instance::incomingUri() says which); or, fd >= 0,
+  // read it from fd (tunnelled; the instance takes ownership).
+  std::string listenAddress = "0.0.0.0";
+  int portMin = 49152, portMax = 49215;
+  int fd = -1;
+  MigrationParams params;  // capabilities matching the source's
+};
+
 // A running (or paused) guest. Methods are called with the domain's job held,
 // never concurrently with each other for one instance.
 class Instance {
@@ -126,6 +171,47 @@ class Instance {
   // paused stays paused when this fails or is cancelled). The default
   // ignores the options.
   virtual Status saveStateTo(int fd, const SaveStateOptions& opts) { return saveState(fd); }
+  // ---- migration, source side ----
+  // Send the guest to `to`: disk mirrors first (copy-storage), then memory.
+  // Returns once QEMU completed (the guest is then paused, "postmigrate")
+  // or, with postcopy, once post-copy started; a failure or cancel (via
+  // params.monitor) leaves the guest running as before, mirrors removed.
+  virtual Result<MigrationResult> migrate(const MigrationTarget& to, const MigrationParams& params) {
+    return driverUnsupported("virDomainMigratePerform3Params");
+  }
+  // After a post-copy migrate(): wait for the rest of the memory to arrive.
+  virtual Result<MigrationResult> waitMigration(JobMonitor* monitor) {
+    return driverUnsupported("virDomainMigratePerform3Params");
+  }
+  // Called from other threads while migrate() runs (no job held).
+  virtual Status setMigrationDowntime(std::uint64_t ms) { return driverUnsupported("virDomainMigrateSetMaxDowntime"); }
+  virtual Status setMigrationSpeed(std::uint64_t bytesPerSecond) {
+    return driverUnsupported("virDomainMigrateSetMaxSpeed");
+  }
+  virtual Status startPostcopy() { return driverUnsupported("virDomainMigrateStartPostCopy"); }
+  // The current downtime-limit (ms) and max-bandwidth (bytes/s; 0 unlimited).
+  virtual Result<std::pair<std::uint64_t, std::uint64_t>> migrationTuning() {
+    return driverUnsupported("virDomainMigrateGetMaxDowntime");
+  }
+  // The destination failed after migrate() completed: run the guest here again.
+  virtual Status resumeAfterFailedMigration() { return resume(); }
+
+  // ---- migration, destination side (an instance launched with incoming) ----
+  // "tcp:ADDR:PORT" QEMU listens on ("" for an fd).
+  virtual std::string incomingUri() const { return {}; }
+  // Serve the guest's disks (target dev -> export name, writable) over NBD
+  // on address:port for the source's mirrors; stop it before resuming.
+  virtual Status startNbdServer(const std::string& address, int port,
+                                const std::vector<std::pair<std::string, std::string>>& exports) {
+    return driverUnsupported("virDomainMigratePrepare3Params");
+  }
+  virtual Status stopNbdServer() { return okStatus(); }
+  // Wait until the incoming stream is complete (or post-copy is running);
+  // the guest stays paused. Fails (naming QEMU's reason) when the load failed.
+  virtual Status waitIncoming(std::chrono::milliseconds timeout) {
+    return driverUnsupported("virDomainMigrateFinish3Params");
+  }
+
   // The definition as the driver runs it (resolved machine type, device
   // aliases, pty paths); the node shows it as the live XML. nullopt: as given.
   virtual std::optional<conf::DomainDef> liveDefinition() const { return std::nullopt; }
@@ -182,6 +268,9 @@ struct LaunchOptions {
   std::string restoreFormat = "raw";  // how that state is compressed
   std::uint64_t restoreBytes = 0;     // its size in the file (progress), 0: unknown
   JobMonitor* monitor = nullptr;      // restore progress and cancellation
+  // Start as the destination of a migration (paused, waiting for the
+  // stream) instead of booting.
+  std::optional<IncomingMigration> incoming;
 };
 
 struct SecurityInfo {
