@@ -61,6 +61,7 @@ Status ConfigStore::saveStatus(const StoredStatus& st) {
   root.append_attribute("reason") = st.reason;
   root.append_attribute("id") = st.id;
   root.append_child("driverstate").text().set(st.driverState.c_str());
+  if (!st.migration.empty()) root.append_child("migration").text().set(st.migration.c_str());
   conf::FormatOptions fo;
   fo.securityInfo = true;
   return writeStatusDocument(join(statusDir_, st.live.name + ".xml"), doc, root, conf::formatDomainXml(st.live, fo));
@@ -100,6 +101,7 @@ std::vector<StoredStatus> ConfigStore::loadStatuses(std::vector<LoadProblem>& pr
     st.reason = root.attribute("reason").as_int();
     st.id = root.attribute("id").as_int();
     st.driverState = root.child_value("driverstate");
+    st.migration = root.child_value("migration");
     auto parsed = conf::parseDomainXml(childXml(root, "domain"), path);
     if (!parsed) return problems.push_back({path, parsed.error().describe()});
     st.live = std::move(parsed->def);

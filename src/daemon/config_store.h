@@ -28,6 +28,9 @@ struct StoredStatus {
   int reason = 0;
   int id = 0;
   std::string driverState;
+  // A migration the guest was in: "out" (sending), "out-done" (sent, the
+  // destination not yet confirmed), "in" (arriving); "" none.
+  std::string migration;
 };
 
 struct LoadProblem {

@@ -19,6 +19,8 @@ Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Node::~Node() {
   drain();
+  // Incoming guests stay as they are; the next daemon removes them.
+  impl_->stopMigrationWatchdogs();
   impl_->events.flush();
 }
 
@@ -78,6 +80,18 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
         d->reason = conf::reason::ShutoffUnknown;
         continue;
       }
+      if (st.migration == "in") {
+        // An incoming migration the previous daemon did not finish: its
+        // orchestrator has rolled back (the guest runs on the source), so
+        // this copy must not run too.
+        spdlog::warn("domain '{}': removing the guest of an unfinished incoming migration", st.live.name);
+        (void)(*inst)->destroy({});
+        (void)impl->store->removeStatus(st.live.name);
+        if (!d->config) continue;
+        d->state = conf::DomainState::Shutoff;
+        d->reason = conf::reason::ShutoffFailed;
+        continue;
+      }
       d->instance = std::move(inst).value();
       impl->networks->recordPorts(d->name, d->uuid, st.live);
       d->live = std::move(st.live);
@@ -92,6 +106,20 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
         d->state = conf::DomainState::Running;
         d->reason = conf::reason::RunningSaveCanceled;
         impl->writeStatus(*d);
+      }
+      // An outgoing migration that had not sent everything: the destination
+      // rolled it back (its guest goes without our keepalives), so the guest
+      // goes on here. One that had ("out-done") may be running there now:
+      // it stays paused for the administrator to decide.
+      if (st.migration == "out" && d->state == conf::DomainState::Paused &&
+          d->reason == conf::reason::PausedMigration && d->instance->resumeAfterFailedMigration()) {
+        d->state = conf::DomainState::Running;
+        d->reason = conf::reason::RunningMigrationCanceled;
+        impl->writeStatus(*d);
+      } else if (st.migration == "out-done") {
+        spdlog::warn("domain '{}': a migration of it completed but was not confirmed; it stays paused here "
+                     "(check whether it runs on the destination before resuming or destroying it)",
+                     d->name);
       }
     }
     for (const auto& p : problems) spdlog::warn("{}: {}", p.file, p.message);

@@ -111,6 +111,23 @@ class Node final : public NodeService {
   Status abortDomainJob(const std::string& key) override;
   Result<std::string> saveImageXml(const std::string& file, const XmlOptions& opts) override;
   Status saveImageDefine(const std::string& file, const std::string& xml, const SaveOptions& opts) override;
+
+  // migration (node_migration*.cpp)
+  Result<MigrationBegin> migrateBegin(const std::string& key, const MigrateOptions& opts) override;
+  Result<PreparedMigration> migratePrepare(const MigrationBegin& begin, const MigrateOptions& opts) override;
+  Result<MigrationOutcome> migratePerform(const std::string& key, const PreparedMigration& to,
+                                          const MigrateOptions& opts) override;
+  Result<DomainSummary> migrateFinish(const std::string& name, bool ok, const MigrateOptions& opts) override;
+  Status migrateConfirm(const std::string& key, bool ok, const MigrateOptions& opts) override;
+  Status migrateKeepalive(const std::string& name) override;
+  Status migrateTunnelIn(const std::string& name, const MigrationDataSource& data) override;
+  Result<MigrationOutcome> migrateToUri(const std::string& key, const std::string& destUri,
+                                        const MigrateOptions& opts) override;
+  Status migrateSetMaxDowntime(const std::string& key, std::uint64_t ms) override;
+  Result<std::uint64_t> migrateGetMaxDowntime(const std::string& key) override;
+  Status migrateSetSpeed(const std::string& key, std::uint64_t mibPerSecond) override;
+  Result<std::uint64_t> migrateGetSpeed(const std::string& key) override;
+  Status migrateStartPostcopy(const std::string& key) override;
   Status setMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) override;
   Status setMaxMemory(const std::string& key, std::uint64_t kib, const ModifyScope& scope) override;
   Status setVcpus(const std::string& key, unsigned count, const ModifyScope& scope,

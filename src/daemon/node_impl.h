@@ -11,6 +11,7 @@
 
 #include "daemon/config_store.h"
 #include "daemon/event_bus.h"
+#include "daemon/node_migration.h"
 #include "daemon/network_registry.h"
 #include "daemon/node.h"
 #include "daemon/save_image.h"
@@ -32,6 +33,8 @@ inline constexpr int StoppedShutdown = 0, StoppedDestroyed = 1, StoppedCrashed =
                      StoppedMigrated = 3, StoppedSaved = 4, StoppedFailed = 5;
 inline constexpr int ShutdownFinished = 0, ShutdownGuest = 1, ShutdownHost = 2;
 }  // namespace ev
+
+struct MigrationSession;  // node_migration.h
 
 struct DomainObj {
   // Held for the whole of a modifying job; queries never take it.
@@ -56,6 +59,13 @@ struct DomainObj {
   // domjobinfo / domjobabort; and how the last one ended (--completed).
   std::shared_ptr<drivers::JobMonitor> operation;
   std::optional<JobInfo> lastOperation;
+  // A migration under way: begin..confirm here as its source, prepare..
+  // finish here as its destination (node_migration*.cpp). Other modifying
+  // jobs are refused meanwhile.
+  std::shared_ptr<MigrationSession> migration;
+  // migrate-setspeed / migrate-setmaxdowntime before (or during) a migration.
+  std::uint64_t migrationSpeedMiB = 0;  // 0: unlimited
+  std::uint64_t migrationDowntimeMs = 0;  // 0: the hypervisor's default
 
   bool active() const { return conf::isActive(state); }
   const conf::DomainDef& current() const { return active() && live ? *live : *config; }
@@ -108,7 +118,9 @@ struct Node::Impl {
   // ---- helpers (node_registry.cpp) ----
   DomainPtr find(const std::string& key) const;  // name or uuid; needs mu held
   Result<DomainPtr> get(const std::string& key) const;
-  Result<Job> beginJob(const std::string& key);
+  // `migrationPhase`: a phase of the domain's own migration, which other
+  // jobs must wait for (they are refused while one is under way).
+  Result<Job> beginJob(const std::string& key, bool migrationPhase = false);
   DomainSummary summarize(const DomainObj& d) const;  // needs mu held
   void emit(const DomainObj& d, int type, int detail);  // needs mu held (reads name/uuid)
   void indexInsert(const DomainPtr& d);                 // needs mu exclusive
@@ -120,6 +132,8 @@ struct Node::Impl {
                        const drivers::InstanceEvent& e);
   // Launch the guest of an inactive domain (job held). restoreFd >= 0 restores.
   // `restore` (with restoreFd >= 0): the image's format, size and job monitor.
+  // `restore` with `incoming` set: the destination of a migration (paused,
+  // "migrating").
   Status launch(DomainObj& d, const DomainPtr& ptr, const conf::DomainDef& def, bool paused,
                 int restoreFd, int runningReason, const drivers::LaunchOptions* restore = nullptr);
   // Record that the guest is gone (mu exclusive held); returns the instance to release.
@@ -165,6 +179,17 @@ struct Node::Impl {
   // unless it has `saved`'s name and UUID. `source` names it in errors.
   Result<conf::DomainDef> replacementDefinition(const conf::DomainDef& saved, const std::string& xml,
                                                 const std::string& source);
+  // ---- migration (node_migration*.cpp) ----
+  // Perform on the source, to a URI or (tunnelled) an fd.
+  Result<MigrationOutcome> performMigration(const std::string& key, const drivers::MigrationTarget& to,
+                                            const MigrateOptions& opts);
+  // The status file's word for the domain's migration ("" none).
+  static std::string migrationMark(const DomainObj& d);
+  // Incoming guests whose orchestrator went quiet are removed from here.
+  void expireIncoming(const std::string& name, const std::shared_ptr<MigrationSession>& session);
+  // Stop every incoming keepalive watchdog (node shutdown).
+  void stopMigrationWatchdogs();
+
   // ---- operations with progress (node_jobs.cpp) ----
   std::shared_ptr<drivers::JobMonitor> beginOperation(DomainObj& d, const char* operation);
   void endOperation(DomainObj& d, const std::shared_ptr<drivers::JobMonitor>& op, const Status& result);

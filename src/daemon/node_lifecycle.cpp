@@ -144,7 +144,9 @@ Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::Domain
     lo.restoreFormat = restore->restoreFormat;
     lo.restoreBytes = restore->restoreBytes;
     lo.monitor = restore->monitor;
+    lo.incoming = restore->incoming;
   }
+  const bool incoming = lo.incoming.has_value();
   auto inst = driver->launch(def, lo, makeSink(ptr, gen));
   if (!inst) return std::move(inst).error();
   std::unique_lock lk(mu);
@@ -152,12 +154,14 @@ Status Node::Impl::launch(DomainObj& d, const DomainPtr& ptr, const conf::Domain
   d.live = d.instance->liveDefinition().value_or(def);
   networks->recordPorts(d.name, d.uuid, *d.live);
   d.id = id;
-  d.state = paused ? DomainState::Paused : DomainState::Running;
-  d.reason = paused ? r::PausedUser : runningReason;
+  d.state = paused || incoming ? DomainState::Paused : DomainState::Running;
+  d.reason = incoming ? r::PausedMigration : paused ? r::PausedUser : runningReason;
   byId[id] = ptr;
   writeStatus(d);
-  emit(d, ev::Started, runningReason == r::RunningRestored ? ev::StartedRestored : ev::StartedBooted);
-  if (paused) emit(d, ev::Suspended, ev::SuspendedPaused);
+  emit(d, ev::Started, incoming                           ? ev::StartedMigrated
+                       : runningReason == r::RunningRestored ? ev::StartedRestored
+                                                             : ev::StartedBooted);
+  if (paused && !incoming) emit(d, ev::Suspended, ev::SuspendedPaused);
   return okStatus();
 }
 

@@ -40,7 +40,7 @@ Result<DomainPtr> Node::Impl::get(const std::string& key) const {
   return d;
 }
 
-Result<Job> Node::Impl::beginJob(const std::string& key) {
+Result<Job> Node::Impl::beginJob(const std::string& key, bool migrationPhase) {
   if (draining) return Error(ErrorCode::OperationInvalid, "the daemon is shutting down");
   auto d = get(key);
   if (!d) return std::move(d).error();
@@ -64,6 +64,11 @@ Result<Job> Node::Impl::beginJob(const std::string& key) {
     if ((*d)->removed) {
       release();
       return noDomainError(key);
+    }
+    if ((*d)->migration && !migrationPhase) {
+      release();
+      return Error(ErrorCode::OperationInvalid,
+                   "Requested operation is not valid: domain '" + (*d)->name + "' is being migrated");
     }
   }
   return Job(*d, std::move(lk), this);
@@ -113,6 +118,7 @@ void Node::Impl::writeStatus(const DomainObj& d) {
   st.reason = d.reason;
   st.id = d.id;
   if (d.instance) st.driverState = d.instance->reattachState();
+  st.migration = migrationMark(d);
   if (auto s = store->saveStatus(st); !s)
     spdlog::error("domain '{}': cannot write status: {}", d.name, s.error().describe());
 }

@@ -1,11 +1,13 @@
 #include "drivers/test/test_driver.h"
 
+#include "drivers/test/test_migration.h"
 #include "drivers/test/test_stats.h"
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 namespace stratus::drivers {
 
@@ -13,10 +15,14 @@ namespace {
 
 class TestInstance final : public Instance {
  public:
-  TestInstance(const conf::DomainDef& def, int id, InstanceEventSink sink, unsigned hostCpus = 0)
+  TestInstance(const conf::DomainDef& def, int id, InstanceEventSink sink, unsigned hostCpus = 0,
+               const std::optional<IncomingMigration>& incoming = std::nullopt)
       : id_(id), memoryKiB_(def.currentMemoryKiB), vcpus_(def.currentVcpus), sink_(std::move(sink)),
         hostCpus_(hostCpus),
-        balloon_(def.devices.memballoon && def.devices.memballoon->model != "none") {}
+        balloon_(def.devices.memballoon && def.devices.memballoon->model != "none"),
+        outgoing_(def.currentMemoryKiB * 1024) {
+    if (incoming) incoming_.emplace(*incoming);
+  }
 
   int id() const override { return id_; }
   Status pause() override { return okStatus(); }
@@ -87,6 +93,21 @@ class TestInstance final : public Instance {
     return teststats::interfaceAddresses(live, id_, lookup);
   }
 
+  Result<MigrationResult> migrate(const MigrationTarget& to, const MigrationParams& params) override {
+    return outgoing_.migrate(to, params);
+  }
+  Status setMigrationDowntime(std::uint64_t ms) override { return outgoing_.setDowntime(ms); }
+  Status setMigrationSpeed(std::uint64_t bps) override { return outgoing_.setSpeed(bps); }
+  Result<std::pair<std::uint64_t, std::uint64_t>> migrationTuning() override { return outgoing_.tuning(); }
+  std::string incomingUri() const override { return incoming_ ? incoming_->uri() : std::string(); }
+  Status startNbdServer(const std::string&, int, const std::vector<std::pair<std::string, std::string>>&) override {
+    return okStatus();
+  }
+  Status waitIncoming(std::chrono::milliseconds timeout) override {
+    if (!incoming_) return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: no incoming migration");
+    return incoming_->wait(timeout);
+  }
+
   Status saveState(int fd) override {
     // Nothing but the header (written by the node) describes a simulated guest.
     static constexpr char kMarker[] = "stratus-test-state\n";
@@ -102,6 +123,8 @@ class TestInstance final : public Instance {
   InstanceEventSink sink_;
   unsigned hostCpus_;  // libvirt's VIR_NODEINFO_MAXCPUS of the simulated host
   bool balloon_;
+  testmig::Outgoing outgoing_;
+  std::optional<testmig::Incoming> incoming_;
 };
 
 class TestDriver final : public HypervisorDriver {
@@ -132,7 +155,8 @@ class TestDriver final : public HypervisorDriver {
   Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
                                            InstanceEventSink sink) override {
     unsigned maxCpus = host_.nodes * host_.sockets * host_.cores * host_.threads;
-    return std::unique_ptr<Instance>(std::make_unique<TestInstance>(def, opts.id, std::move(sink), maxCpus));
+    return std::unique_ptr<Instance>(
+        std::make_unique<TestInstance>(def, opts.id, std::move(sink), maxCpus, opts.incoming));
   }
   Result<daemon::NodeCpuMap> nodeCpuMap() override { return teststats::cpuMap(); }
   Result<daemon::NodeCpuStats> nodeCpuStats(int) override { return teststats::cpuStats(); }
