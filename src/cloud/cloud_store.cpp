@@ -55,13 +55,17 @@ std::string joinList(const std::vector<std::string>& v) {
   for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
   return out;
 }
-std::vector<std::string> splitList(const std::string& s) {
+}  // namespace
+
+std::vector<std::string> splitNames(const std::string& s) {
   std::vector<std::string> out;
   std::stringstream in(s);
   for (std::string item; std::getline(in, item, ',');)
     if (!item.empty()) out.push_back(item);
   return out;
 }
+
+namespace {
 
 VmmNode::State stateFrom(const std::string& s) {
   return s == "down" ? VmmNode::State::Down : s == "disabled" ? VmmNode::State::Disabled : VmmNode::State::Up;
@@ -73,7 +77,7 @@ VmmNode nodeFrom(const SqlRow& r) {
   n.uri = r.text(1);
   n.memoryMiB = r.integer(2);
   n.vcpus = r.integer(3);
-  n.networks = splitList(r.text(4));
+  n.networks = splitNames(r.text(4));
   n.state = stateFrom(r.text(5));
   n.lastSeen = r.integer(6);
   n.lastError = r.text(7);

@@ -43,5 +43,7 @@ struct VmmNode {
 };
 
 const char* nodeStateName(VmmNode::State s);
+// "a,b,,c" -> {"a", "b", "c"}: a comma-separated list of names.
+std::vector<std::string> splitNames(const std::string& text);
 
 }  // namespace stratus::cloud
