@@ -72,6 +72,13 @@ CREATE TABLE nic_leases (
   PRIMARY KEY (pool, ip)
 );
 )sql"},
+      {2, R"sql(
+CREATE TABLE scheduler_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_node_id INTEGER NOT NULL
+);
+INSERT INTO scheduler_state (id, last_node_id) VALUES (1, 0);
+)sql"},
   };
   return kSchema;
 }

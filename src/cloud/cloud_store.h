@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cloud/cloud_types.h"
+#include "cloud/network_pool.h"
 #include "cloud/sqlite_db.h"
 #include "util/error.h"
 
@@ -38,6 +39,28 @@ class CloudStore {
   Status setNodeState(const std::string& uri, VmmNode::State state, const std::string& error = {});
   // Refused while instances are placed on it.
   Status removeNode(const std::string& uri);
+
+  // ---- instances ----
+  // Places a new instance in one transaction: the same client token of
+  // the same user returns the instance it made before; the user's quotas
+  // are checked; a node is chosen (scheduler.h) among those with room;
+  // each NIC leases the first free slot of its network pool. `now`: unix
+  // seconds (the lease runs from now for request.hours).
+  Result<Instance> placeInstance(const InstanceRequest& request, PlacementStrategy strategy,
+                                 const std::vector<NetworkPool>& pools, std::int64_t now);
+  Result<Instance> instance(const std::string& handle);
+  // ownerId 0: everyone's. Destroyed instances only with includeDestroyed.
+  Result<std::vector<Instance>> listInstances(std::int64_t ownerId, bool includeDestroyed = false);
+  Status setInstanceState(const std::string& handle, const std::string& state);
+  // The lease: new end (e.g. cloud-client --hours on a running instance),
+  // the grace deadline once it is shut down.
+  Status setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter);
+  // The instance is gone: Destroyed, its slots free again.
+  Status releaseInstance(const std::string& handle);
+  // Instances whose lease ended (terminates <= now, not yet shut down) and
+  // those whose grace period ended (destroyAfter <= now).
+  Result<std::vector<Instance>> expiredLeases(std::int64_t now);
+  Result<std::vector<Instance>> graceEnded(std::int64_t now);
 
   SqliteDb& db() { return *db_; }
 

@@ -42,6 +42,46 @@ struct VmmNode {
   std::string lastError;
 };
 
+// An instance (a Nimbus "workspace"): one guest of one user on one node,
+// with its lease.
+struct Instance {
+  std::int64_t id = 0;
+  std::string handle;  // vm-0001a2b3: what users name it by
+  std::int64_t ownerId = 0;
+  std::string image;
+  std::int64_t nodeId = 0;  // 0: not placed
+  std::string nodeUri;
+  std::string domain;  // the guest's name on the node
+  std::int64_t vcpus = 1;
+  std::int64_t memoryMiB = 256;
+  // Nimbus's words: Unpropagated (placed, image not yet on the node),
+  // Propagated, Running, Paused, TransportReady, Cancelled, Corrupted,
+  // Destroying; and Destroyed once it is gone (kept for the record).
+  std::string state = "Unpropagated";
+  double hours = 1;
+  std::int64_t started = 0;     // unix seconds
+  std::int64_t terminates = 0;  // when the lease ends: shut down then
+  std::int64_t destroyAfter = 0;  // 0: not yet; else destroy at this time (end of the grace period)
+  std::string clientToken;
+  struct Nic {
+    std::string pool, ip, mac, hostname, gateway, netmask, broadcast, dns;
+  };
+  std::vector<Nic> nics;
+};
+
+// What a user asks for (cloud-client --run, RunInstances).
+struct InstanceRequest {
+  std::int64_t ownerId = 0;
+  std::string image;
+  std::int64_t vcpus = 1;
+  std::int64_t memoryMiB = 256;
+  double hours = 1;
+  std::vector<std::string> networks;  // one NIC per network pool, in order
+  std::string clientToken;            // idempotency: the same token returns the same instance
+};
+
+enum class PlacementStrategy { GreedyFill, RoundRobin };
+
 const char* nodeStateName(VmmNode::State s);
 // "a,b,,c" -> {"a", "b", "c"}: a comma-separated list of names.
 std::vector<std::string> splitNames(const std::string& text);

@@ -56,6 +56,7 @@ Error SqliteDb::sqlError(std::string_view sql, std::string_view what) const {
 
 Status SqliteDb::query(std::string_view sql, const std::vector<SqlValue>& args,
                        const std::function<bool(const SqlRow&)>& onRow) {
+  std::lock_guard lk(mu_);
   Stmt s;
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s.st, nullptr) != SQLITE_OK)
     return sqlError(sql, "cannot prepare");
@@ -91,6 +92,7 @@ std::int64_t SqliteDb::changes() const { return sqlite3_changes64(db_); }
 std::int64_t SqliteDb::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 
 Status SqliteDb::execScript(const std::string& sql) {
+  std::lock_guard lk(mu_);
   char* err = nullptr;
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string m = err ? err : "unknown error";
@@ -101,6 +103,7 @@ Status SqliteDb::execScript(const std::string& sql) {
 }
 
 Status SqliteDb::transaction(const std::function<Status()>& body) {
+  std::lock_guard lk(mu_);
   // Nested calls join the outer transaction.
   if (txDepth_ > 0) return body();
   STRATUS_TRY(exec("BEGIN IMMEDIATE"));

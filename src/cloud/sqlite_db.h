@@ -3,12 +3,13 @@
 // typed layer over SQLite's C API that the store uses: prepared
 // statements with bound values, rows read by column, transactions that roll
 // back unless committed, and schema migrations applied in order, each in
-// its own transaction, recorded in `schema_version`.
+// its own transaction, recorded in `schema_version`. Thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,6 +79,9 @@ class SqliteDb {
   Status execScript(const std::string& sql);
   sqlite3* db_;
   std::string path_;
+  // One connection serves many threads: a transaction holds this for its
+  // whole body, so another thread's statement never lands inside it.
+  std::recursive_mutex mu_;
   int txDepth_ = 0;
 };
 
