@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "cloud/image_repository.h"
 #include "util/atomic_file.h"
 
 namespace stratus::cloudadmin {
@@ -125,6 +126,53 @@ int nodeSetState(cloud::CloudStore& store, const std::string& uri, cloud::VmmNod
 int nodeRemove(cloud::CloudStore& store, const std::string& uri) {
   if (auto s = store.removeNode(uri); !s) return fail(s.error());
   std::printf("Node '%s' removed.\n", uri.c_str());
+  return 0;
+}
+
+std::string imageDir(const Context& ctx) { return ctx.root + "/var/lib/stratus-cloud/images"; }
+
+namespace {
+Result<std::int64_t> ownerId(cloud::CloudStore& store, const std::string& user) {
+  if (user.empty()) return std::int64_t{0};
+  auto u = store.user(user);
+  if (!u) return std::move(u).error();
+  return u->id;
+}
+}  // namespace
+
+int imageAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& file,
+             const std::string& user) {
+  auto owner = ownerId(store, user);
+  if (!owner) return fail(owner.error());
+  cloud::ImageRepository repo(store, imageDir(ctx));
+  auto img = repo.add(*owner, name, file);
+  if (!img) return fail(img.error());
+  if (ctx.json)
+    printJson(Json{{"name", img->name}, {"common", img->ownerId == 0}, {"format", img->format}, {"size", img->sizeBytes}});
+  else
+    std::printf("Image '%s' added (%s, %lld bytes%s).\n", img->name.c_str(), img->format.c_str(),
+                static_cast<long long>(img->sizeBytes), img->ownerId ? "" : ", common");
+  return 0;
+}
+
+int imageList(cloud::CloudStore& store, const Context& ctx, const std::string& user) {
+  auto owner = ownerId(store, user);
+  if (!owner) return fail(owner.error());
+  cloud::ImageRepository repo(store, imageDir(ctx));
+  auto images = repo.list(*owner);
+  if (!images) return fail(images.error());
+  if (ctx.json) {
+    Json a = Json::array();
+    for (const auto& i : *images)
+      a.push_back({{"name", i.name}, {"common", i.ownerId == 0}, {"format", i.format}, {"size", i.sizeBytes}});
+    printJson(a);
+    return 0;
+  }
+  std::printf(" %-32s %-7s %-7s %14s\n", "Image", "Owner", "Format", "Size");
+  std::printf("%s\n", std::string(64, '-').c_str());
+  for (const auto& i : *images)
+    std::printf(" %-32s %-7s %-7s %14lld\n", i.name.c_str(), i.ownerId ? "user" : "common", i.format.c_str(),
+                static_cast<long long>(i.sizeBytes));
   return 0;
 }
 

@@ -26,6 +26,12 @@ int nodeList(cloud::CloudStore& store, const Context& ctx);
 int nodeSetState(cloud::CloudStore& store, const std::string& uri, cloud::VmmNode::State state);
 int nodeRemove(cloud::CloudStore& store, const std::string& uri);
 
+// image add NAME FILE (--common, or --user NAME), image list [--user NAME].
+int imageAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& file,
+             const std::string& user);
+int imageList(cloud::CloudStore& store, const Context& ctx, const std::string& user);
+std::string imageDir(const Context& ctx);
+
 // The cloud.properties of a user: cloud-client's service URL and credentials.
 std::string cloudProperties(const cloud::User& user, const std::string& serviceUrl);
 

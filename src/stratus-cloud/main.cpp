@@ -65,7 +65,25 @@ int main(int argc, char** argv) {
   auto* nodeRemove = node->add_subcommand("remove", "Unregister a node without instances");
   nodeRemove->add_option("URI", uri)->required();
 
+  auto* image = app.add_subcommand("image", "Images in the service's repository");
+  image->require_subcommand(1);
+  std::string imageName, imageFile, imageUser;
+  bool common = false;
+  auto* imageAdd = image->add_subcommand("add", "Add a bootable disk image (raw or qcow2)");
+  imageAdd->add_option("NAME", imageName, "Image name (letters, digits, ._-)")->required();
+  imageAdd->add_option("FILE", imageFile, "The image file")->required()->check(CLI::ExistingFile);
+  auto* commonFlag = imageAdd->add_flag("--common", common, "A common image every user can run");
+  imageAdd->add_option("--user", imageUser, "The user who owns it")->excludes(commonFlag);
+  imageAdd->add_flag("--json", ctx.json, "Print JSON");
+  auto* imageList = image->add_subcommand("list", "List the common images (and a user's own with --user)");
+  imageList->add_option("--user", imageUser, "Also this user's images");
+  imageList->add_flag("--json", ctx.json, "Print JSON");
+
   CLI11_PARSE(app, argc, argv);
+  if (*imageAdd && !common && imageUser.empty()) {
+    std::fprintf(stderr, "error: image add: say whose image it is: --common or --user NAME\n");
+    return 1;
+  }
 
   auto store = cloud::CloudStore::open(db.empty() ? databasePath(ctx.root) : db);
   if (!store) {
@@ -85,5 +103,7 @@ int main(int argc, char** argv) {
   if (*nodeDisable) return cloudadmin::nodeSetState(s, uri, cloud::VmmNode::State::Disabled);
   if (*nodeEnable) return cloudadmin::nodeSetState(s, uri, cloud::VmmNode::State::Up);
   if (*nodeRemove) return cloudadmin::nodeRemove(s, uri);
+  if (*imageAdd) return cloudadmin::imageAdd(s, ctx, imageName, imageFile, imageUser);
+  if (*imageList) return cloudadmin::imageList(s, ctx, imageUser);
   return 0;
 }

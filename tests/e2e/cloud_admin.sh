@@ -36,3 +36,17 @@ sc node remove test:///default >/dev/null || fail "node remove"
 if err=$(sc node remove test:///default 2>&1); then fail "removing an unknown node succeeded"; fi
 pass "node add/disable/list/remove; duplicates and missing options refused"
 sc --help | grep -q "user" || fail "--help"
+
+# ---- images ----
+if command -v qemu-img >/dev/null; then
+  qemu-img create -q -f qcow2 "$E2E_TMP/tiny.qcow2" 1M
+  sc image add tiny "$E2E_TMP/tiny.qcow2" --common | grep -q "Image 'tiny' added (qcow2, " || fail "image add --common"
+  if err=$(sc image add tiny2 "$E2E_TMP/tiny.qcow2" 2>&1); then fail "image add without an owner"; fi
+  grep -q -- "--common or --user" <<<"$err" || fail "image add without owner: $err"
+  sc image add tiny "$E2E_TMP/tiny.qcow2" --user alice >/dev/null || fail "image add --user"
+  [ "$(sc image list --user alice --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 2 ] ||
+    fail "image list --user: $(sc image list --user alice)"
+  pass "image add --common / --user, list"
+else
+  echo "SKIP (part): qemu-img not installed: image add"
+fi
