@@ -112,7 +112,7 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
                                                    " hours user '" + owner->name + "' may ask for");
     std::int64_t count = 0, vcpus = 0, mem = 0;
     STRATUS_TRY(db_->query("SELECT COUNT(*), COALESCE(SUM(vcpus), 0), COALESCE(SUM(memory_mib), 0) FROM instances "
-                           "WHERE owner_id = ? AND state != 'Destroyed'",
+                           "WHERE owner_id = ? AND state NOT IN ('Destroyed', 'Corrupted')",
                            {req.ownerId}, [&](const SqlRow& r) {
                              count = r.integer(0);
                              vcpus = r.integer(1);
@@ -139,7 +139,7 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
       index[n.id] = loads.size();
       loads.push_back({std::move(n), 0, 0});
     }
-    STRATUS_TRY(db_->query("SELECT node_id, SUM(vcpus), SUM(memory_mib) FROM instances WHERE state != 'Destroyed' AND "
+    STRATUS_TRY(db_->query("SELECT node_id, SUM(vcpus), SUM(memory_mib) FROM instances WHERE state NOT IN ('Destroyed', 'Corrupted') AND "
                            "node_id IS NOT NULL GROUP BY node_id",
                            {}, [&](const SqlRow& r) {
                              if (auto it = index.find(r.integer(0)); it != index.end()) {
@@ -241,12 +241,12 @@ Status CloudStore::setLease(const std::string& handle, std::int64_t terminates, 
   });
 }
 
-Status CloudStore::releaseInstance(const std::string& handle) {
+Status CloudStore::releaseInstance(const std::string& handle, const std::string& finalState) {
   return db_->transaction([&]() -> Status {
     auto i = instance(handle);
     if (!i) return std::move(i).error();
     STRATUS_TRY(db_->exec("DELETE FROM nic_leases WHERE instance_id = ?", {i->id}));
-    return db_->exec("UPDATE instances SET state = 'Destroyed', destroy_after = NULL WHERE id = ?", {i->id});
+    return db_->exec("UPDATE instances SET state = ?, destroy_after = NULL WHERE id = ?", {finalState, i->id});
   });
 }
 
@@ -257,7 +257,7 @@ Result<std::vector<Instance>> CloudStore::expiredLeases(std::int64_t now) {
 }
 
 Result<std::vector<Instance>> CloudStore::graceEnded(std::int64_t now) {
-  return selectInstances(*db_, "WHERE i.state != 'Destroyed' AND i.destroy_after IS NOT NULL AND i.destroy_after <= ?",
+  return selectInstances(*db_, "WHERE i.state NOT IN ('Destroyed', 'Corrupted') AND i.destroy_after IS NOT NULL AND i.destroy_after <= ?",
                          {now});
 }
 

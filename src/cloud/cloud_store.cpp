@@ -235,7 +235,7 @@ Status CloudStore::removeNode(const std::string& uri) {
     auto n = node(uri);
     if (!n) return std::move(n).error();
     std::int64_t placed = 0;
-    STRATUS_TRY(db_->query("SELECT COUNT(*) FROM instances WHERE node_id = ? AND state != 'Destroyed'", {n->id},
+    STRATUS_TRY(db_->query("SELECT COUNT(*) FROM instances WHERE node_id = ? AND state NOT IN ('Destroyed', 'Corrupted')", {n->id},
                            [&](const SqlRow& r) {
                              placed = r.integer(0);
                              return false;

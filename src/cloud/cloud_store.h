@@ -55,8 +55,9 @@ class CloudStore {
   // The lease: new end (e.g. cloud-client --hours on a running instance),
   // the grace deadline once it is shut down.
   Status setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter);
-  // The instance is gone: Destroyed, its slots free again.
-  Status releaseInstance(const std::string& handle);
+  // The instance is gone: `finalState` (Destroyed, or Corrupted when its
+  // start failed), its slots free again.
+  Status releaseInstance(const std::string& handle, const std::string& finalState = "Destroyed");
   // Instances whose lease ended (terminates <= now, not yet shut down) and
   // those whose grace period ended (destroyAfter <= now).
   Result<std::vector<Instance>> expiredLeases(std::int64_t now);
