@@ -213,4 +213,40 @@ std::vector<std::string> CloudService::tick(std::int64_t now) {
   return did;
 }
 
+void CloudService::checkNodes(std::int64_t now) {
+  (void)now;
+  auto nodes = store_.listNodes();
+  if (!nodes) return;
+  auto instances = store_.listInstances(0);
+  if (!instances) return;
+  for (const auto& node : *nodes) {
+    if (node.state == VmmNode::State::Disabled) continue;
+    Result<std::vector<daemon::DomainSummary>> guests = Error(ErrorCode::ConnectFailed, "not asked");
+    if (auto link = nodes_.get(node.uri)) guests = (*link)->listDomains();
+    else guests = std::move(link).error();
+    if (!guests) {
+      nodes_.forget(node.uri);
+      if (node.state == VmmNode::State::Up)
+        spdlog::warn("node {} is down: {}", node.uri, guests.error().message);
+      (void)store_.setNodeState(node.uri, VmmNode::State::Down, guests.error().message);
+      for (const auto& i : *instances)
+        if (i.nodeId == node.id && (i.state == "Running" || i.state == "Paused" || i.state == "Propagated"))
+          (void)store_.setInstanceState(i.handle, "Unknown");
+      continue;
+    }
+    if (node.state == VmmNode::State::Down) spdlog::info("node {} is up again", node.uri);
+    (void)store_.setNodeState(node.uri, VmmNode::State::Up);
+    for (const auto& i : *instances) {
+      if (i.nodeId != node.id || (i.state != "Unknown" && i.state != "Running" && i.state != "Paused")) continue;
+      std::string seen = "Unknown";
+      for (const auto& g : *guests)
+        if (g.name == i.domain)
+          seen = g.state == conf::DomainState::Running  ? "Running"
+                : g.state == conf::DomainState::Paused ? "Paused"
+                                                       : "Unknown";
+      if (seen != i.state) (void)store_.setInstanceState(i.handle, seen);
+    }
+  }
+}
+
 }  // namespace stratus::cloud

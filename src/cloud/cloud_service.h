@@ -47,6 +47,11 @@ class CloudService {
   // lines for what it did.
   std::vector<std::string> tick(std::int64_t now);
 
+  // Health: ask every node that is not disabled for its guests. A node that
+  // does not answer is marked down and its instances Unknown (not lost:
+  // they come back as what the node reports once it answers again).
+  void checkNodes(std::int64_t now);
+
  private:
   Result<Instance> owned(const User& user, const std::string& handle);
   // Propagate and start a placed instance; on failure undo what was done.

@@ -58,7 +58,7 @@ class CloudServiceTest : public ::testing::Test {
     ASSERT_TRUE(images->add(0, "tiny", file).ok());
     nodeA = simulatedNode(root.str() + "/nodeA");
     links = std::make_unique<NodeLinks>([this](const std::string& uri) -> Result<std::shared_ptr<daemon::NodeService>> {
-      if (uri == "sim://a") return std::shared_ptr<daemon::NodeService>(nodeA);
+      if (uri == "sim://a" && !nodeAGone) return std::shared_ptr<daemon::NodeService>(nodeA);
       return Error(ErrorCode::ConnectFailed, "cannot connect to " + uri);
     });
     ServiceOptions o;
@@ -88,6 +88,7 @@ class CloudServiceTest : public ::testing::Test {
   User alice;
   std::unique_ptr<ImageRepository> images;
   std::shared_ptr<daemon::Node> nodeA;
+  bool nodeAGone = false;
   std::unique_ptr<NodeLinks> links;
   std::unique_ptr<CloudService> service;
 };
@@ -163,4 +164,24 @@ TEST_F(CloudServiceTest, AFailedStartLeavesNothingAndFreesTheSlot) {
   auto other = request();
   other.image = "nope";
   EXPECT_EQ(service->run(alice, other, 1000).error().message, "no image named 'nope'");
+}
+
+TEST_F(CloudServiceTest, ANodeThatStopsAnsweringIsDownAndItsInstancesUnknown) {
+  auto i = service->run(alice, request(), 1000);
+  ASSERT_TRUE(i.ok());
+  service->checkNodes(1001);
+  EXPECT_EQ(store->node("sim://a")->state, VmmNode::State::Up);
+  links->forget("sim://a");
+  nodeAGone = true;
+  service->checkNodes(1002);
+  EXPECT_EQ(store->node("sim://a")->state, VmmNode::State::Down);
+  EXPECT_EQ(store->node("sim://a")->lastError, "cannot connect to sim://a");
+  EXPECT_EQ(store->instance(i->handle)->state, "Unknown");
+  // Nothing new goes to a node that is down.
+  EXPECT_FALSE(service->run(alice, request(), 1003).ok());
+  nodeAGone = false;
+  ASSERT_TRUE(nodeA->suspendDomain(i->domain).ok());
+  service->checkNodes(1004);
+  EXPECT_EQ(store->node("sim://a")->state, VmmNode::State::Up);
+  EXPECT_EQ(store->instance(i->handle)->state, "Paused");
 }
