@@ -4,6 +4,7 @@
 // working while the server runs, events and streamed bodies work as on the
 // unix socket, and a peer that never answers turns into an error in time.
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,10 +30,21 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// FakeNode plus volume content that streams both ways.
+// FakeNode plus volume content that streams both ways and a console that
+// is one end of a socketpair (the test holds the other: the "guest").
 class StreamNode : public apitest::FakeNode {
  public:
   std::string stored;
+  int guestEnd = -1;
+  ~StreamNode() override {
+    if (guestEnd >= 0) ::close(guestEnd);
+  }
+  Result<int> openConsole(const std::string&, const std::string&) override {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return systemError("socketpair", errno);
+    guestEnd = sv[1];
+    return sv[0];
+  }
   Status uploadVolume(const std::string&, const std::string&, const daemon::VolumeTransferOptions&,
                       daemon::VolumeSource& src) override {
     stored.clear();
@@ -218,6 +230,32 @@ TEST_F(ApiTcpTest, ChunkedUploadAndDownloadOverTcp) {
   auto down = (*c)->downloadVolume("pool", "vol", {}, sink);
   ASSERT_TRUE(down.ok()) << down.error().describe();
   EXPECT_TRUE(sink.bytes == data);
+}
+
+TEST_F(ApiTcpTest, ConsoleUpgradeOverTcp) {
+  auto refused = api::openUpgraded(endpoint("bad"), "/v1/domains/vm0/console");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::AuthFailed);
+  auto fd = api::openUpgraded(endpoint(token_), "/v1/domains/vm0/console");
+  ASSERT_TRUE(fd.ok()) << fd.error().describe();
+  ASSERT_GE(node_.guestEnd, 0);
+  auto readSome = [](int from, std::size_t want) {
+    std::string got;
+    while (got.size() < want) {
+      pollfd p{from, POLLIN, 0};
+      if (::poll(&p, 1, 5000) <= 0) break;
+      char b[256];
+      ssize_t n = ::read(from, b, sizeof b);
+      if (n <= 0) break;
+      got.append(b, static_cast<std::size_t>(n));
+    }
+    return got;
+  };
+  ASSERT_EQ(::write(node_.guestEnd, "login: ", 7), 7);
+  EXPECT_EQ(readSome(*fd, 7), "login: ");
+  ASSERT_EQ(::write(*fd, "root\n", 5), 5);
+  EXPECT_EQ(readSome(node_.guestEnd, 5), "root\n");
+  ::close(*fd);
 }
 
 TEST_F(ApiTcpTest, UnixSocketNeedsNoToken) {
