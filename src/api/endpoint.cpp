@@ -91,7 +91,7 @@ Endpoint tcpEndpoint(std::string host, std::uint16_t port, std::string token, st
   e.ioTimeout = ioTimeout;
   e.dial = [host = std::move(host), port, connectTimeout, ioTimeout]() -> Result<int> {
     auto fd = dialTcp(host, port, connectTimeout);
-    if (fd.ok() && ioTimeout.count() > 0) setTcpTimeouts(*fd, ioTimeout);
+    if (fd.ok()) setTcpTimeouts(*fd, ioTimeout.count() > 0 ? std::min(ioTimeout, kTcpDeadPeer) : kTcpDeadPeer);
     return fd;
   };
   return e;

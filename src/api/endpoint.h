@@ -44,7 +44,12 @@ Endpoint tcpEndpoint(std::string host, std::uint16_t port, std::string token, st
 Result<int> dialTcp(const std::string& host, std::uint16_t port, std::chrono::milliseconds timeout);
 
 // Keepalive probes and TCP_USER_TIMEOUT so the kernel gives up on a peer
-// that stopped acknowledging within about `timeout`.
+// that stopped acknowledging within about `timeout`. Every TCP endpoint
+// sets them (kTcpDeadPeer unless its ioTimeout is shorter): unlike an I/O
+// timeout they never fail a request that is merely slow, because a live
+// peer's kernel answers the probes (virsh's keepalive, 5 s x 6, does the
+// same job).
 void setTcpTimeouts(int fd, std::chrono::milliseconds timeout);
+inline constexpr std::chrono::milliseconds kTcpDeadPeer{30000};
 
 }  // namespace stratus::api
