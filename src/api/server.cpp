@@ -91,7 +91,6 @@ std::string bearerToken(std::string_view value) {
 }  // namespace
 
 struct Server::Impl {
-  daemon::NodeService& node;
   ServerOptions opts;
   ServerStats stats;
   Router router;
@@ -117,8 +116,10 @@ struct Server::Impl {
   bool stopping = false;  // guarded by mu
   bool stopped = false;
 
-  Impl(daemon::NodeService& n, ServerOptions o)
-      : node(n), opts(std::move(o)), router(makeRouter(n, stats)), log(opts.logger) {
+  Impl(daemon::NodeService& n, ServerOptions o) : opts(std::move(o)), router(makeRouter(n, stats)), log(opts.logger) {
+    if (!log) log = std::make_shared<spdlog::logger>("stratus-api", std::make_shared<spdlog::sinks::null_sink_mt>());
+  }
+  Impl(Router r, ServerOptions o) : opts(std::move(o)), router(std::move(r)), log(opts.logger) {
     if (!log) log = std::make_shared<spdlog::logger>("stratus-api", std::make_shared<spdlog::sinks::null_sink_mt>());
   }
 
@@ -156,9 +157,11 @@ struct Server::Impl {
   // port that nobody can use, or that anybody can, is worse than no start.
   Status listenTcp() {
     if (opts.listen.empty()) return okStatus();
-    if (opts.tokensFile.empty()) return Error(ErrorCode::InvalidArgument, "TCP listening needs a tokens file");
-    tokens = std::make_unique<TokenStore>(opts.tokensFile);
-    STRATUS_TRY(tokens->load());
+    if (opts.tcpTokens) {
+      if (opts.tokensFile.empty()) return Error(ErrorCode::InvalidArgument, "TCP listening needs a tokens file");
+      tokens = std::make_unique<TokenStore>(opts.tokensFile);
+      STRATUS_TRY(tokens->load());
+    }
     for (const auto& text : opts.listen) {
       auto hp = parseHostPort(text, "--listen");
       if (!hp.ok()) return hp.error();
@@ -285,7 +288,7 @@ struct Server::Impl {
         }
         return;
       }
-      if (it->tcp && !authorized(head.get(), it->peer)) {
+      if (it->tcp && tokens && !authorized(head.get(), it->peer)) {
         // Answer and close without reading a body nobody may send.
         auto resp = errorResponse(Error(ErrorCode::AuthFailed, authFailure(head.get())));
         resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"stratusd\"");
@@ -310,6 +313,11 @@ struct Server::Impl {
       unsigned version = head.get().version();
       if (auto ct = head.get().find(http::field::content_type); ct != head.get().end())
         req.contentType = std::string(ct->value());
+      for (const auto& field : head.get()) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req.headers[name] = std::string(field.value());
+      }
       Response resp;
       bool targetOk = parseTarget(target, req.path, req.query);
       if (targetOk && router.streamsBody(req.method, req.path)) {
@@ -623,7 +631,14 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { stop(); }
 
 Result<std::unique_ptr<Server>> Server::start(daemon::NodeService& node, ServerOptions opts) {
-  auto impl = std::make_unique<Impl>(node, std::move(opts));
+  return launch(std::make_unique<Impl>(node, std::move(opts)));
+}
+
+Result<std::unique_ptr<Server>> Server::start(Router router, ServerOptions opts) {
+  return launch(std::make_unique<Impl>(std::move(router), std::move(opts)));
+}
+
+Result<std::unique_ptr<Server>> Server::launch(std::unique_ptr<Impl> impl) {
   if (auto st = impl->listen(); !st.ok()) {
     if (impl->socketIno != 0) ::unlink(impl->opts.socketPath.c_str());
     if (impl->listenFd >= 0) ::close(impl->listenFd);

@@ -31,6 +31,9 @@ struct ServerOptions {
   // token, else start() fails saying to run `stratusd token create`.
   std::vector<std::string> listen;
   std::string tokensFile;  // ROOT/etc/stratus/auth/tokens (mode 0600, the daemon's user)
+  // false: TCP requests reach the routes unchecked, because the routes
+  // authenticate their callers themselves (the cloud's per-user tokens).
+  bool tcpTokens = true;
 };
 
 class Server {
@@ -38,6 +41,8 @@ class Server {
   // Binds the socket and starts serving. A stale socket file is removed;
   // fails (OperationInvalid) when another daemon answers on the path.
   static Result<std::unique_ptr<Server>> start(daemon::NodeService& node, ServerOptions opts);
+  // Another service's routes on the same transport (the cloud's REST API).
+  static Result<std::unique_ptr<Server>> start(Router router, ServerOptions opts);
   ~Server();  // stop()
 
   // Stops accepting, lets in-flight requests finish and answer, closes idle
@@ -54,6 +59,7 @@ class Server {
 
  private:
   explicit Server(std::unique_ptr<Impl> impl);
+  static Result<std::unique_ptr<Server>> launch(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
