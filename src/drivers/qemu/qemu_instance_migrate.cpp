@@ -8,6 +8,8 @@
 // was: mirrors removed, the guest resumed when we (or QEMU) stopped it.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "drivers/qemu/qemu_instance.h"
 #include "drivers/qemu/qmp_commands.h"
 #include "drivers/qemu/qmp_migration.h"
@@ -126,6 +128,12 @@ Result<MigrationResult> QemuInstance::migrate(const MigrationTarget& to, const M
                                                  "' (expected tcp:HOST:PORT)");
   if (!to.nbdMirrors.empty() && (to.nbdHost.empty() || to.nbdPort <= 0 || to.nbdPort > 65535))
     return Error(ErrorCode::InvalidArgument, "invalid argument: copying storage needs the destination's NBD host and port");
+  for (const auto& [dev, exportName] : to.nbdMirrors) {
+    std::lock_guard lk(mu_);
+    if (std::none_of(live_.devices.disks.begin(), live_.devices.disks.end(),
+                     [&](const conf::DiskDef& d) { return d.targetDev == dev; }))
+      return Error(ErrorCode::InvalidArgument, "invalid argument: disk target " + dev + " not found");
+  }
   STRATUS_TRY(checkMigratable());
   STRATUS_TRY(applyMigrationSetup(p, to.fd >= 0, true));
   auto st = qmp::queryStatus(*qmp_);

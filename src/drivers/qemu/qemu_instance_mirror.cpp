@@ -118,7 +118,11 @@ Status QemuInstance::waitMirrorsReady(JobMonitor& mon) {
   auto& m = *qmp_;
   auto t0 = std::chrono::steady_clock::now();
   std::uint64_t seen = 0;
-  std::map<std::string, std::chrono::steady_clock::time_point> missingSince;
+  auto endedEarly = [](const Mirror& mi, const MigrationEvents::JobEnd& end) {
+    return migrationJobFailed("the copy of disk '" + mi.dev + "' ended early: " +
+                              (end.cancelled ? std::string("cancelled")
+                               : end.error.empty() ? std::string("unexpectedly") : end.error));
+  };
   for (;;) {
     auto jobs = qmp::queryBlockJobs(m);
     if (!jobs) {
@@ -127,17 +131,21 @@ Status QemuInstance::waitMirrorsReady(JobMonitor& mon) {
     }
     bool allReady = true;
     for (auto& mi : mirrors_) {
-      if (auto end = mirrorJobEnd(mi.jobId))
-        return migrationJobFailed("the copy of disk '" + mi.dev + "' ended early: " +
-                                  (end->cancelled ? std::string("cancelled")
-                                   : end->error.empty() ? std::string("unexpectedly") : end->error));
+      if (auto end = mirrorJobEnd(mi.jobId)) return endedEarly(mi, *end);
       auto j = std::find_if(jobs->begin(), jobs->end(), [&](const qmp::BlockJob& b) { return b.id == mi.jobId; });
       if (j == jobs->end()) {
-        auto [it, fresh] = missingSince.try_emplace(mi.jobId, std::chrono::steady_clock::now());
-        if (std::chrono::steady_clock::now() - it->second > kEventGrace)
-          return migrationJobFailed("the copy of disk '" + mi.dev + "' disappeared");
-        allReady = false;
-        continue;
+        // Gone before READY: its end event says why (it may trail the reply).
+        std::optional<MigrationEvents::JobEnd> end;
+        {
+          std::unique_lock lk(mu_);
+          exitedCv_.wait_for(lk, kEventGrace, [&] {
+            auto it = migEvents_.jobsEnded.find(mi.jobId);
+            if (it != migEvents_.jobsEnded.end()) end = it->second;
+            return end.has_value() || exited_;
+          });
+        }
+        if (end) return endedEarly(mi, *end);
+        return migrationJobFailed("the copy of disk '" + mi.dev + "' disappeared");
       }
       mi.len = j->len;
       mi.offset = j->offset;

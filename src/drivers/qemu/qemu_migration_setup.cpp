@@ -88,9 +88,12 @@ Error migrationJobCancelled() {
 }
 
 std::string qemuWords(const Error& e) {
+  // The transport's form: "QMP <command>: <class>: <desc>".
   const std::string& s = e.message;
-  auto cls = s.find("Error: ");
-  return cls == std::string::npos ? s : s.substr(cls + 7);
+  if (!s.starts_with("QMP ")) return s;
+  auto first = s.find(": ");
+  auto second = first == std::string::npos ? first : s.find(": ", first + 2);
+  return second == std::string::npos ? s : s.substr(second + 2);
 }
 
 }  // namespace stratus::drivers::qemu

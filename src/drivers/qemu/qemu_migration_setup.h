@@ -71,8 +71,8 @@ bool rejectsValue(const Error& e, const std::string& value);
 // ("operation failed: migration out job: ...").
 Error migrationJobFailed(const std::string& why);
 Error migrationJobCancelled();
-// QEMU's own words from a QMP error ("migrate: GenericError: Failed to
-// connect ..." -> "Failed to connect ...").
+// QEMU's own words from a QMP error ("QMP migrate: GenericError: Failed
+// to connect ..." -> "Failed to connect ..."); other errors as they are.
 std::string qemuWords(const Error& e);
 
 }  // namespace stratus::drivers::qemu
