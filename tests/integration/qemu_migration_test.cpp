@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@
 #include <fstream>
 #include <future>
 #include <regex>
+#include <thread>
 
 #include "conf/domain_def.h"
 #include "drivers/qemu/qemu_driver.h"
@@ -79,6 +82,98 @@ int freePort() {
   ::close(fd);
   return port;
 }
+
+// A TCP forwarder on 127.0.0.1 in front of a destination port whose
+// connections can be "cut": it stops reading, so the sender's data piles up
+// unacknowledged as when a cable is pulled (no RST, no FIN). Threads and
+// sockets end with it.
+class CuttableProxy {
+ public:
+  explicit CuttableProxy(int targetPort) : target_(targetPort) {
+    stopFd_ = ::eventfd(0, EFD_CLOEXEC);
+    listenFd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0 && ::listen(listenFd_, 16) == 0 &&
+        ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&sa), &len) == 0)
+      port_ = ntohs(sa.sin_port);
+    threads_.emplace_back([this] { acceptLoop(); });
+  }
+  ~CuttableProxy() {
+    std::uint64_t one = 1;
+    (void)!::write(stopFd_, &one, sizeof one);
+    {
+      std::lock_guard lk(mu_);
+      for (int fd : fds_) ::shutdown(fd, SHUT_RDWR);  // unblocks a pump stuck in write()
+    }
+    for (auto& t : threads_) t.join();
+    for (int fd : fds_) ::close(fd);
+    ::close(listenFd_);
+    ::close(stopFd_);
+  }
+  int port() const { return port_; }
+  void cut() {
+    cut_ = true;
+    std::uint64_t one = 1;
+    (void)!::write(cutFd_.get(), &one, sizeof one);
+  }
+
+ private:
+  void acceptLoop() {
+    for (;;) {
+      pollfd p[2] = {{listenFd_, POLLIN, 0}, {stopFd_, POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0 || (p[1].revents & POLLIN)) return;
+      int in = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (in < 0) continue;
+      int out = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in sa{};
+      sa.sin_family = AF_INET;
+      sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      sa.sin_port = htons(static_cast<uint16_t>(target_));
+      if (::connect(out, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        ::close(in);
+        ::close(out);
+        continue;
+      }
+      std::lock_guard lk(mu_);
+      fds_.push_back(in);
+      fds_.push_back(out);
+      threads_.emplace_back([this, in, out] { pump(in, out); });
+      threads_.emplace_back([this, in, out] { pump(out, in); });
+    }
+  }
+  void pump(int from, int to) {
+    char buf[65536];
+    for (;;) {
+      // Once cut, only the stop request is waited for: nothing is read.
+      pollfd p[3] = {{stopFd_, POLLIN, 0}, {cutFd_.get(), POLLIN, 0}, {from, POLLIN, 0}};
+      if (::poll(p, cut_ ? 1 : 3, -1) < 0 || (p[0].revents & POLLIN)) return;
+      if (cut_) continue;
+      if (!(p[2].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(from, buf, sizeof buf);
+      if (n <= 0) {
+        ::shutdown(to, SHUT_WR);
+        return;
+      }
+      for (ssize_t off = 0; off < n;) {
+        ssize_t w = ::write(to, buf + off, static_cast<std::size_t>(n - off));
+        if (w <= 0) return;
+        off += w;
+      }
+    }
+  }
+
+  int target_;
+  int port_ = -1;
+  int listenFd_ = -1, stopFd_ = -1;
+  UniqueFd cutFd_{::eventfd(0, EFD_CLOEXEC)};  // wakes the pumps so they see cut_
+  std::atomic<bool> cut_{false};
+  std::mutex mu_;
+  std::vector<int> fds_;
+  std::vector<std::thread> threads_;  // the accept loop adds pumps while running: joined after stopFd_
+};
 
 // Events an instance reported, for "the source never looked paused".
 struct EventLog {
@@ -298,6 +393,7 @@ TEST_F(QemuMigration, CancelLeavesTheSourceRunningAndTheDestinationGone) {
   auto w = dst.inst->waitIncoming(30s);
   ASSERT_FALSE(w.ok());
   EXPECT_NE(w.error().message.find("QEMU exited"), std::string::npos) << w.error().message;
+  std::printf("[info] the destination after the cancel: %s\n", w.error().message.c_str());
 }
 
 TEST_F(QemuMigration, DestinationQemuKilledMidwayLeavesTheSourceRunning) {
@@ -324,6 +420,7 @@ TEST_F(QemuMigration, DestinationQemuKilledMidwayLeavesTheSourceRunning) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::OperationFailed) << r.error().describe();
   EXPECT_EQ(r.error().message.rfind("operation failed: migration out job: ", 0), 0u) << r.error().message;
+  std::printf("[info] the source after its destination was killed: %s\n", r.error().message.c_str());
   EXPECT_EQ(src.status(), "running");
   long now = tickOf(serial.waitLine("tick", 10s).value_or(""));
   expectTicksPast(serial, now, "on the source after the destination died");
@@ -551,4 +648,86 @@ TEST_F(QemuMigration, IncomingPortsSkipWhatIsTaken) {
   ASSERT_FALSE(none.ok());
   EXPECT_NE(none.error().message.find("no free port for the incoming migration"), std::string::npos)
       << none.error().message;
+}
+
+TEST_F(QemuMigration, NetworkCutDuringMemoryThenCancelKeepsTheSourceRunning) {
+  auto def = guestDef(128, (dir_ / "disk.qcow2").string());
+  SerialWatcher serial(serialPath());
+  auto& src = boot(def);
+  ASSERT_TRUE(src.inst);
+  ASSERT_GE(bootAndTick(src, serial), 0);
+  auto& dst = incoming(def, params());
+  ASSERT_TRUE(dst.inst) << incomingError_.describe();
+  std::string uri = dst.inst->incomingUri();
+  CuttableProxy link(std::stoi(uri.substr(uri.rfind(':') + 1)));
+  ASSERT_GT(link.port(), 0);
+
+  JobMonitor mon("migration-out");
+  MigrationParams p = params();
+  p.monitor = &mon;
+  p.maxBandwidth = 1 << 20;
+  auto fut = std::async(std::launch::async,
+                        [&] { return src.inst->migrate({.uri = "tcp:127.0.0.1:" + std::to_string(link.port())}, p); });
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (mon.snapshot().memProcessed == 0 && std::chrono::steady_clock::now() < deadline)
+    ASSERT_EQ(fut.wait_for(20ms), std::future_status::timeout);
+  link.cut();
+  // The daemons notice the silence and cancel: QEMU's blocked send must give up.
+  mon.requestCancel();
+  ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "migrate() hangs on the cut connection";
+  auto r = fut.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::Cancelled) << r.error().describe();
+  EXPECT_EQ(src.status(), "running");
+  long now = tickOf(serial.waitLine("tick", 10s).value_or(""));
+  expectTicksPast(serial, now, "on the source after the cut");
+}
+
+TEST_F(QemuMigration, NetworkCutDuringDiskCopyThenCancelRemovesTheMirror) {
+  std::string srcDisk = (dir_ / "src-disk.qcow2").string(), dstDisk = (dir_ / "dst-disk.qcow2").string();
+  auto def = guestDef(128, srcDisk);
+  ASSERT_TRUE(runCapture({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 8M", srcDisk}, 30s).ok());
+  auto size = runCapture({"qemu-img", "info", "--output=json", srcDisk}, 30s);
+  ASSERT_TRUE(size.ok());
+  auto vsize = nlohmann::json::parse(*size)["virtual-size"].get<std::uint64_t>();
+  ASSERT_TRUE(runCapture({"qemu-img", "create", "-q", "-f", "qcow2", dstDisk, std::to_string(vsize)}, 30s).ok());
+  conf::DomainDef dstDef = def;
+  dstDef.devices.disks.at(0).sourceFile = dstDisk;
+  SerialWatcher serial(serialPath());
+  auto& src = boot(def);
+  ASSERT_TRUE(src.inst);
+  ASSERT_GE(bootAndTick(src, serial), 0);
+  auto& dst = incoming(dstDef, params());
+  ASSERT_TRUE(dst.inst) << incomingError_.describe();
+  int nbdPort = freePort();
+  std::vector<std::pair<std::string, std::string>> exports = {{"vda", "drive-virtio-disk0"}};
+  ASSERT_TRUE(dst.inst->startNbdServer("127.0.0.1", nbdPort, exports).ok());
+  CuttableProxy link(nbdPort);
+
+  JobMonitor mon("migration-out");
+  MigrationParams p = params();
+  p.monitor = &mon;
+  p.maxBandwidth = 1 << 20;  // the mirror too: 8 MiB take seconds
+  MigrationTarget to{.uri = dst.inst->incomingUri(), .nbdHost = "127.0.0.1", .nbdPort = link.port(),
+                     .nbdMirrors = exports};
+  auto fut = std::async(std::launch::async, [&] { return src.inst->migrate(to, p); });
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (mon.snapshot().diskProcessed == 0 && std::chrono::steady_clock::now() < deadline)
+    ASSERT_EQ(fut.wait_for(20ms), std::future_status::timeout);
+  EXPECT_EQ(mon.snapshot().memTotal, 0u) << "memory waits for the disks";
+  link.cut();
+  mon.requestCancel();
+  ASSERT_EQ(fut.wait_for(30s), std::future_status::ready) << "migrate() hangs on the cut NBD connection";
+  auto r = fut.get();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::Cancelled) << r.error().describe();
+  auto jobs = qmp::queryBlockJobs(src.qemu().monitor());
+  ASSERT_TRUE(jobs.ok());
+  EXPECT_TRUE(jobs->empty()) << "the mirror is gone";
+  auto nodes = src.qemu().monitor().execute("query-named-block-nodes");
+  ASSERT_TRUE(nodes.ok());
+  EXPECT_EQ(nodes->dump().find("migrate-vda-nbd"), std::string::npos) << "and so is its NBD node";
+  EXPECT_EQ(src.status(), "running");
+  long now = tickOf(serial.waitLine("tick", 10s).value_or(""));
+  expectTicksPast(serial, now, "on the source after the cut");
 }
