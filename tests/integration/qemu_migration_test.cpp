@@ -612,9 +612,20 @@ TEST_F(QemuMigration, OfflineMigrationPausesTheGuestAndResumesItOnFailure) {
 
 TEST_F(QemuMigration, IncomingPortsSkipWhatIsTaken) {
   auto def = guestDef(128, (dir_ / "disk.qcow2").string());
-  // Two incoming guests of one driver, and a port taken by someone else.
-  int taken = freePort();
-  ASSERT_GT(taken, 0);
+  // Two incoming guests of one driver, and a port taken by someone else;
+  // below the kernel's ephemeral range, so no outgoing connection of a
+  // test running beside us takes one of the three ports meanwhile.
+  auto portFree = [](int port) {
+    UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    return ::bind(fd.get(), reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  };
+  int taken = 20000 + static_cast<int>(::getpid() % 5000) * 2;
+  while (taken < 32000 && !(portFree(taken) && portFree(taken + 1) && portFree(taken + 2))) taken += 3;
+  ASSERT_LT(taken, 32000) << "no three free ports in a row below 32000";
   int blocker = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   UniqueFd hold(blocker);
   sockaddr_in sa{};
