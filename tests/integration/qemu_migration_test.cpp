@@ -354,6 +354,8 @@ TEST_F(QemuMigration, PlainLiveMigrationKeepsTheGuestTicking) {
   ASSERT_TRUE(src.inst->destroy({}).ok());
   expectTicksPast(serial, before, "on the destination");
   EXPECT_EQ(dst.status(), "running");
+  EXPECT_EQ(dst.log.count(InstanceEvent::Kind::Paused), 0u);
+  EXPECT_EQ(dst.log.count(InstanceEvent::Kind::Resumed), 0u) << "our own resume is not reported as QEMU's";
 }
 
 TEST_F(QemuMigration, CancelLeavesTheSourceRunningAndTheDestinationGone) {

@@ -218,7 +218,7 @@ class QemuInstance final : public Instance {
   // disks and ports are free again (an immediate start must not find them locked).
   std::optional<InstanceEvent> stopEvent_;
 
-  // ---- hot-plug state, guarded by mu_; exitedCv_ also wakes unplug waiters ----
+  // ---- hot-plug state, guarded by mu_; exitedCv_ also wakes unplug (and migration) waiters ----
   struct PendingUnplug {
     std::vector<std::string> blockNodes;  // format then storage node of a disk
     bool abandoned = false;               // its detach gave up waiting: the watcher finishes it
