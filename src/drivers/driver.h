@@ -172,6 +172,10 @@ class Instance {
   // ignores the options.
   virtual Status saveStateTo(int fd, const SaveStateOptions& opts) { return saveState(fd); }
   // ---- migration, source side ----
+  // Whether the running guest can be migrated at all (a device QEMU will
+  // not migrate, another migration still running); the error names why.
+  // Cheap: meant for the begin phase, before a destination is prepared.
+  virtual Status checkMigratable() { return okStatus(); }
   // Send the guest to `to`: disk mirrors first (copy-storage), then memory.
   // Returns once QEMU completed (the guest is then paused, "postmigrate")
   // or, with postcopy, once post-copy started; a failure or cancel (via

@@ -116,6 +116,31 @@ TEST_F(QmpMigration, QueryMigrateReadsRamStatistics) {
   EXPECT_EQ(i->ramMbps, 0.0);
 }
 
+TEST_F(QmpMigration, QueryMigrateReadsLiveMigrationTimesAndBlockers) {
+  srv.expect("query-migrate", ok({{"status", "active"},
+                                  {"expected-downtime", 120},
+                                  {"setup-time", 3},
+                                  {"ram", {{"dirty-pages-rate", 800}, {"postcopy-requests", 7}}}}));
+  srv.expect("query-migrate", ok({{"status", "completed"}, {"downtime", 25}, {"total-time", 900}}));
+  srv.expect("query-migrate", ok({{"blocked-reasons", {"device a is not migratable", 5, "b"}}}));
+  auto& m = connect();
+  auto i = qmp::queryMigrate(m);
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->expectedDowntimeMs, 120u);
+  EXPECT_EQ(i->setupTimeMs, 3u);
+  EXPECT_EQ(i->dirtyPagesRate, 800u);
+  EXPECT_EQ(i->postcopyRequests, 7u);
+  EXPECT_TRUE(i->blockedReasons.empty());
+  i = qmp::queryMigrate(m);
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->downtimeMs, 25u);
+  EXPECT_EQ(i->totalTimeMs, 900u);
+  i = qmp::queryMigrate(m);
+  ASSERT_TRUE(i.ok());
+  EXPECT_EQ(i->status, "");
+  EXPECT_EQ(i->blockedReasons, (std::vector<std::string>{"device a is not migratable", "b"}));
+}
+
 TEST_F(QmpMigration, QemuRefusingAMigrationIsAnError) {
   srv.expect("migrate", {{"error", {{"class", "GenericError"}, {"desc", "There's a migration process in progress"}}}});
   auto& m = connect();

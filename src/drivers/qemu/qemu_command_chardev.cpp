@@ -18,7 +18,13 @@ std::string backend(CommandBuilder& b, const conf::ChardevDef& c, const std::str
       b.fail(ErrorCode::XmlInvalid, "XML error: " + what + ": file chardev needs <source path=...>");
       return "";
     }
-    return "file,id=" + id + ",path=" + qemuEscape(path());
+    // <source append='on'>: QEMU keeps what the file holds (a guest started
+    // again, or migrated on shared storage, goes on with the same log)
+    // instead of truncating it.
+    std::string append;
+    for (const auto& [name, value] : src->extra.attrs)
+      if (name == "append" && value == "on") append = ",append=on";
+    return "file,id=" + id + ",path=" + qemuEscape(path()) + append;
   }
   if (c.type == "unix") {
     if (path().empty()) {

@@ -183,6 +183,9 @@ class QemuDriver final : public HypervisorDriver {
 
   Result<std::unique_ptr<Instance>> launch(const conf::DomainDef& def, const LaunchOptions& opts,
                                            InstanceEventSink sink) override {
+    // A tunnelled incoming migration's descriptor is ours whatever happens:
+    // closed once QEMU holds its copy, or when the launch fails.
+    UniqueFd incomingFd(opts.incoming && opts.incoming->fd >= 0 ? opts.incoming->fd : -1);
     auto t0 = std::chrono::steady_clock::now();
     auto ms = [&t0] {
       return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -269,8 +272,9 @@ class QemuDriver final : public HypervisorDriver {
       releasePorts();
       return std::move(cmd).error();
     }
-    // A restore starts QEMU waiting for its state (migrate-incoming below).
-    if (opts.restoreFd >= 0) cmd->argv.insert(cmd->argv.end(), {"-incoming", "defer"});
+    // A restore or an incoming migration starts QEMU waiting for its state
+    // (migrate-incoming below).
+    if (opts.restoreFd >= 0 || opts.incoming) cmd->argv.insert(cmd->argv.end(), {"-incoming", "defer"});
 
     // The domain log: our command line first, then whatever QEMU prints.
     std::string header = timestamp() + ": starting up\n";
@@ -332,6 +336,18 @@ class QemuDriver final : public HypervisorDriver {
         return e;
       }
       spdlog::debug("domain '{}': state restored after {:.1f} ms", def.name, ms());
+    }
+    if (opts.incoming) {
+      // Paused until the source confirms; the node resumes it.
+      if (auto s = inst->startIncoming(*opts.incoming); !s) {
+        (void)inst->destroy({});
+        Error e = s.error();
+        if (std::string tail = inst->logTail(); !tail.empty()) e.message += ": " + tail;
+        return e;
+      }
+      spdlog::debug("domain '{}': waiting for the incoming migration ({}) after {:.1f} ms", def.name,
+                    inst->incomingUri().empty() ? "descriptor" : inst->incomingUri(), ms());
+      return std::unique_ptr<Instance>(std::move(inst));
     }
     if (!opts.paused) {
       if (auto s = inst->resume(); !s) return failed(s.error());

@@ -47,6 +47,8 @@ QemuInstance::~QemuInstance() {
   // (daemon shutting down) keeps them in the next daemon's view via its XML.
   if (portAllocator_ && (exited_ || guestDone_ || destroying_))
     for (int p : ports_) portAllocator_->release(p);
+  // The incoming-migration port is QEMU's only while it waits for the stream.
+  if (portAllocator_ && incomingPort_ > 0) portAllocator_->release(incomingPort_);
   if (exited_ || guestDone_ || destroying_) removeOvsPorts();  // no-op once QEMU's exit removed them
 }
 
@@ -212,6 +214,9 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
         --expectStop_;
         return;
       }
+      // The switch-over of an outgoing migration stops the guest; migrate()
+      // reports the outcome (and runs the guest again when it fails).
+      if (migrating_) return;
       sink_(InstanceEvent{K::Paused,
                           ioError_.exchange(false) ? conf::reason::PausedIoError : conf::reason::PausedUnknown,
                           "paused by QEMU"});
@@ -221,6 +226,7 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
         --expectResume_;
         return;
       }
+      if (migrating_) return;  // QEMU resumed it after a failed switch-over
       sink_(InstanceEvent{K::Resumed, 0, "resumed by QEMU"});
       return;
     case ::stratus::qemu::QmpEventKind::BlockIoError:
@@ -245,7 +251,11 @@ void QemuInstance::handleEvent(const ::stratus::qemu::QmpEvent& raw) {
       }
       return;
     }
+    case ::stratus::qemu::QmpEventKind::Migration:
+      onMigrationEvent(raw);
+      return;
     default:
+      if (raw.name == "MIGRATION_PASS" || raw.name.starts_with("BLOCK_JOB_")) onMigrationEvent(raw);
       return;
   }
 }

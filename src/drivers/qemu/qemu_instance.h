@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "drivers/driver.h"
+#include "drivers/qemu/qemu_migration_setup.h"
 #include "drivers/qemu/qmp_transport.h"
 #include "util/process.h"
 
@@ -98,6 +99,25 @@ class QemuInstance final : public Instance {
   // `-incoming defer`.
   Status saveStateTo(int fd, const SaveStateOptions& opts) override;
   Status loadState(int fd, const LaunchOptions& opts);
+  // Live migration, source side (qemu_instance_migrate.cpp, disks in
+  // qemu_instance_mirror.cpp).
+  Status checkMigratable() override;
+  Result<MigrationResult> migrate(const MigrationTarget& to, const MigrationParams& params) override;
+  Result<MigrationResult> waitMigration(JobMonitor* monitor) override;
+  Status setMigrationDowntime(std::uint64_t ms) override;
+  Status setMigrationSpeed(std::uint64_t bytesPerSecond) override;
+  Status startPostcopy() override;
+  Result<std::pair<std::uint64_t, std::uint64_t>> migrationTuning() override;
+  Status resumeAfterFailedMigration() override;
+  // Destination side (qemu_instance_incoming.cpp). startIncoming runs at
+  // launch on a QEMU started with `-incoming defer`; `fd` (>= 0) is the
+  // launcher's, which closes it once QEMU holds its copy.
+  Status startIncoming(const IncomingMigration& in);
+  std::string incomingUri() const override;
+  Status startNbdServer(const std::string& address, int port,
+                        const std::vector<std::pair<std::string, std::string>>& exports) override;
+  Status stopNbdServer() override;
+  Status waitIncoming(std::chrono::milliseconds timeout) override;
 
  private:
   void watch();
@@ -106,6 +126,51 @@ class QemuInstance final : public Instance {
   void endGuest();  // the guest is done: make QEMU go away
   void removeOvsPorts();  // once QEMU is gone (watcher thread, or destructor after the join)
   void notifyWatcher();
+  // ---- migration (qemu_instance_migrate.cpp, _mirror.cpp, _incoming.cpp) ----
+  struct MigrationEvents {
+    std::uint64_t generation = 0;  // bumped by every MIGRATION*/BLOCK_JOB_* event
+    std::string status;            // the last MIGRATION status
+    struct JobEnd {
+      bool cancelled = false;  // BLOCK_JOB_CANCELLED (else COMPLETED)
+      std::string error;       // COMPLETED with an error
+    };
+    std::map<std::string, JobEnd> jobsEnded;  // by job id
+  };
+  // MIGRATION*, BLOCK_JOB_* (watcher thread): recorded for the waiters.
+  void onMigrationEvent(const ::stratus::qemu::QmpEvent& ev);
+  // Wait up to `d` for a migration or block-job event newer than `seen`
+  // (updated), or QEMU's exit.
+  void waitMigrationEvent(std::uint64_t& seen, std::chrono::milliseconds d);
+  Status applyMigrationSetup(const MigrationParams& p, bool fdChannel, bool source);
+  // The format node holding disk `dev`'s medium; errors name the disk.
+  Result<std::string> diskFormatNode(const std::string& dev);
+  // The memory stream from `migrate` to its end (or post-copy).
+  Result<MigrationResult> runMemoryMigration(const MigrationTarget& to, const MigrationParams& p, JobMonitor& mon);
+  Result<MigrationResult> waitOutgoing(JobMonitor& mon, bool returnAtPostcopy);
+  // A failed or cancelled outgoing migration: stop QEMU's side, drop the
+  // mirrors, run the guest again if it ran before.
+  Error abandonOutgoing(Error why, bool wasRunning);
+  // Copy-storage mirrors (qemu_instance_mirror.cpp).
+  struct Mirror {
+    std::string dev, jobId, nbdNode;
+    std::uint64_t len = 0, offset = 0;  // last seen: kept once the job is gone
+  };
+  Status startMirrors(const MigrationTarget& to, const MigrationParams& p);
+  Status waitMirrorsReady(JobMonitor& mon);
+  // Bring the (ready) mirrors' targets in sync and end them; the guest is
+  // stopped by then. Then remove the NBD client nodes.
+  Status completeMirrors();
+  // Abandon the mirrors at once (failure or cancel) and remove their nodes.
+  void abortMirrors();
+  // The mirrors' progress (from query-block-jobs unless `query` is false:
+  // then as last seen).
+  DiskProgress mirrorProgress(bool query = true);
+  // The job's end as its event told it; nullopt while it runs.
+  std::optional<MigrationEvents::JobEnd> mirrorJobEnd(const std::string& jobId);
+  // QEMU exited (or does within `d`): the watcher saw the process end.
+  bool waitExited(std::chrono::milliseconds d);
+  void publishProgress(JobMonitor& mon, const ::stratus::qemu::qmp::MigrationInfo& info);
+
   // Host thread of each vCPU (index: cpu-index), from query-cpus-fast.
   Result<std::vector<int>> vcpuThreads();
   std::string balloonPath() const;  // QOM path of the balloon; "" without one
@@ -153,7 +218,7 @@ class QemuInstance final : public Instance {
   // disks and ports are free again (an immediate start must not find them locked).
   std::optional<InstanceEvent> stopEvent_;
 
-  // ---- hot-plug state, guarded by mu_; exitedCv_ also wakes unplug waiters ----
+  // ---- hot-plug state, guarded by mu_; exitedCv_ also wakes unplug (and migration) waiters ----
   struct PendingUnplug {
     std::vector<std::string> blockNodes;  // format then storage node of a disk
     bool abandoned = false;               // its detach gave up waiting: the watcher finishes it
@@ -162,6 +227,24 @@ class QemuInstance final : public Instance {
   std::set<std::string> deletedDevices_;                 // DEVICE_DELETED of pending ones
   std::map<std::string, unsigned> mediaGeneration_;      // media changes per drive alias
   std::chrono::milliseconds unplugTimeout_{10000};
+
+  // ---- migration state; events guarded by mu_ (exitedCv_ wakes their waiters) ----
+  MigrationEvents migEvents_;
+  // An outgoing migration runs: its STOP/RESUME are not the user's pauses.
+  std::atomic<bool> migrating_{false};
+  std::atomic<bool> memoryPhase_{false};      // QEMU's `migrate` was issued
+  std::atomic<bool> postcopyAllowed_{false};  // this migration enabled postcopy-ram
+  std::atomic<bool> postcopyWanted_{false};   // startPostcopy() before the memory phase
+  std::atomic<bool> postcopyStarted_{false};  // memory is split: no resuming here any more
+  bool legacyCompressOn_ = false;             // "compress" was enabled on this QEMU
+  std::vector<Mirror> mirrors_;               // migrate()'s thread only
+  DiskProgress lastDisk_;                     // for the disks' rate
+  std::chrono::steady_clock::time_point lastDiskAt_{};
+  // destination
+  std::string incomingUri_;
+  int incomingPort_ = -1;  // reserved in portAllocator_ until the stream is in
+  std::vector<std::string> nbdExports_;
+  bool nbdServer_ = false;
 };
 
 }  // namespace stratus::drivers::qemu

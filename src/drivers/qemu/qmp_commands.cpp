@@ -186,6 +186,12 @@ Result<MigrationInfo> queryMigrate(QmpTransport& m) {
                                 info.status = optStr(r, "status");
                                 info.totalTimeMs = optU64(r, "total-time");
                                 info.errorDesc = optStr(r, "error-desc");
+                                info.expectedDowntimeMs = optU64(r, "expected-downtime");
+                                info.downtimeMs = optU64(r, "downtime");
+                                info.setupTimeMs = optU64(r, "setup-time");
+                                if (auto br = r.find("blocked-reasons"); br != r.end() && br->is_array())
+                                  for (const auto& why : *br)
+                                    if (why.is_string()) info.blockedReasons.push_back(why.get<std::string>());
                                 if (auto ram = r.find("ram"); ram != r.end() && ram->is_object()) {
                                   info.ramTotal = optU64(*ram, "total");
                                   info.ramTransferred = optU64(*ram, "transferred");
@@ -196,6 +202,7 @@ Result<MigrationInfo> queryMigrate(QmpTransport& m) {
                                   info.ramNormalBytes = optU64(*ram, "normal-bytes");
                                   info.ramPageSize = optU64(*ram, "page-size");
                                   info.dirtySyncCount = optU64(*ram, "dirty-sync-count");
+                                  info.postcopyRequests = optU64(*ram, "postcopy-requests");
                                   if (auto mb = ram->find("mbps"); mb != ram->end() && mb->is_number())
                                     info.ramMbps = mb->get<double>();
                                 }

@@ -108,6 +108,12 @@ struct MigrationInfo {
   std::uint64_t ramPageSize = 0;
   double ramMbps = 0;                // throughput in megabits per second
   std::uint64_t dirtySyncCount = 0;  // iterations
+  // live migration (0 / empty when QEMU does not report them yet)
+  std::uint64_t expectedDowntimeMs = 0;  // while active
+  std::uint64_t downtimeMs = 0;          // once completed
+  std::uint64_t setupTimeMs = 0;
+  std::uint64_t postcopyRequests = 0;    // pages the destination asked for in post-copy
+  std::vector<std::string> blockedReasons;  // why an outgoing migration cannot start (QEMU >= 6.0)
 };
 // Final states of a migration: completed, failed, cancelled.
 bool migrationFinished(const std::string& status);
