@@ -40,9 +40,10 @@ bool MigrationWatch::onJob(const daemon::JobInfo* job) {
 }
 
 void MigrationWatch::finish(bool ok) {
+  // As virsh: the bar ends at 100 % and the command's trailing empty line
+  // (stdout) ends the bar's line.
   if (ok && settings_.verbose) {
     ctl_.progress(progressBar("Migration", 100));
-    ctl_.progress("\n");
   } else if (shown_ >= 0) {
     ctl_.progress("\n");
   }

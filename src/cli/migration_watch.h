@@ -27,8 +27,8 @@ class MigrationWatch {
   // One look at the source's job (nullptr: it could not be read). False
   // when the user asked to stop (Ctrl-C): the caller cancels the job.
   bool onJob(const daemon::JobInfo* job);
-  // The end: "[100 %]" and a newline after a bar on success, the newline
-  // alone after a failure that interrupted the bar.
+  // The end: "[100 %]" on success (with --verbose), a newline after a bar
+  // that a failure interrupted (so the error starts its own line).
   void finish(bool ok);
 
   // Exposed for tests: what the bar shows for `job` ("" when unchanged or
