@@ -35,6 +35,7 @@ class PerformWatch {
     if (thread_.joinable()) thread_.join();
   }
   bool peerLost() const { return peerLost_; }
+  bool stalled() const { return stalled_; }
   bool cancelled() const { return cancelled_; }
   std::string peerError() const {
     std::lock_guard lk(mu_);
@@ -45,6 +46,8 @@ class PerformWatch {
   void loop() {
     using Clock = std::chrono::steady_clock;
     auto lastHeard = Clock::now();
+    auto lastMove = Clock::now();
+    std::uint64_t lastMoved = 0;
     std::unique_lock lk(mu_);
     while (!cv_.wait_for(lk, run_.keepaliveInterval, [this] { return done_; })) {
       lk.unlock();
@@ -60,9 +63,16 @@ class PerformWatch {
           (void)source_.abortDomainJob(run_.key);
         }
       }
-      if (run_.onProgress && !cancelled_) {
-        auto j = source_.domainJobInfo(run_.key, false);
-        if (j && !run_.onProgress(*j)) {
+      if (auto j = source_.domainJobInfo(run_.key, false); j && j->type == "unbounded") {
+        std::uint64_t moved = j->dataProcessed + j->diskProcessed;
+        if (moved != lastMoved) {
+          lastMoved = moved;
+          lastMove = Clock::now();
+        } else if (run_.stallLimit.count() > 0 && Clock::now() - lastMove > run_.stallLimit && !stalled_) {
+          stalled_ = true;
+          (void)source_.abortDomainJob(run_.key);
+        }
+        if (run_.onProgress && !cancelled_ && !run_.onProgress(*j)) {
           cancelled_ = true;
           (void)source_.abortDomainJob(run_.key);
         }
@@ -78,10 +88,15 @@ class PerformWatch {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;
-  std::atomic<bool> peerLost_{false}, cancelled_{false};
+  std::atomic<bool> peerLost_{false}, cancelled_{false}, stalled_{false};
   std::string peerError_;
   std::thread thread_;
 };
+
+std::string fmtSeconds(std::chrono::milliseconds d) {
+  auto ms = d.count();
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) : std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100);
+}
 
 // The guest stays (or goes back) on the source: undo prepare and begin.
 void rollBack(NodeService& source, NodeService& destination, const MigrationRun& run, const std::string& destName,
@@ -120,6 +135,10 @@ Result<MigrationOutcome> runMigration(NodeService& source, NodeService& destinat
         return Error(ErrorCode::OperationFailed, "operation failed: migration of '" + begin->name +
                                                      "': the destination stopped answering (" + watch.peerError() +
                                                      "); the guest keeps running here");
+      if (watch.stalled())
+        return Error(ErrorCode::OperationFailed,
+                     "operation failed: migration of '" + begin->name + "': no data moved for " +
+                         fmtSeconds(run.stallLimit) + " s (is the network to the destination down?); the guest keeps running here");
       if (watch.cancelled() && e.code != ErrorCode::Cancelled)
         return Error(ErrorCode::Cancelled, "operation aborted: migration out job: canceled by client");
       return e;

@@ -22,6 +22,10 @@ struct MigrationRun {
   // the destination may stay silent before the source's send is cancelled.
   std::chrono::milliseconds keepaliveInterval{1000};
   std::chrono::milliseconds peerSilenceLimit{15000};
+  // A send whose byte count stands still this long is cancelled: the data
+  // path (not the daemons' connection) may be cut, and QEMU would wait for
+  // TCP to give up (many minutes). 0: never.
+  std::chrono::milliseconds stallLimit{30000};
   // Called while perform runs (about every keepaliveInterval) with the
   // source's job; return false to cancel (Ctrl-C in the CLI).
   std::function<bool(const JobInfo&)> onProgress;

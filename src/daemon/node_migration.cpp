@@ -219,10 +219,13 @@ Result<MigrationOutcome> Node::Impl::performMigration(const std::string& key, co
   std::unique_lock lk(mu);
   session->performed = true;
   session->outcome = out;
-  if (d.instance == inst && d.state != conf::DomainState::Paused)
-    transition(d, conf::DomainState::Paused, out.postcopy ? r::PausedMigration : r::PausedMigration, ev::Suspended, 1);
-  else
+  // QEMU stopped the guest to send its last pages (or for post-copy).
+  if (d.instance == inst && d.state != conf::DomainState::Paused) {
+    transition(d, conf::DomainState::Paused, r::PausedMigration, ev::Suspended, 1);
+  } else {
+    if (d.instance == inst) d.reason = r::PausedMigration;
     writeStatus(d);
+  }
   return out;
 }
 

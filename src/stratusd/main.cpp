@@ -39,8 +39,28 @@ struct Options {
   std::string kvmDevice = "/dev/kvm";
   std::string saveImageFormat = "raw";
   std::uint64_t saveMaxBandwidthMiB = 0;
+  // Incoming migrations (libvirt's migration_address, migration_host,
+  // migration_port_min/max).
+  std::string migrationAddress = "0.0.0.0";
+  std::string migrationHost;
+  std::string migrationPorts = "49152-49215";
+  unsigned migrationKeepaliveTimeout = 30;
   bool verbose = false;
 };
+
+// "MIN-MAX" of --migration-ports.
+bool parsePortRange(const std::string& text, int& min, int& max) {
+  auto dash = text.find('-');
+  if (dash == std::string::npos) return false;
+  try {
+    std::size_t a = 0, b = 0;
+    min = std::stoi(text.substr(0, dash), &a);
+    max = std::stoi(text.substr(dash + 1), &b);
+    return a == dash && b == text.size() - dash - 1 && min > 0 && max <= 65535 && min <= max;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
 
 struct Paths {
   std::string runDir, socket, pidFile, logFile;
@@ -219,6 +239,13 @@ int run(const Options& opts) {
   cfg.runAutostart = true;
   cfg.saveImageFormat = opts.saveImageFormat;
   cfg.saveMaxBandwidth = opts.saveMaxBandwidthMiB << 20;
+  cfg.migrationAddress = opts.migrationAddress;
+  cfg.migrationHost = opts.migrationHost;
+  if (!parsePortRange(opts.migrationPorts, cfg.migrationPortMin, cfg.migrationPortMax)) {
+    std::fprintf(stderr, "stratusd: --migration-ports: '%s' is not MIN-MAX (1-65535)\n", opts.migrationPorts.c_str());
+    return 1;
+  }
+  cfg.migrationKeepaliveTimeout = std::chrono::seconds(opts.migrationKeepaliveTimeout);
   // Real networks (bridges, dnsmasq, nftables) go with real guests; the test
   // driver's networks are simulated like its guests.
   // So do storage pools: real directories, mounts and volumes, or the test
@@ -296,6 +323,18 @@ int main(int argc, char** argv) {
   app.add_option("--save-max-bandwidth", opts.saveMaxBandwidthMiB,
                  "Write save images at most this fast, MiB/s (default 0: as fast as possible)")
       ->default_val(0);
+  app.add_option("--migration-address", opts.migrationAddress,
+                 "Address incoming migrations listen on (libvirt's migration_address)")
+      ->default_val("0.0.0.0");
+  app.add_option("--migration-host", opts.migrationHost,
+                 "Host name or address sources send migrations to (default: the listen address, else this "
+                 "host's name)");
+  app.add_option("--migration-ports", opts.migrationPorts,
+                 "Ports for incoming migration data and NBD disk copies, MIN-MAX")
+      ->default_val("49152-49215");
+  app.add_option("--migration-keepalive-timeout", opts.migrationKeepaliveTimeout,
+                 "Seconds an incoming guest waits without word from its source before it is removed")
+      ->default_val(30);
   app.add_flag("--verbose,-v", opts.verbose, "Debug logging (every request)");
   app.set_version_flag("--version", STRATUS_VERSION);
   CLI11_PARSE(app, argc, argv);

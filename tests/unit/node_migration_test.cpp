@@ -326,3 +326,19 @@ TEST_F(NodeMigration, TuningIsKeptAndReported) {
   ASSERT_FALSE(pc.ok());
   EXPECT_EQ(pc.error().message, "Requested operation is not valid: no migration is in progress");
 }
+
+TEST_F(NodeMigration, ASendThatStandsStillIsCancelled) {
+  ASSERT_TRUE(src->migrateSetSpeed("g", 1).ok());  // the first 3.2 MiB take 3.2 s
+  MigrationRun run;
+  run.key = "g";
+  run.options = live();
+  run.keepaliveInterval = 20ms;
+  run.stallLimit = 300ms;
+  auto r = runMigration(*src, *peer, run);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message,
+            "operation failed: migration of 'g': no data moved for 0.3 s (is the network to the destination down?); "
+            "the guest keeps running here");
+  EXPECT_EQ(stateOf(*src, "g"), conf::DomainState::Running);
+  EXPECT_EQ(dst->lookupDomain("g").error().code, ErrorCode::NoDomain);
+}

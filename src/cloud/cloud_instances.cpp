@@ -1,0 +1,264 @@
+// CloudStore: instances, their placement and their leases (the parts of
+// the store that the scheduler and the lease timers work on).
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "cloud/cloud_store.h"
+#include "cloud/scheduler.h"
+#include "util/random.h"
+
+namespace stratus::cloud {
+
+namespace {
+
+constexpr const char* kInstanceColumns =
+    "i.id, i.handle, i.owner_id, i.image, COALESCE(i.node_id, 0), COALESCE(n.uri, ''), i.domain, i.vcpus, "
+    "i.memory_mib, i.state, i.hours, i.started, i.terminates, COALESCE(i.destroy_after, 0), "
+    "COALESCE(i.client_token, '')";
+constexpr const char* kInstanceFrom = " FROM instances i LEFT JOIN nodes n ON n.id = i.node_id ";
+
+Instance instanceFrom(const SqlRow& r) {
+  Instance i;
+  i.id = r.integer(0);
+  i.handle = r.text(1);
+  i.ownerId = r.integer(2);
+  i.image = r.text(3);
+  i.nodeId = r.integer(4);
+  i.nodeUri = r.text(5);
+  i.domain = r.text(6);
+  i.vcpus = r.integer(7);
+  i.memoryMiB = r.integer(8);
+  i.state = r.text(9);
+  i.hours = r.real(10);
+  i.started = r.integer(11);
+  i.terminates = r.integer(12);
+  i.destroyAfter = r.integer(13);
+  i.clientToken = r.text(14);
+  return i;
+}
+
+Status loadNics(SqliteDb& db, std::vector<Instance>& instances) {
+  if (instances.empty()) return okStatus();
+  std::map<std::int64_t, Instance*> byId;
+  for (auto& i : instances) byId[i.id] = &i;
+  return db.query("SELECT instance_id, pool, ip, mac, hostname FROM nic_leases ORDER BY instance_id, nic", {},
+                  [&](const SqlRow& r) {
+                    if (auto it = byId.find(r.integer(0)); it != byId.end())
+                      it->second->nics.push_back({r.text(1), r.text(2), r.text(3), r.text(4), "", "", "", ""});
+                    return true;
+                  });
+}
+
+Result<std::vector<Instance>> selectInstances(SqliteDb& db, const std::string& where, const std::vector<SqlValue>& args) {
+  std::vector<Instance> out;
+  STRATUS_TRY(db.query(std::string("SELECT ") + kInstanceColumns + kInstanceFrom + where + " ORDER BY i.id", args,
+                       [&](const SqlRow& r) {
+                         out.push_back(instanceFrom(r));
+                         return true;
+                       }));
+  STRATUS_TRY(loadNics(db, out));
+  return out;
+}
+
+Error noInstance(const std::string& handle) {
+  return Error(ErrorCode::NoDomain, "no instance with handle '" + handle + "'");
+}
+
+}  // namespace
+
+Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, PlacementStrategy strategy,
+                                           const std::vector<NetworkPool>& pools, std::int64_t now) {
+  if (req.vcpus <= 0 || req.memoryMiB <= 0)
+    return Error(ErrorCode::InvalidArgument, "invalid argument: an instance needs at least 1 vCPU and 1 MiB");
+  if (!(req.hours > 0) || !std::isfinite(req.hours))
+    return Error(ErrorCode::InvalidArgument, "invalid argument: --hours must be greater than 0");
+  std::map<std::string, const NetworkPool*> poolByName;
+  for (const auto& p : pools) poolByName[p.name] = &p;
+  for (const auto& n : req.networks)
+    if (!poolByName.count(n)) return Error(ErrorCode::NoNetwork, "no network pool named '" + n + "'");
+
+  Instance out;
+  Status s = db_->transaction([&]() -> Status {
+    if (!req.clientToken.empty()) {
+      auto prior = selectInstances(*db_, "WHERE i.owner_id = ? AND i.client_token = ?", {req.ownerId, req.clientToken});
+      if (!prior) return std::move(prior).error();
+      if (!prior->empty()) {
+        out = prior->front();
+        return okStatus();
+      }
+    }
+    // The owner's quotas against what they run now.
+    std::optional<User> owner;
+    STRATUS_TRY(db_->query("SELECT id, name, disabled, max_instances, max_vcpus, max_memory_mib, max_hours FROM users "
+                           "WHERE id = ?",
+                           {req.ownerId}, [&](const SqlRow& r) {
+                             User u;
+                             u.id = r.integer(0);
+                             u.name = r.text(1);
+                             u.disabled = r.integer(2) != 0;
+                             u.quotas.instances = r.integer(3);
+                             u.quotas.vcpus = r.integer(4);
+                             u.quotas.memoryMiB = r.integer(5);
+                             u.quotas.maxHours = r.real(6);
+                             owner = u;
+                             return false;
+                           }));
+    if (!owner) return Error(ErrorCode::AuthFailed, "authentication failed: no such user");
+    if (owner->disabled) return Error(ErrorCode::AuthFailed, "authentication failed: user '" + owner->name + "' is disabled");
+    if (req.hours > owner->quotas.maxHours)
+      return Error(ErrorCode::InvalidArgument, "invalid argument: " + std::to_string(req.hours) +
+                                                   " hours is more than the " + std::to_string(owner->quotas.maxHours) +
+                                                   " hours user '" + owner->name + "' may ask for");
+    std::int64_t count = 0, vcpus = 0, mem = 0;
+    STRATUS_TRY(db_->query("SELECT COUNT(*), COALESCE(SUM(vcpus), 0), COALESCE(SUM(memory_mib), 0) FROM instances "
+                           "WHERE owner_id = ? AND state NOT IN ('Destroyed', 'Corrupted')",
+                           {req.ownerId}, [&](const SqlRow& r) {
+                             count = r.integer(0);
+                             vcpus = r.integer(1);
+                             mem = r.integer(2);
+                             return false;
+                           }));
+    auto quota = [&](const char* what, std::int64_t used, std::int64_t more, std::int64_t max) -> Status {
+      if (used + more > max)
+        return Error(ErrorCode::OperationInvalid, "quota exceeded: user '" + owner->name + "' would have " +
+                                                      std::to_string(used + more) + " " + what + " (at most " +
+                                                      std::to_string(max) + ")");
+      return okStatus();
+    };
+    STRATUS_TRY(quota("instances", count, 1, owner->quotas.instances));
+    STRATUS_TRY(quota("vCPUs", vcpus, req.vcpus, owner->quotas.vcpus));
+    STRATUS_TRY(quota("MiB of memory", mem, req.memoryMiB, owner->quotas.memoryMiB));
+
+    // Nodes and what is placed on them.
+    std::vector<NodeLoad> loads;
+    auto nodes = listNodes();
+    if (!nodes) return std::move(nodes).error();
+    std::map<std::int64_t, std::size_t> index;
+    for (auto& n : *nodes) {
+      index[n.id] = loads.size();
+      loads.push_back({std::move(n), 0, 0});
+    }
+    STRATUS_TRY(db_->query("SELECT node_id, SUM(vcpus), SUM(memory_mib) FROM instances WHERE state NOT IN ('Destroyed', 'Corrupted') AND "
+                           "node_id IS NOT NULL GROUP BY node_id",
+                           {}, [&](const SqlRow& r) {
+                             if (auto it = index.find(r.integer(0)); it != index.end()) {
+                               loads[it->second].usedVcpus = r.integer(1);
+                               loads[it->second].usedMemoryMiB = r.integer(2);
+                             }
+                             return true;
+                           }));
+    std::int64_t last = 0;
+    STRATUS_TRY(db_->query("SELECT last_node_id FROM scheduler_state WHERE id = 1", {}, [&](const SqlRow& r) {
+      last = r.integer(0);
+      return false;
+    }));
+    auto chosen = chooseNode(loads, req, strategy, last);
+    if (!chosen) {
+      std::string nets;
+      for (const auto& n : req.networks) nets += (nets.empty() ? " on network " : ", ") + ("'" + n + "'");
+      return Error(ErrorCode::OperationFailed, "operation failed: no node has room for " + std::to_string(req.vcpus) +
+                                                   " vCPU(s) and " + std::to_string(req.memoryMiB) + " MiB" + nets);
+    }
+    const VmmNode& node = loads[*chosen].node;
+    STRATUS_TRY(db_->exec("UPDATE scheduler_state SET last_node_id = ? WHERE id = 1", {node.id}));
+
+    out = Instance{};
+    out.handle = "vm-" + randomHex(4);
+    out.ownerId = req.ownerId;
+    out.image = req.image;
+    out.nodeId = node.id;
+    out.nodeUri = node.uri;
+    out.domain = out.handle;
+    out.vcpus = req.vcpus;
+    out.memoryMiB = req.memoryMiB;
+    out.state = "Unpropagated";
+    out.hours = req.hours;
+    out.started = now;
+    out.terminates = now + static_cast<std::int64_t>(std::llround(req.hours * 3600.0));
+    out.clientToken = req.clientToken;
+    STRATUS_TRY(db_->exec("INSERT INTO instances (handle, owner_id, image, node_id, domain, vcpus, memory_mib, state, "
+                          "hours, started, terminates, client_token, created) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          {out.handle, out.ownerId, out.image, out.nodeId, out.domain, out.vcpus, out.memoryMiB,
+                           out.state, out.hours, out.started, out.terminates,
+                           req.clientToken.empty() ? SqlValue(nullptr) : SqlValue(req.clientToken), now}));
+    out.id = db_->lastInsertId();
+
+    // One slot per NIC: the first of the pool nobody holds.
+    for (std::size_t nic = 0; nic < req.networks.size(); ++nic) {
+      const NetworkPool& pool = *poolByName[req.networks[nic]];
+      std::set<std::string> taken;
+      STRATUS_TRY(db_->query("SELECT ip FROM nic_leases WHERE pool = ?", {pool.name}, [&](const SqlRow& r) {
+        taken.insert(r.text(0));
+        return true;
+      }));
+      const NetworkSlot* free = nullptr;
+      for (const auto& slot : pool.slots)
+        if (!taken.count(slot.ip)) {
+          free = &slot;
+          break;
+        }
+      if (!free) return Error(ErrorCode::OperationFailed, "operation failed: network pool '" + pool.name + "' has no free slot");
+      STRATUS_TRY(db_->exec("INSERT INTO nic_leases (pool, ip, instance_id, nic, mac, hostname) VALUES (?, ?, ?, ?, ?, ?)",
+                            {pool.name, free->ip, out.id, static_cast<std::int64_t>(nic), free->mac, free->hostname}));
+      out.nics.push_back({pool.name, free->ip, free->mac, free->hostname, free->gateway, free->netmask, free->broadcast,
+                          pool.dns});
+    }
+    return okStatus();
+  });
+  if (!s) return std::move(s).error();
+  return out;
+}
+
+Result<Instance> CloudStore::instance(const std::string& handle) {
+  auto v = selectInstances(*db_, "WHERE i.handle = ?", {handle});
+  if (!v) return std::move(v).error();
+  if (v->empty()) return noInstance(handle);
+  return v->front();
+}
+
+Result<std::vector<Instance>> CloudStore::listInstances(std::int64_t ownerId, bool includeDestroyed) {
+  std::string where = "WHERE (? = 0 OR i.owner_id = ?)";
+  if (!includeDestroyed) where += " AND i.state != 'Destroyed'";
+  return selectInstances(*db_, where, {ownerId, ownerId});
+}
+
+Status CloudStore::setInstanceState(const std::string& handle, const std::string& state) {
+  return db_->transaction([&]() -> Status {
+    STRATUS_TRY(db_->exec("UPDATE instances SET state = ? WHERE handle = ?", {state, handle}));
+    if (db_->changes() == 0) return noInstance(handle);
+    return okStatus();
+  });
+}
+
+Status CloudStore::setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter) {
+  return db_->transaction([&]() -> Status {
+    STRATUS_TRY(db_->exec("UPDATE instances SET terminates = ?, destroy_after = ? WHERE handle = ?",
+                          {terminates, destroyAfter ? SqlValue(destroyAfter) : SqlValue(nullptr), handle}));
+    if (db_->changes() == 0) return noInstance(handle);
+    return okStatus();
+  });
+}
+
+Status CloudStore::releaseInstance(const std::string& handle, const std::string& finalState) {
+  return db_->transaction([&]() -> Status {
+    auto i = instance(handle);
+    if (!i) return std::move(i).error();
+    STRATUS_TRY(db_->exec("DELETE FROM nic_leases WHERE instance_id = ?", {i->id}));
+    return db_->exec("UPDATE instances SET state = ?, destroy_after = NULL WHERE id = ?", {finalState, i->id});
+  });
+}
+
+Result<std::vector<Instance>> CloudStore::expiredLeases(std::int64_t now) {
+  return selectInstances(*db_, "WHERE i.state NOT IN ('Destroyed', 'Destroying', 'Cancelled') AND i.destroy_after IS NULL "
+                               "AND i.terminates <= ?",
+                         {now});
+}
+
+Result<std::vector<Instance>> CloudStore::graceEnded(std::int64_t now) {
+  return selectInstances(*db_, "WHERE i.state NOT IN ('Destroyed', 'Corrupted') AND i.destroy_after IS NOT NULL AND i.destroy_after <= ?",
+                         {now});
+}
+
+}  // namespace stratus::cloud

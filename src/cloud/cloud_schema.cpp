@@ -1,0 +1,86 @@
+// The service node's schema. Append a migration for every change; never
+// edit one that shipped (databases in the field have run it).
+#include "cloud/cloud_store.h"
+
+namespace stratus::cloud {
+
+const std::vector<Migration>& cloudSchema() {
+  static const std::vector<Migration> kSchema = {
+      {1, R"sql(
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  access_key TEXT NOT NULL UNIQUE,
+  secret_key TEXT NOT NULL,
+  client_token TEXT NOT NULL UNIQUE,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  max_instances INTEGER NOT NULL,
+  max_vcpus INTEGER NOT NULL,
+  max_memory_mib INTEGER NOT NULL,
+  max_storage_mib INTEGER NOT NULL,
+  max_hours REAL NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE TABLE nodes (
+  id INTEGER PRIMARY KEY,
+  uri TEXT NOT NULL UNIQUE,
+  memory_mib INTEGER NOT NULL,
+  vcpus INTEGER NOT NULL,
+  networks TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL DEFAULT 'up',
+  last_seen INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE images (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  owner_id INTEGER REFERENCES users(id),
+  path TEXT NOT NULL,
+  format TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  created INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX images_user_name ON images(owner_id, name) WHERE owner_id IS NOT NULL;
+CREATE UNIQUE INDEX images_common_name ON images(name) WHERE owner_id IS NULL;
+CREATE TABLE instances (
+  id INTEGER PRIMARY KEY,
+  handle TEXT NOT NULL UNIQUE,
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  image TEXT NOT NULL,
+  node_id INTEGER REFERENCES nodes(id),
+  domain TEXT NOT NULL,
+  vcpus INTEGER NOT NULL,
+  memory_mib INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  hours REAL NOT NULL,
+  started INTEGER NOT NULL,
+  terminates INTEGER NOT NULL,
+  destroy_after INTEGER,
+  client_token TEXT,
+  created INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX instances_client_token ON instances(owner_id, client_token) WHERE client_token IS NOT NULL;
+CREATE INDEX instances_node ON instances(node_id);
+CREATE INDEX instances_terminates ON instances(terminates);
+CREATE TABLE nic_leases (
+  pool TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  instance_id INTEGER NOT NULL REFERENCES instances(id) ON DELETE CASCADE,
+  nic INTEGER NOT NULL,
+  mac TEXT NOT NULL,
+  hostname TEXT NOT NULL,
+  PRIMARY KEY (pool, ip)
+);
+)sql"},
+      {2, R"sql(
+CREATE TABLE scheduler_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  last_node_id INTEGER NOT NULL
+);
+INSERT INTO scheduler_state (id, last_node_id) VALUES (1, 0);
+)sql"},
+  };
+  return kSchema;
+}
+
+}  // namespace stratus::cloud

@@ -1,0 +1,71 @@
+// The service node's work on instances (issue 9): run = place (one store
+// transaction) + propagate the image to the node + give each NIC's slot a
+// DHCP host entry on the node's network + define and start the guest;
+// terminate undoes all of it; tick() enforces leases: an instance whose
+// lease ended is shut down (ACPI) and destroyed when the grace period ends.
+// Every step is recorded in the store first, so a service killed at any
+// point finds its instances and timers again.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cloud/cloud_store.h"
+#include "cloud/image_repository.h"
+#include "cloud/network_pool.h"
+#include "cloud/node_links.h"
+
+namespace stratus::cloud {
+
+struct ServiceOptions {
+  PlacementStrategy strategy = PlacementStrategy::GreedyFill;
+  std::int64_t graceSeconds = 600;  // Nimbus's default: 10 minutes between shutdown and destroy
+  std::string poolsDir;             // the network pool files
+  std::string consoleDir;           // on nodes: where instance consoles are logged ("" pty)
+};
+
+class CloudService {
+ public:
+  CloudService(CloudStore& store, ImageRepository& images, NodeLinks& nodes, ServiceOptions opts)
+      : store_(store), images_(images), nodes_(nodes), opts_(std::move(opts)) {}
+
+  // (Re)reads the network pools; a bad file is an error and the old pools stay.
+  Status loadPools();
+  std::vector<NetworkPool> pools();
+
+  Result<Instance> run(const User& user, InstanceRequest request, std::int64_t now);
+  Result<Instance> describe(const User& user, const std::string& handle);
+  Result<std::vector<Instance>> list(const User& user);
+  Status terminate(const User& user, const std::string& handle);
+  // A new lease end: `hours` from now (cloud-client --hours on a running instance).
+  Status extend(const User& user, const std::string& handle, double hours, std::int64_t now);
+
+  // Enforce leases at `now`: returns "shutdown HANDLE" / "destroy HANDLE"
+  // lines for what it did.
+  std::vector<std::string> tick(std::int64_t now);
+
+  // Health: ask every node that is not disabled for its guests. A node that
+  // does not answer is marked down and its instances Unknown (not lost:
+  // they come back as what the node reports once it answers again).
+  void checkNodes(std::int64_t now);
+
+ private:
+  Result<Instance> owned(const User& user, const std::string& handle);
+  // Propagate and start a placed instance; on failure undo what was done.
+  Status launch(Instance& instance, const Image& image);
+  // Remove the guest, its disk and DHCP entries from its node (best effort).
+  void clearNode(const Instance& instance);
+  void fillNicDetails(Instance& instance);
+
+  CloudStore& store_;
+  ImageRepository& images_;
+  NodeLinks& nodes_;
+  ServiceOptions opts_;
+  std::mutex poolsMu_;
+  std::vector<NetworkPool> pools_;
+};
+
+}  // namespace stratus::cloud

@@ -1,0 +1,76 @@
+// Everything the service node knows, in its database (ROOT/var/lib/
+// stratus-cloud/cloud.db by default): users and their keys, VMM nodes,
+// images, instances with their leases, and which network slot each NIC
+// holds. No state lives only in memory: a service killed at any point
+// comes back with all of it. The schema is cloud_schema.cpp's migrations.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cloud/cloud_types.h"
+#include "cloud/network_pool.h"
+#include "cloud/sqlite_db.h"
+#include "util/error.h"
+
+namespace stratus::cloud {
+
+class CloudStore {
+ public:
+  // Opens (creating) the database and brings its schema up to date.
+  static Result<std::unique_ptr<CloudStore>> open(const std::string& path);
+
+  // ---- users (nimbus-new-user, nimbus-list-users) ----
+  // A new user with fresh keys: access key id (20 characters, AWS style),
+  // secret (40), cloud-client token (64 hex). Names: letters, digits and
+  // ._@- (1-64 characters); a taken name is DomainExists-style refused.
+  Result<User> addUser(const std::string& name, const Quotas& quotas = {});
+  Result<std::vector<User>> listUsers();
+  Result<User> user(const std::string& name);
+  Result<User> userByAccessKey(const std::string& accessKey);
+  Result<User> userByToken(const std::string& token);
+  Status setUserDisabled(const std::string& name, bool disabled);
+
+  // ---- VMM nodes (nimbus-nodes) ----
+  Result<VmmNode> addNode(const VmmNode& node);
+  Result<std::vector<VmmNode>> listNodes();
+  Result<VmmNode> node(const std::string& uri);
+  Status setNodeState(const std::string& uri, VmmNode::State state, const std::string& error = {});
+  // Refused while instances are placed on it.
+  Status removeNode(const std::string& uri);
+
+  // ---- instances ----
+  // Places a new instance in one transaction: the same client token of
+  // the same user returns the instance it made before; the user's quotas
+  // are checked; a node is chosen (scheduler.h) among those with room;
+  // each NIC leases the first free slot of its network pool. `now`: unix
+  // seconds (the lease runs from now for request.hours).
+  Result<Instance> placeInstance(const InstanceRequest& request, PlacementStrategy strategy,
+                                 const std::vector<NetworkPool>& pools, std::int64_t now);
+  Result<Instance> instance(const std::string& handle);
+  // ownerId 0: everyone's. Destroyed instances only with includeDestroyed.
+  Result<std::vector<Instance>> listInstances(std::int64_t ownerId, bool includeDestroyed = false);
+  Status setInstanceState(const std::string& handle, const std::string& state);
+  // The lease: new end (e.g. cloud-client --hours on a running instance),
+  // the grace deadline once it is shut down.
+  Status setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter);
+  // The instance is gone: `finalState` (Destroyed, or Corrupted when its
+  // start failed), its slots free again.
+  Status releaseInstance(const std::string& handle, const std::string& finalState = "Destroyed");
+  // Instances whose lease ended (terminates <= now, not yet shut down) and
+  // those whose grace period ended (destroyAfter <= now).
+  Result<std::vector<Instance>> expiredLeases(std::int64_t now);
+  Result<std::vector<Instance>> graceEnded(std::int64_t now);
+
+  SqliteDb& db() { return *db_; }
+
+ private:
+  explicit CloudStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  std::unique_ptr<SqliteDb> db_;
+};
+
+// The schema, version by version (cloud_schema.cpp).
+const std::vector<Migration>& cloudSchema();
+
+}  // namespace stratus::cloud

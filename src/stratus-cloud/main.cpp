@@ -1,0 +1,109 @@
+// stratus-cloud: the IaaS service node (issue 9). Administrator commands on
+// the service's state under --root; `serve` (the REST / EC2 / S3 front ends)
+// comes with the service itself.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "cloud/cloud_store.h"
+#include "stratus-cloud/admin.h"
+
+using namespace stratus;
+
+namespace {
+
+std::string databasePath(const std::string& root) { return root + "/var/lib/stratus-cloud/cloud.db"; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"stratus-cloud: the Stratus IaaS service node (users, VMM nodes, images, instances, leases)"};
+  app.require_subcommand(1);
+  cloudadmin::Context ctx;
+  ctx.root = "/";
+  std::string db;
+  app.add_option("--root", ctx.root, "Root of the service's state: ROOT/var/lib/stratus-cloud/cloud.db, "
+                                     "ROOT/etc/stratus-cloud/")
+      ->default_val("/");
+  app.add_option("--db", db, "Database file (default ROOT/var/lib/stratus-cloud/cloud.db)");
+  app.add_option("--service-url", ctx.serviceUrl, "The service URL written into users' cloud.properties")
+      ->default_val("http://127.0.0.1:8443");
+  app.add_flag("--json", ctx.json, "Print results as JSON");
+
+  auto* user = app.add_subcommand("user", "Users and their credentials (nimbus-new-user, nimbus-list-users)");
+  user->require_subcommand(1);
+  std::string userName, properties;
+  auto* userAdd = user->add_subcommand("add", "Create a user: prints its access key id and secret, writes its "
+                                              "cloud.properties");
+  userAdd->add_option("NAME", userName, "User name (letters, digits, ._@-)")->required();
+  userAdd->add_option("--properties", properties,
+                      "Where to write the user's cloud.properties (default ROOT/etc/stratus-cloud/users/NAME/cloud.properties)");
+  userAdd->add_flag("--json", ctx.json, "Print JSON: name, access_key_id, secret_access_key, client_token");
+  auto* userList = user->add_subcommand("list", "List users");
+  userList->add_flag("--json", ctx.json, "Print JSON");
+  auto* userDisable = user->add_subcommand("disable", "Disable a user: their requests are refused");
+  userDisable->add_option("NAME", userName)->required();
+  auto* userEnable = user->add_subcommand("enable", "Enable a disabled user again");
+  userEnable->add_option("NAME", userName)->required();
+
+  auto* node = app.add_subcommand("node", "VMM nodes the service places instances on (nimbus-nodes)");
+  node->require_subcommand(1);
+  cloud::VmmNode n;
+  std::string networks, uri;
+  auto* nodeAdd = node->add_subcommand("add", "Register a node (qemu+tcp://HOST/system, or test:///default)");
+  nodeAdd->add_option("URI", n.uri, "The node's stratusd URI")->required();
+  nodeAdd->add_option("--memory", n.memoryMiB, "Memory for guests, MiB")->required();
+  nodeAdd->add_option("--vcpus", n.vcpus, "vCPUs for guests")->required();
+  nodeAdd->add_option("--networks", networks, "Network pools it serves, comma separated");
+  nodeAdd->add_flag("--json", ctx.json, "Print JSON");
+  auto* nodeList = node->add_subcommand("list", "List nodes with their state");
+  nodeList->add_flag("--json", ctx.json, "Print JSON");
+  auto* nodeDisable = node->add_subcommand("disable", "Place nothing new on a node");
+  nodeDisable->add_option("URI", uri)->required();
+  auto* nodeEnable = node->add_subcommand("enable", "Place instances on a disabled node again");
+  nodeEnable->add_option("URI", uri)->required();
+  auto* nodeRemove = node->add_subcommand("remove", "Unregister a node without instances");
+  nodeRemove->add_option("URI", uri)->required();
+
+  auto* image = app.add_subcommand("image", "Images in the service's repository");
+  image->require_subcommand(1);
+  std::string imageName, imageFile, imageUser;
+  bool common = false;
+  auto* imageAdd = image->add_subcommand("add", "Add a bootable disk image (raw or qcow2)");
+  imageAdd->add_option("NAME", imageName, "Image name (letters, digits, ._-)")->required();
+  imageAdd->add_option("FILE", imageFile, "The image file")->required()->check(CLI::ExistingFile);
+  auto* commonFlag = imageAdd->add_flag("--common", common, "A common image every user can run");
+  imageAdd->add_option("--user", imageUser, "The user who owns it")->excludes(commonFlag);
+  imageAdd->add_flag("--json", ctx.json, "Print JSON");
+  auto* imageList = image->add_subcommand("list", "List the common images (and a user's own with --user)");
+  imageList->add_option("--user", imageUser, "Also this user's images");
+  imageList->add_flag("--json", ctx.json, "Print JSON");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*imageAdd && !common && imageUser.empty()) {
+    std::fprintf(stderr, "error: image add: say whose image it is: --common or --user NAME\n");
+    return 1;
+  }
+
+  auto store = cloud::CloudStore::open(db.empty() ? databasePath(ctx.root) : db);
+  if (!store) {
+    std::fprintf(stderr, "error: %s\n", store.error().describe().c_str());
+    return 1;
+  }
+  auto& s = **store;
+  if (*userAdd) return cloudadmin::userAdd(s, ctx, userName, properties);
+  if (*userList) return cloudadmin::userList(s, ctx);
+  if (*userDisable) return cloudadmin::userDisable(s, userName, true);
+  if (*userEnable) return cloudadmin::userDisable(s, userName, false);
+  if (*nodeAdd) {
+    n.networks = cloud::splitNames(networks);
+    return cloudadmin::nodeAdd(s, ctx, n);
+  }
+  if (*nodeList) return cloudadmin::nodeList(s, ctx);
+  if (*nodeDisable) return cloudadmin::nodeSetState(s, uri, cloud::VmmNode::State::Disabled);
+  if (*nodeEnable) return cloudadmin::nodeSetState(s, uri, cloud::VmmNode::State::Up);
+  if (*nodeRemove) return cloudadmin::nodeRemove(s, uri);
+  if (*imageAdd) return cloudadmin::imageAdd(s, ctx, imageName, imageFile, imageUser);
+  if (*imageList) return cloudadmin::imageList(s, ctx, imageUser);
+  return 0;
+}
