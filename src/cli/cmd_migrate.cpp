@@ -83,6 +83,15 @@ bool cmdMigrate(Ctl& ctl, const ParsedCmd& pc) {
   if (auto x = pc.find("xml"); x && !readXmlFile(ctl, *x, opts->destXml)) return false;
   if (auto s = checkMigrateFlags(pc); !s) return failWith(ctl, s.error());
 
+  std::optional<std::uint64_t> stallSeconds;
+  if (auto v = pc.find("stall-timeout")) {
+    stallSeconds = parseUnsigned(*v);
+    if (!stallSeconds || *stallSeconds > 86400) {
+      ctl.error(fmt::format("Numeric value '{}' for <stall-timeout> option is malformed or out of range", *v));
+      return false;
+    }
+  }
+
   auto* source = ctl.conn();
   MigrationWatch::Settings ws;
   ws.verbose = pc.has("verbose");
@@ -98,6 +107,7 @@ bool cmdMigrate(Ctl& ctl, const ParsedCmd& pc) {
       run.key = d->uuid;
       run.options = *opts;
       run.keepaliveInterval = kPollInterval;
+      if (stallSeconds) run.stallLimit = std::chrono::seconds(*stallSeconds);
       run.onProgress = [&watch](const daemon::JobInfo& j) { return watch.onJob(&j); };
       r = daemon::runMigration(*source, *destination, run);
     }

@@ -46,7 +46,10 @@ std::vector<CmdDef> migrateCommands() {
         flag("timeout-postcopy", "on --timeout, switch to post-copy"),
         arg("xml", "file with the domain XML to run on the destination (same name and UUID)"),
         arg("migrate-disks", "with --copy-storage-*: the disks to copy, comma separated (vda,vdb)"),
-        num("bandwidth", "bandwidth limit in MiB/s")},
+        num("bandwidth", "bandwidth limit in MiB/s"),
+        // Not virsh's: how long a send whose byte count stands still may go on.
+        {"stall-timeout", T::Int, false, false,
+         "cancel when no data has moved for this many seconds (default 30; 0: never)"}},
        cmdMigrate},
       {"migrate-getmaxdowntime", g, "print the longest pause a live migration may cause", "",
        {dom()}, cmdMigrateGetMaxDowntime},

@@ -345,6 +345,16 @@ TEST_F(CliMigrate, CtrlCCancelsAndTheGuestStays) {
   EXPECT_EQ(dst_->lookupDomain("g").error().code, ErrorCode::NoDomain);
 }
 
+TEST_F(CliMigrate, StallTimeoutIsChecked) {
+  EXPECT_FALSE(ctl_->runLine("migrate g " + dest() + " --live --stall-timeout soon"));
+  EXPECT_NE(err().find("error: Numeric value 'soon' for <stall-timeout> option is malformed or out of range"),
+            std::string::npos)
+      << err();
+  EXPECT_EQ(stateOn(*src_), conf::DomainState::Running);
+  ASSERT_TRUE(ctl_->runLine("migrate g " + dest() + " --live --stall-timeout 5")) << err();
+  EXPECT_EQ(stateOn(*dst_), conf::DomainState::Running);
+}
+
 TEST_F(CliMigrate, TuningCommandsPrintAsVirsh) {
   ASSERT_TRUE(ctl_->runLine("migrate-setmaxdowntime g 150")) << err();
   ASSERT_TRUE(ctl_->runLine("migrate-getmaxdowntime g")) << err();
