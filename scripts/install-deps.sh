@@ -23,6 +23,9 @@ PKGS=(
   nfs-common rpcbind nfs-ganesha nfs-ganesha-vfs
   # the test guest's bootable disk image (boot.img: FAT + syslinux, made with mtools)
   syslinux syslinux-common mtools
+  # remote URIs (issue 8): qemu+ssh:// runs ssh; the test starts its own sshd in a
+  # namespace; curl reads /metrics in the remote tests
+  openssh-client openssh-server curl
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -64,9 +64,17 @@ class ClientSubscription final : public daemon::EventSubscription {
 
 class NodeClient final : public daemon::NodeService {
  public:
-  NodeClient(std::string socketPath, std::string uri) : conn_(std::move(socketPath)), uri_(std::move(uri)) {}
+  NodeClient(Endpoint endpoint, std::string uri) : conn_(std::move(endpoint)), uri_(std::move(uri)) {}
 
-  Status connect() { return conn_.connect(); }
+  // Over TCP (or ssh) one request proves the token and the path now, not at
+  // the first command.
+  Status connect() {
+    if (!conn_.endpoint().socketPath.empty()) return conn_.connect();
+    auto r = conn_.request("GET", "/v1/host");  // dials once: a fresh connection is never retried
+    if (!r.ok()) return r.error();
+    if (r->status >= 400) return errorFromReply(*r);
+    return okStatus();
+  }
 
   // ---- plumbing ----
   static std::string domainPath(const std::string& key, std::string_view rest = {}) {
@@ -308,7 +316,7 @@ class NodeClient final : public daemon::NodeService {
   Result<int> openConsole(const std::string& key, const std::string& device) override {
     std::string target = domainPath(key, "/console");
     if (!device.empty()) target += "?device=" + percentEncode(device);
-    return openUpgraded(conn_.socketPath(), target);
+    return openUpgraded(conn_.endpoint(), target);
   }
 
   // ---- virtual networks ----
@@ -552,7 +560,7 @@ class NodeClient final : public daemon::NodeService {
   Status migrateStartPostcopy(const std::string& key) override { return migration_.startPostcopy(key); }
 
   Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback cb) override {
-    auto stream = SseStream::open(conn_.socketPath(), "/v1/events");
+    auto stream = SseStream::open(conn_.endpoint(), "/v1/events");
     if (!stream.ok()) return stream.error();
     return std::unique_ptr<daemon::EventSubscription>(
         std::make_unique<ClientSubscription>(std::move(stream).value(), std::move(cb)));
@@ -570,7 +578,11 @@ class NodeClient final : public daemon::NodeService {
 }  // namespace
 
 Result<std::unique_ptr<daemon::NodeService>> connectToDaemon(const std::string& socketPath, const std::string& uri) {
-  auto client = std::make_unique<NodeClient>(socketPath, uri);
+  return connectToDaemon(unixEndpoint(socketPath), uri);
+}
+
+Result<std::unique_ptr<daemon::NodeService>> connectToDaemon(Endpoint endpoint, const std::string& uri) {
+  auto client = std::make_unique<NodeClient>(std::move(endpoint), uri);
   STRATUS_TRY(client->connect());
   return std::unique_ptr<daemon::NodeService>(std::move(client));
 }

@@ -1,5 +1,5 @@
 // The C++ client of stratusd's API: a NodeService over HTTP on the daemon's
-// unix socket (libvirt's "remote driver"). The CLI and the cloud hold it
+// unix socket, TCP or ssh (libvirt's "remote driver"; api/endpoint.h). The CLI and the cloud hold it
 // exactly like an in-process daemon::Node.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/endpoint.h"
 #include "daemon/node_service.h"
 #include "util/error.h"
 
@@ -32,18 +33,20 @@ struct HttpReply {
 class HttpConnection {
  public:
   explicit HttpConnection(std::string socketPath);
+  explicit HttpConnection(Endpoint endpoint);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   // Connects now; ConnectFailed "cannot connect to stratusd at PATH: ..." when
-  // nothing answers.
+  // nothing answers. (Over TCP the token is checked by the first request.)
   Status connect();
   // ConnectFailed when the daemon cannot be reached; HTTP error statuses are
   // replies, not errors.
   Result<HttpReply> request(std::string_view method, const std::string& target, std::string_view contentType = {},
                             std::string_view body = {});
-  const std::string& socketPath() const;
+  const std::string& socketPath() const;  // empty unless a unix endpoint
+  const Endpoint& endpoint() const;
 
   // A request whose body is pulled piece by piece from `pull` (an empty
   // piece ends it) and sent with chunked transfer encoding, on a connection
@@ -71,6 +74,7 @@ class SseStream {
   // Returns once the daemon has answered 200 (the subscription is live), or
   // the error the daemon answered.
   static Result<std::unique_ptr<SseStream>> open(const std::string& socketPath, const std::string& target);
+  static Result<std::unique_ptr<SseStream>> open(const Endpoint& endpoint, const std::string& target);
   ~SseStream();
   // Blocks for the next "data:" payload; nullopt when the stream ended.
   std::optional<std::string> next();
@@ -88,6 +92,7 @@ class SseStream {
 // returns the connection's fd, positioned at the first byte after the
 // answer's header (the caller owns it); otherwise the daemon's error.
 Result<int> openUpgraded(const std::string& socketPath, const std::string& target);
+Result<int> openUpgraded(const Endpoint& endpoint, const std::string& target);
 
 // Decodes an error reply (the JSON error body) into the exact Error.
 Error errorFromReply(const HttpReply& reply);
@@ -95,5 +100,8 @@ Error errorFromReply(const HttpReply& reply);
 // Connects to the daemon at `socketPath`; `uri` is what uri() reports (empty:
 // ask the daemon).
 Result<std::unique_ptr<daemon::NodeService>> connectToDaemon(const std::string& socketPath, const std::string& uri);
+// The same over any endpoint. A TCP endpoint's token is checked here (one
+// request), so a wrong token fails the connect, as in libvirt.
+Result<std::unique_ptr<daemon::NodeService>> connectToDaemon(Endpoint endpoint, const std::string& uri);
 
 }  // namespace stratus::api

@@ -1,10 +1,12 @@
 // The client transport: unix socket + HTTP/1.1 with Boost.Beast. The only
 // client file that includes Beast.
+#include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <mutex>
@@ -23,31 +25,28 @@ namespace stratus::api {
 
 namespace {
 
-Result<int> connectUnix(const std::string& path) {
-  sockaddr_un addr;
-  std::memset(&addr, 0, sizeof addr);
-  if (path.empty() || path.size() >= sizeof(addr.sun_path))
-    return Error(ErrorCode::ConnectFailed, "cannot connect to stratusd at " + path + ": socket path too long");
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Error(ErrorCode::ConnectFailed, "cannot create socket: " + std::string(std::strerror(errno)));
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    int err = errno;
-    ::close(fd);
-    return Error(ErrorCode::ConnectFailed,
-                 "cannot connect to stratusd at " + path + ": " + std::string(std::strerror(err)));
-  }
-  return fd;
+// Read/write timeout of a connection to `ep`, as FdStream takes it.
+int ioMs(const Endpoint& ep) { return ep.ioTimeout.count() > 0 ? static_cast<int>(ep.ioTimeout.count()) : -1; }
+
+Error lostError(const Endpoint& ep, const boost::system::error_code& ec) {
+  if (ec == boost::asio::error::timed_out)
+    return Error(ErrorCode::ConnectFailed, "lost connection to " + ep.name + ": no answer within " +
+                                               std::to_string(ep.ioTimeout.count()) + " ms");
+  std::string why = ec.message();
+  if ((ec == boost::asio::error::eof || ec == http::error::end_of_stream || ec == http::error::partial_message) &&
+      !ep.closedHint.empty())
+    why += " (" + ep.closedHint + ")";
+  return Error(ErrorCode::ConnectFailed, "lost connection to " + ep.name + ": " + why);
 }
 
-http::request<http::string_body> makeRequest(std::string_view method, const std::string& target,
+http::request<http::string_body> makeRequest(const Endpoint& ep, std::string_view method, const std::string& target,
                                              std::string_view contentType, std::string_view body) {
   http::request<http::string_body> req;
   req.method_string(boost::beast::string_view(method.data(), method.size()));
   req.target(target);
   req.version(11);
   req.set(http::field::host, "stratusd");
+  if (!ep.token.empty()) req.set(http::field::authorization, "Bearer " + ep.token);
   if (!contentType.empty()) req.set(http::field::content_type, boost::beast::string_view(contentType.data(), contentType.size()));
   req.body().assign(body.data(), body.size());
   req.keep_alive(true);
@@ -68,7 +67,7 @@ std::string socketPathForRoot(const std::string& root) {
 // other's slow requests. A single-threaded CLI uses exactly one connection.
 struct HttpConnection::Impl {
   static constexpr std::size_t kMaxIdle = 8;
-  std::string path;
+  Endpoint ep;
   std::mutex mu;
   std::vector<int> idle;  // guarded by mu
 
@@ -98,19 +97,21 @@ struct HttpConnection::Impl {
   }
 };
 
-HttpConnection::HttpConnection(std::string socketPath) : impl_(std::make_unique<Impl>()) {
-  impl_->path = std::move(socketPath);
+HttpConnection::HttpConnection(std::string socketPath) : HttpConnection(unixEndpoint(std::move(socketPath))) {}
+HttpConnection::HttpConnection(Endpoint endpoint) : impl_(std::make_unique<Impl>()) {
+  impl_->ep = std::move(endpoint);
 }
 HttpConnection::~HttpConnection() = default;
 
-const std::string& HttpConnection::socketPath() const { return impl_->path; }
+const std::string& HttpConnection::socketPath() const { return impl_->ep.socketPath; }
+const Endpoint& HttpConnection::endpoint() const { return impl_->ep; }
 
 Status HttpConnection::connect() {
   {
     std::lock_guard lk(impl_->mu);
     if (!impl_->idle.empty()) return okStatus();
   }
-  auto fd = connectUnix(impl_->path);
+  auto fd = impl_->ep.dial();
   if (!fd.ok()) return fd.error();
   impl_->give(*fd);
   return okStatus();
@@ -119,17 +120,17 @@ Status HttpConnection::connect() {
 Result<HttpReply> HttpConnection::request(std::string_view method, const std::string& target,
                                           std::string_view contentType, std::string_view body) {
   auto& c = *impl_;
-  auto req = makeRequest(method, target, contentType, body);
+  auto req = makeRequest(c.ep, method, target, contentType, body);
   for (int attempt = 0;; ++attempt) {
     // A retry always uses a fresh connection.
     int fd = attempt == 0 ? c.take() : -1;
     bool reused = fd >= 0;
     if (fd < 0) {
-      auto n = connectUnix(c.path);
+      auto n = c.ep.dial();
       if (!n.ok()) return n.error();
       fd = *n;
     }
-    detail::FdStream stream(fd);
+    detail::FdStream stream(fd, ioMs(c.ep), ioMs(c.ep));
     boost::system::error_code ec;
     http::write(stream, req, ec);
     if (ec) {
@@ -138,7 +139,7 @@ Result<HttpReply> HttpConnection::request(std::string_view method, const std::st
         c.dropIdle();
         continue;
       }
-      return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + c.path + ": " + ec.message());
+      return lostError(c.ep, ec);
     }
     boost::beast::flat_buffer buf;
     http::response_parser<http::string_body> parser;
@@ -148,11 +149,13 @@ Result<HttpReply> HttpConnection::request(std::string_view method, const std::st
     if (ec) {
       bool nothing = !parser.got_some();
       ::close(fd);
-      if (reused && attempt == 0 && nothing) {
+      // An idle connection the daemon dropped fails at once; a timeout is
+      // an answer that did not come, and sending again would not help.
+      if (reused && attempt == 0 && nothing && ec != boost::asio::error::timed_out) {
         c.dropIdle();
         continue;
       }
-      return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + c.path + ": " + ec.message());
+      return lostError(c.ep, ec);
     }
     auto& res = parser.get();
     HttpReply reply;
@@ -173,10 +176,10 @@ namespace {
 // Reads the whole answer (header already parsed or not) into an HttpReply.
 template <class Parser>
 Result<HttpReply> readWholeReply(detail::FdStream& stream, boost::beast::flat_buffer& buf, Parser& parser,
-                                 const std::string& path) {
+                                 const Endpoint& ep) {
   boost::system::error_code ec;
   if (!parser.is_done()) http::read(stream, buf, parser, ec);
-  if (ec) return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + path + ": " + ec.message());
+  if (ec) return lostError(ep, ec);
   HttpReply reply;
   reply.status = static_cast<int>(parser.get().result_int());
   if (auto ct = parser.get().find(http::field::content_type); ct != parser.get().end())
@@ -198,12 +201,13 @@ struct FdCloser {
 Result<HttpReply> HttpConnection::requestStreamingBody(std::string_view method, const std::string& target,
                                                        std::string_view contentType,
                                                        const std::function<Result<std::string>()>& pull) {
-  const std::string& path = impl_->path;
-  auto fd = connectUnix(path);
+  const Endpoint& ep = impl_->ep;
+  auto fd = ep.dial();
   if (!fd.ok()) return fd.error();
   FdCloser closer{*fd};
-  detail::FdStream stream(*fd);
+  detail::FdStream stream(*fd, ioMs(ep), ioMs(ep));
   std::string head = std::string(method) + " " + target + " HTTP/1.1\r\nHost: stratusd\r\n";
+  if (!ep.token.empty()) head += "Authorization: Bearer " + ep.token + "\r\n";
   if (!contentType.empty()) head += "Content-Type: " + std::string(contentType) + "\r\n";
   head += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
   bool sent = stream.writeAll(head.data(), head.size());
@@ -227,20 +231,18 @@ Result<HttpReply> HttpConnection::requestStreamingBody(std::string_view method, 
   boost::beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::uint64_t{1} << 26);
-  return readWholeReply(stream, buf, parser, path);
+  return readWholeReply(stream, buf, parser, ep);
 }
 
 Result<HttpReply> HttpConnection::requestStreamingReply(std::string_view method, const std::string& target,
                                                         const std::function<Status(std::string_view)>& onData) {
-  const std::string& path = impl_->path;
-  auto fd = connectUnix(path);
+  const Endpoint& ep = impl_->ep;
+  auto fd = ep.dial();
   if (!fd.ok()) return fd.error();
   FdCloser closer{*fd};
-  detail::FdStream stream(*fd);
-  auto lost = [&](const boost::system::error_code& ec) {
-    return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + path + ": " + ec.message());
-  };
-  auto req = makeRequest(method, target, {}, {});
+  detail::FdStream stream(*fd, ioMs(ep), ioMs(ep));
+  auto lost = [&](const boost::system::error_code& ec) { return lostError(ep, ec); };
+  auto req = makeRequest(ep, method, target, {}, {});
   req.keep_alive(false);
   boost::system::error_code ec;
   http::write(stream, req, ec);
@@ -253,7 +255,7 @@ Result<HttpReply> HttpConnection::requestStreamingReply(std::string_view method,
   if (head.get().result_int() != 200) {
     http::response_parser<http::string_body> whole{std::move(head)};
     whole.body_limit(std::uint64_t{1} << 26);
-    return readWholeReply(stream, buf, whole, path);
+    return readWholeReply(stream, buf, whole, ep);
   }
   http::response_parser<http::buffer_body> body{std::move(head)};
   body.body_limit(std::numeric_limits<std::uint64_t>::max());
@@ -281,7 +283,9 @@ Result<HttpReply> HttpConnection::requestStreamingReply(std::string_view method,
 }
 
 struct SseStream::Impl {
+  Endpoint ep;  // held: an ssh endpoint's helper lives as long as its connections
   int fd = -1;
+  int silenceMs = -1;  // no byte (not even a keepalive) for this long: the stream ended
   std::string pending;  // bytes received, not yet split into events
   bool eof = false;
 };
@@ -296,20 +300,30 @@ void SseStream::shutdown() {
 }
 
 Result<std::unique_ptr<SseStream>> SseStream::open(const std::string& socketPath, const std::string& target) {
-  auto fd = connectUnix(socketPath);
+  return open(unixEndpoint(socketPath), target);
+}
+
+Result<std::unique_ptr<SseStream>> SseStream::open(const Endpoint& ep, const std::string& target) {
+  auto fd = ep.dial();
   if (!fd.ok()) return fd.error();
   auto impl = std::make_unique<Impl>();
+  impl->ep = ep;
   impl->fd = *fd;
-  detail::FdStream stream(impl->fd);
-  auto req = makeRequest("GET", target, {}, {});
+  if (ep.ioTimeout.count() > 0)
+    impl->silenceMs = static_cast<int>(std::max(ep.ioTimeout, kEventSilenceFloor).count());
+  // A failed open below closes the descriptor with the Impl.
+  std::unique_ptr<SseStream> owner(new SseStream(std::move(impl)));
+  Impl& s = *owner->impl_;
+  detail::FdStream stream(s.fd, ioMs(ep), ioMs(ep));
+  auto req = makeRequest(ep, "GET", target, {}, {});
   req.set(http::field::accept, "text/event-stream");
   boost::system::error_code ec;
   http::write(stream, req, ec);
-  if (ec) return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + socketPath + ": " + ec.message());
+  if (ec) return lostError(ep, ec);
   boost::beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
   http::read_header(stream, buf, parser, ec);
-  if (ec) return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + socketPath + ": " + ec.message());
+  if (ec) return lostError(ep, ec);
   if (parser.get().result_int() != 200) {
     http::read(stream, buf, parser, ec);
     HttpReply reply;
@@ -319,19 +333,25 @@ Result<std::unique_ptr<SseStream>> SseStream::open(const std::string& socketPath
   }
   // Whatever followed the header in the same read is the start of the stream.
   auto data = buf.data();
-  impl->pending.assign(static_cast<const char*>(data.data()), data.size());
-  return std::unique_ptr<SseStream>(new SseStream(std::move(impl)));
+  s.pending.assign(static_cast<const char*>(data.data()), data.size());
+  return owner;
 }
 
 Result<int> openUpgraded(const std::string& socketPath, const std::string& target) {
-  auto fd = connectUnix(socketPath);
+  return openUpgraded(unixEndpoint(socketPath), target);
+}
+
+Result<int> openUpgraded(const Endpoint& ep, const std::string& target) {
+  auto fd = ep.dial();
   if (!fd.ok()) return fd.error();
   int s = *fd;
   auto lost = [&](const std::string& why) {
     ::close(s);
-    return Error(ErrorCode::ConnectFailed, "lost connection to stratusd at " + socketPath + ": " + why);
+    return Error(ErrorCode::ConnectFailed, "lost connection to " + ep.name + ": " + why);
   };
-  std::string req = "GET " + target + " HTTP/1.1\r\nHost: stratusd\r\nConnection: Upgrade\r\nUpgrade: stratus-console\r\n\r\n";
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: stratusd\r\nConnection: Upgrade\r\nUpgrade: stratus-console\r\n";
+  if (!ep.token.empty()) req += "Authorization: Bearer " + ep.token + "\r\n";
+  req += "\r\n";
   for (std::size_t off = 0; off < req.size();) {
     ssize_t n = ::write(s, req.data() + off, req.size() - off);
     if (n <= 0) return lost(std::strerror(errno));
@@ -341,6 +361,11 @@ Result<int> openUpgraded(const std::string& socketPath, const std::string& targe
   std::string head;
   while (head.size() < 65536 && (head.size() < 4 || head.compare(head.size() - 4, 4, "\r\n\r\n") != 0)) {
     char c;
+    if (ep.ioTimeout.count() > 0) {
+      pollfd p{s, POLLIN, 0};
+      if (::poll(&p, 1, static_cast<int>(ep.ioTimeout.count())) == 0)
+        return lost("no answer within " + std::to_string(ep.ioTimeout.count()) + " ms");
+    }
     ssize_t n = ::read(s, &c, 1);
     if (n <= 0) return lost(n == 0 ? "connection closed" : std::strerror(errno));
     head.push_back(c);
@@ -394,6 +419,15 @@ std::optional<std::string> SseStream::next() {
     }
     if (s.eof) return std::nullopt;
     char chunk[16384];
+    if (s.silenceMs >= 0) {
+      pollfd p{s.fd, POLLIN, 0};
+      int r = ::poll(&p, 1, s.silenceMs);
+      if (r < 0 && errno == EINTR) continue;
+      if (r == 0) {
+        s.eof = true;  // the daemon or the network is gone
+        continue;
+      }
+    }
     ssize_t n = ::recv(s.fd, chunk, sizeof chunk, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {

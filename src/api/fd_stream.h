@@ -1,6 +1,7 @@
 // A Beast SyncReadStream/SyncWriteStream over a connected socket fd, with a
 // read timeout (poll) so an idle keep-alive connection cannot hold a thread
-// forever. Internal to api/ (server.cpp and client_transport.cpp).
+// forever, and an optional write timeout so a peer that stopped reading (a
+// cut network) turns into an error instead of a blocked send. Internal to api/ (server.cpp and client_transport.cpp).
 #pragma once
 
 #include <poll.h>
@@ -20,9 +21,11 @@ namespace stratus::api::detail {
 class FdStream {
  public:
   // readTimeoutMs < 0: wait forever.
-  explicit FdStream(int fd, int readTimeoutMs = -1) : fd_(fd), timeoutMs_(readTimeoutMs) {}
+  explicit FdStream(int fd, int readTimeoutMs = -1, int writeTimeoutMs = -1)
+      : fd_(fd), timeoutMs_(readTimeoutMs), writeTimeoutMs_(writeTimeoutMs) {}
   int fd() const { return fd_; }
   void setReadTimeout(int ms) { timeoutMs_ = ms; }
+  void setWriteTimeout(int ms) { writeTimeoutMs_ = ms; }
 
   template <class MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
@@ -117,12 +120,29 @@ class FdStream {
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<std::size_t>(n);
     for (;;) {
-      ssize_t w = ::sendmsg(fd_, &msg, MSG_NOSIGNAL);
+      int flags = MSG_NOSIGNAL;
+      if (writeTimeoutMs_ >= 0) {
+        // Wait for room, then send what fits: a blocking send of a big
+        // buffer could otherwise wait forever for a peer that is gone.
+        pollfd p{fd_, POLLOUT, 0};
+        int r = ::poll(&p, 1, writeTimeoutMs_);
+        if (r == 0) {
+          ec = boost::asio::error::timed_out;
+          return 0;
+        }
+        if (r < 0) {
+          if (errno == EINTR) continue;
+          ec.assign(errno, boost::system::system_category());
+          return 0;
+        }
+        flags |= MSG_DONTWAIT;
+      }
+      ssize_t w = ::sendmsg(fd_, &msg, flags);
       if (w >= 0) {
         ec = {};
         return static_cast<std::size_t>(w);
       }
-      if (errno == EINTR) continue;
+      if (errno == EINTR || (writeTimeoutMs_ >= 0 && (errno == EAGAIN || errno == EWOULDBLOCK))) continue;
       ec.assign(errno, boost::system::system_category());
       return 0;
     }
@@ -130,6 +150,7 @@ class FdStream {
 
   int fd_;
   int timeoutMs_;
+  int writeTimeoutMs_;
 };
 
 }  // namespace stratus::api::detail

@@ -53,6 +53,8 @@ struct Request {
   std::map<std::string, std::string> params;  // path parameters: {key} -> value
   std::string contentType;
   std::string body;
+  // Request headers by lower-case name (the last one of a repeated name).
+  std::map<std::string, std::string> headers;
   // Set instead of `body` for routes added with Router::addStreaming: the
   // handler reads the body itself. Null otherwise.
   BodyReader* bodyReader = nullptr;

@@ -1,8 +1,13 @@
-// The server transport: unix socket, HTTP/1.1 parsing and serialisation with
-// Boost.Beast. The only server file that includes Beast.
+// The server transport: unix socket and TCP, HTTP/1.1 parsing and
+// serialisation with Boost.Beast, the token check on TCP. The only server
+// file that includes Beast.
 #include "api/server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -24,6 +29,8 @@
 #include <spdlog/spdlog.h>
 
 #include "api/fd_stream.h"
+#include "api/host_port.h"
+#include "api/token_store.h"
 #include "api/json_types.h"
 #include "util/fd.h"
 
@@ -52,6 +59,35 @@ bool socketAnswers(const sockaddr_un& addr) {
   return answers;
 }
 
+// "10.0.0.1:40312" / "[::1]:40312" of a TCP peer or local address.
+std::string addressText(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  HostPort hp;
+  hp.portGiven = true;
+  if (ss.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    ::inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    hp.port = ntohs(in->sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    ::inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    hp.port = ntohs(in6->sin6_port);
+  }
+  hp.host = host;
+  return hp.str();
+}
+
+// The token of "Authorization: Bearer TOKEN" (scheme case-insensitive);
+// empty when the header is missing or another scheme.
+std::string bearerToken(std::string_view value) {
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  if (value.size() < 7 || !boost::beast::iequals(boost::beast::string_view(value.data(), 6), "Bearer") || value[6] != ' ') return {};
+  value.remove_prefix(7);
+  while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+  while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+  return std::string(value);
+}
+
 }  // namespace
 
 struct Server::Impl {
@@ -62,12 +98,17 @@ struct Server::Impl {
   std::shared_ptr<spdlog::logger> log;
   int listenFd = -1;
   int wakeFd = -1;
+  std::vector<int> tcpFds;            // TCP listening sockets
+  std::vector<std::string> tcpNames;  // their bound addresses
+  std::unique_ptr<TokenStore> tokens;  // set when tcpFds is not empty
   ino_t socketIno = 0;
   std::thread acceptThread;
 
   struct Conn {
     int fd = -1;
     std::shared_ptr<EventStream> events;
+    bool tcp = false;  // requests must carry a token
+    std::string peer;  // "ADDR:PORT" of a TCP client, for the log
   };
   std::mutex mu;
   std::condition_variable allDone;
@@ -108,26 +149,86 @@ struct Server::Impl {
     if (::listen(listenFd, 128) != 0) return systemError("listen " + opts.socketPath, errno);
     wakeFd = ::eventfd(0, EFD_CLOEXEC);
     if (wakeFd < 0) return systemError("eventfd", errno);
+    return listenTcp();
+  }
+
+  // Every --listen address, after the tokens file proved usable: an open TCP
+  // port that nobody can use, or that anybody can, is worse than no start.
+  Status listenTcp() {
+    if (opts.listen.empty()) return okStatus();
+    if (opts.tokensFile.empty()) return Error(ErrorCode::InvalidArgument, "TCP listening needs a tokens file");
+    tokens = std::make_unique<TokenStore>(opts.tokensFile);
+    STRATUS_TRY(tokens->load());
+    for (const auto& text : opts.listen) {
+      auto hp = parseHostPort(text, "--listen");
+      if (!hp.ok()) return hp.error();
+      addrinfo hints{};
+      hints.ai_family = AF_UNSPEC;
+      hints.ai_socktype = SOCK_STREAM;
+      hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+      addrinfo* res = nullptr;
+      std::string service = std::to_string(hp->port);
+      int rc = ::getaddrinfo(hp->host.c_str(), service.c_str(), &hints, &res);
+      if (rc != 0)
+        return Error(ErrorCode::InvalidArgument, "--listen " + text + ": cannot resolve: " + ::gai_strerror(rc));
+      Status st = okStatus();
+      for (addrinfo* ai = res; ai && st.ok(); ai = ai->ai_next) st = bindTcp(text, ai);
+      ::freeaddrinfo(res);
+      STRATUS_TRY(std::move(st));
+    }
+    return okStatus();
+  }
+
+  Status bindTcp(const std::string& text, const addrinfo* ai) {
+    int fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return systemError("socket for --listen " + text, errno);
+    tcpFds.push_back(fd);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (ai->ai_family == AF_INET6) ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) return systemError("cannot bind --listen " + text, errno);
+    if (::listen(fd, 128) != 0) return systemError("listen " + text, errno);
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+    tcpNames.push_back(addressText(ss));
     return okStatus();
   }
 
   void acceptLoop() {
+    std::vector<pollfd> p;
+    p.push_back({wakeFd, POLLIN, 0});
+    p.push_back({listenFd, POLLIN, 0});
+    for (int t : tcpFds) p.push_back({t, POLLIN, 0});
     for (;;) {
-      pollfd p[2] = {{listenFd, POLLIN, 0}, {wakeFd, POLLIN, 0}};
-      int r = ::poll(p, 2, -1);
+      for (auto& e : p) e.revents = 0;
+      int r = ::poll(p.data(), p.size(), -1);
       if (r < 0) {
         if (errno == EINTR) continue;
         log->error("poll on listening socket: {}", std::strerror(errno));
         return;
       }
-      if (p[1].revents) return;
-      if (!(p[0].revents & POLLIN)) continue;
-      int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
+      if (p[0].revents) return;
+      for (std::size_t i = 1; i < p.size(); ++i)
+        if (p[i].revents & POLLIN) acceptOne(p[i].fd, i > 1);
+    }
+  }
+
+  void acceptOne(int lfd, bool tcp) {
+    {
+      sockaddr_storage ss{};
+      socklen_t len = sizeof ss;
+      int fd = ::accept4(lfd, tcp ? reinterpret_cast<sockaddr*>(&ss) : nullptr, tcp ? &len : nullptr, SOCK_CLOEXEC);
       if (fd < 0) {
-        if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) continue;
+        if (errno == EINTR || errno == ECONNABORTED || errno == EAGAIN) return;
         log->warn("accept: {}", std::strerror(errno));
+        // Out of descriptors: back off instead of spinning on a ready socket.
         if (errno == EMFILE || errno == ENFILE) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        continue;
+        return;
+      }
+      if (tcp) {
+        int one = 1;  // header and body go out as separate writes
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       }
       std::list<Conn>::iterator it;
       {
@@ -142,9 +243,9 @@ struct Server::Impl {
               "Content-Length: 67\r\n\r\n{\"error\":{\"code\":\"busy\",\"message\":\"too many client connections\"}}";
           detail::FdStream(fd).writeAll(busy, sizeof busy - 1);
           ::close(fd);
-          continue;
+          return;
         }
-        it = conns.insert(conns.end(), Conn{fd, nullptr});
+        it = conns.insert(conns.end(), Conn{fd, nullptr, tcp, tcp ? addressText(ss) : std::string()});
         ++running;
         stats.connections.fetch_add(1);
       }
@@ -182,6 +283,16 @@ struct Server::Impl {
           auto resp = errorResponse(Error(ErrorCode::InvalidArgument, "malformed HTTP request: " + ec.message()));
           writeResponse(stream, resp, 11, false);
         }
+        return;
+      }
+      if (it->tcp && !authorized(head.get(), it->peer)) {
+        // Answer and close without reading a body nobody may send.
+        auto resp = errorResponse(Error(ErrorCode::AuthFailed, authFailure(head.get())));
+        resp.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"stratusd\"");
+        stats.requests.fetch_add(1);
+        stats.errors.fetch_add(1);
+        writeResponse(stream, resp, head.get().version(), false);
+        lingeringClose(fd);
         return;
       }
       // curl sends "Expect: 100-continue" for bodies over 1 KiB and would
@@ -264,6 +375,43 @@ struct Server::Impl {
       // close it for being idle.
       if (!closeHooks.empty()) stream.setReadTimeout(-1);
     }
+  }
+
+  // Closing with an unread request body in the socket sends a reset that
+  // can destroy the answer before the client reads it: end our side, then
+  // swallow (a bounded amount of) what the client still sends.
+  static void lingeringClose(int fd) {
+    ::shutdown(fd, SHUT_WR);
+    char sink[16384];
+    for (std::size_t total = 0; total < (1u << 20);) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 1000) <= 0) break;
+      ssize_t n = ::recv(fd, sink, sizeof sink, 0);
+      if (n <= 0) break;
+      total += static_cast<std::size_t>(n);
+    }
+  }
+
+  template <class Fields>
+  static std::string authFailure(const Fields& f) {
+    auto h = f.find(http::field::authorization);
+    if (h == f.end()) return "authentication failed: no token (send Authorization: Bearer TOKEN)";
+    if (bearerToken(std::string_view(h->value().data(), h->value().size())).empty())
+      return "authentication failed: the Authorization header is not 'Bearer TOKEN'";
+    return "authentication failed: the token is not valid on this host";
+  }
+
+  template <class Fields>
+  bool authorized(const Fields& f, const std::string& peer) {
+    std::string token;
+    if (auto h = f.find(http::field::authorization); h != f.end())
+      token = bearerToken(std::string_view(h->value().data(), h->value().size()));
+    if (tokens->accepts(token)) return true;
+    std::string problem = tokens->problem();
+    log->warn("{} from {}: {}{}", "authentication failed", peer,
+              token.empty() ? "no token" : "token " + tokenFingerprint(token) + "... not accepted",
+              problem.empty() ? "" : " (" + problem + ")");
+    return false;
   }
 
   // The request body of a streaming route, straight from the parser into
@@ -418,7 +566,9 @@ struct Server::Impl {
       // The client sends nothing after its request: readable means it closed.
       pollfd p{stream.fd(), POLLIN | POLLRDHUP, 0};
       if (::poll(&p, 1, 0) > 0) break;
-      if (std::chrono::steady_clock::now() - lastWrite > std::chrono::seconds(15)) {
+      // Often enough that a client bounding silence (Endpoint::ioTimeout,
+      // at least kEventSilenceFloor) never mistakes a quiet node for a cut.
+      if (std::chrono::steady_clock::now() - lastWrite > std::chrono::seconds(5)) {
         static constexpr char ping[] = ": keepalive\n\n";
         ok = stream.writeAll(ping, sizeof ping - 1);
         lastWrite = std::chrono::steady_clock::now();
@@ -444,6 +594,8 @@ struct Server::Impl {
       (void)!::write(wakeFd, &one, sizeof one);
     }
     if (acceptThread.joinable()) acceptThread.join();
+    for (int t : tcpFds) ::close(t);
+    tcpFds.clear();
     if (listenFd >= 0) {
       ::close(listenFd);
       listenFd = -1;
@@ -476,6 +628,8 @@ Result<std::unique_ptr<Server>> Server::start(daemon::NodeService& node, ServerO
     if (impl->socketIno != 0) ::unlink(impl->opts.socketPath.c_str());
     if (impl->listenFd >= 0) ::close(impl->listenFd);
     if (impl->wakeFd >= 0) ::close(impl->wakeFd);
+    for (int t : impl->tcpFds) ::close(t);
+    impl->tcpFds.clear();
     impl->listenFd = impl->wakeFd = -1;
     impl->stopped = true;
     return std::move(st).error();
@@ -483,6 +637,7 @@ Result<std::unique_ptr<Server>> Server::start(daemon::NodeService& node, ServerO
   Impl* raw = impl.get();
   raw->acceptThread = std::thread([raw] { raw->acceptLoop(); });
   raw->log->info("API server listening on {}", raw->opts.socketPath);
+  for (const auto& a : raw->tcpNames) raw->log->info("API server listening on tcp {} (token required)", a);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -493,5 +648,6 @@ void Server::stop() {
 std::vector<RouteInfo> Server::routes() const { return impl_->router.routes(); }
 const ServerStats& Server::stats() const { return impl_->stats; }
 const std::string& Server::socketPath() const { return impl_->opts.socketPath; }
+std::vector<std::string> Server::tcpAddresses() const { return impl_->tcpNames; }
 
 }  // namespace stratus::api

@@ -1,4 +1,6 @@
-// The node daemon's HTTP/1.1 API server on a unix socket. One accept thread
+// The node daemon's HTTP/1.1 API server on a unix socket and, optionally, on
+// TCP addresses where every request must carry a token from the tokens file
+// (Authorization: Bearer TOKEN; api/token_store.h). One accept thread
 // and one thread per client connection (blocking I/O, keep-alive), so a
 // query on one connection never waits behind a slow job on another; the
 // node serialises per-domain work itself.
@@ -24,6 +26,11 @@ struct ServerOptions {
   std::shared_ptr<spdlog::logger> logger;  // null: log nothing
   std::chrono::seconds idleTimeout{300};   // close idle keep-alive connections
   std::size_t maxConnections = 1024;       // beyond: answered 503 and closed
+  // TCP: ADDR[:PORT] each (port 16509 when none; 0: any free port, see
+  // tcpAddresses()); "[::1]:16509" for IPv6. Needs tokensFile to hold a
+  // token, else start() fails saying to run `stratusd token create`.
+  std::vector<std::string> listen;
+  std::string tokensFile;  // ROOT/etc/stratus/auth/tokens (mode 0600, the daemon's user)
 };
 
 class Server {
@@ -40,6 +47,8 @@ class Server {
   std::vector<RouteInfo> routes() const;
   const ServerStats& stats() const;
   const std::string& socketPath() const;
+  // The TCP addresses bound, "127.0.0.1:16509" / "[::1]:16509", in order.
+  std::vector<std::string> tcpAddresses() const;
 
   struct Impl;
 

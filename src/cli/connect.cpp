@@ -8,6 +8,7 @@
 #endif
 #if STRATUS_HAVE_API_CLIENT
 #include "api/client.h"
+#include "api/remote.h"
 #endif
 
 namespace stratus::cli {
@@ -55,7 +56,21 @@ Result<ConnectTarget> parseUri(std::string_view uri) {
     }
     return t;
   }
+  if (scheme == "qemu+tcp" || scheme == "qemu+ssh" || scheme == "qemu+tls") {
+#if STRATUS_HAVE_API_CLIENT
+    auto r = api::parseRemoteUri(uri);
+    if (!r.ok()) return std::move(r).error();
+    t.kind = ConnectTarget::Kind::Remote;
+    return t;
+#endif
+  }
   return noDriver(uri);
+}
+
+std::string remotesFile() {
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x && *x == '/') return std::string(x) + "/stratus/remotes";
+  const char* home = std::getenv("HOME");
+  return std::string(home && *home ? home : "") + "/.config/stratus/remotes";
 }
 
 std::string resolveUri(const char* fromCommandLine) {
@@ -76,6 +91,11 @@ Result<std::unique_ptr<daemon::NodeService>> connectTo(const std::string& uri) {
 #endif
   }
 #if STRATUS_HAVE_API_CLIENT
+  if (target->kind == ConnectTarget::Kind::Remote) {
+    api::RemoteOptions o;
+    o.remotesFile = remotesFile();
+    return api::connectRemote(uri, o);
+  }
   return api::connectToDaemon(target->socketPath, uri);
 #else
   return Error(ErrorCode::ConnectFailed,

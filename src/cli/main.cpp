@@ -7,6 +7,7 @@
 
 #include "cli/connect.h"
 #include "cli/ctl.h"
+#include "cli/proxy.h"
 #include "cli/shell.h"
 
 namespace {
@@ -24,6 +25,7 @@ void usage() {
       "    -V                      long version\n"
       "         --version[=TYPE]   version, TYPE is short or long (default short)\n\n"
       "  commands (non interactive mode):\n\n"
+      "  proxy [--socket PATH]     relay stdin/stdout to the local stratusd (what qemu+ssh:// runs remotely)\n\n"
       "  (use 'help' to list them, 'help COMMAND' for one)\n\n",
       argv0, argv0);
 }
@@ -60,6 +62,8 @@ int main(int argc, char** argv) {
         return 1;
     }
   }
+  // Not a virsh command: the remote end of qemu+ssh://, no connection of its own.
+  if (optind < argc && std::string(argv[optind]) == "proxy") return stratus::cli::runProxy(argc - optind, argv + optind);
   stratus::cli::Ctl ctl(stratus::cli::resolveUri(uri));
   ctl.quiet = quiet;
   ctl.readonly = readonly;

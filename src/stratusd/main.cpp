@@ -1,6 +1,8 @@
 // stratusd: the Stratus node daemon. Opens the node (definitions under
 // ROOT/etc/stratus/qemu, live state under ROOT/run/stratus) and serves the
-// HTTP+JSON API on ROOT/run/stratus/stratusd.sock until SIGTERM/SIGINT.
+// HTTP+JSON API on ROOT/run/stratus/stratusd.sock (and, with --listen, on
+// TCP for holders of a token) until SIGTERM/SIGINT. `stratusd token ...`
+// manages those tokens (token_command.cpp).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
@@ -12,18 +14,22 @@
 #include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "api/remote.h"
 #include "api/server.h"
+#include "api/token_store.h"
 #include "daemon/node.h"
 #include "network/host_network_backend.h"
 #include "drivers/qemu/qemu_driver.h"
 #include "drivers/test/test_driver.h"
 #include "stratus_version.h"
+#include "stratusd/token_command.h"
 #include "util/compress.h"
 
 namespace fs = std::filesystem;
@@ -46,6 +52,7 @@ struct Options {
   std::string migrationPorts = "49152-49215";
   unsigned migrationKeepaliveTimeout = 30;
   bool verbose = false;
+  std::vector<std::string> listen;  // TCP ADDR[:PORT]s
 };
 
 // "MIN-MAX" of --migration-ports.
@@ -61,6 +68,9 @@ bool parsePortRange(const std::string& text, int& min, int& max) {
     return false;
   }
 }
+// How long the --p2p peer connection may stay silent before it counts as
+// cut (the keepalives the orchestrator sends every second answer at once).
+constexpr std::chrono::seconds kPeerIoTimeout{15};
 
 struct Paths {
   std::string runDir, socket, pidFile, logFile;
@@ -183,6 +193,15 @@ Result<DriverChoice> makeDriver(const std::string& name, const std::string& runD
 
 int run(const Options& opts) {
   Paths paths = pathsFor(opts);
+  std::string tokensFile = api::tokensPathForRoot(opts.root);
+  if (!opts.listen.empty()) {
+    // Refuse before detaching, where the user still sees why.
+    api::TokenStore tokens(tokensFile);
+    if (auto st = tokens.load(); !st.ok()) {
+      std::fprintf(stderr, "stratusd: --listen: %s\n", st.error().message.c_str());
+      return 1;
+    }
+  }
   auto driver = makeDriver(opts.driver, paths.runDir, opts.kvmDevice);
   if (!driver.ok()) {
     std::fprintf(stderr, "stratusd: %s\n", driver.error().message.c_str());
@@ -246,6 +265,14 @@ int run(const Options& opts) {
     return 1;
   }
   cfg.migrationKeepaliveTimeout = std::chrono::seconds(opts.migrationKeepaliveTimeout);
+  // --p2p: this daemon opens the destination itself, with the tokens of
+  // ROOT/etc/stratus/auth/remotes.
+  cfg.connectPeer = [remotes = api::remotesPathForRoot(opts.root)](const std::string& uri) {
+    api::RemoteOptions ro;
+    ro.remotesFile = remotes;
+    ro.ioTimeout = kPeerIoTimeout;
+    return api::connectRemote(uri, ro);
+  };
   // Real networks (bridges, dnsmasq, nftables) go with real guests; the test
   // driver's networks are simulated like its guests.
   // So do storage pools: real directories, mounts and volumes, or the test
@@ -265,6 +292,8 @@ int run(const Options& opts) {
   api::ServerOptions sopts;
   sopts.socketPath = paths.socket;
   sopts.logger = log;
+  sopts.listen = opts.listen;
+  sopts.tokensFile = tokensFile;
   auto server = api::Server::start(**node, sopts);
   if (!server.ok()) {
     log->error("{}", server.error().describe());
@@ -303,7 +332,8 @@ int run(const Options& opts) {
 
 int main(int argc, char** argv) {
   Options opts;
-  CLI::App app{"stratusd: the Stratus node daemon (domains on this host, HTTP+JSON API on a unix socket)"};
+  CLI::App app{"stratusd: the Stratus node daemon (domains on this host, HTTP+JSON API on a unix socket and, "
+               "with --listen, on TCP for holders of a token)"};
   app.add_option("--root", opts.root,
                  "Root of all state: ROOT/etc/stratus/qemu (definitions), ROOT/run/stratus (live state, "
                  "socket stratusd.sock, pid file)")
@@ -335,8 +365,15 @@ int main(int argc, char** argv) {
   app.add_option("--migration-keepalive-timeout", opts.migrationKeepaliveTimeout,
                  "Seconds an incoming guest waits without word from its source before it is removed")
       ->default_val(30);
+  app.add_option("--listen", opts.listen,
+                 "Also serve the API on TCP at ADDR[:PORT] (port 16509 by default; [::1]:PORT for IPv6; "
+                 "repeatable). Every request must carry a token of ROOT/etc/stratus/auth/tokens "
+                 "(`stratusd token create`); refused when there is none")
+      ->type_name("ADDR[:PORT]");
   app.add_flag("--verbose,-v", opts.verbose, "Debug logging (every request)");
   app.set_version_flag("--version", STRATUS_VERSION);
+  TokenCommand tokens(app);
   CLI11_PARSE(app, argc, argv);
+  if (tokens.chosen()) return tokens.run(opts.root);
   return run(opts);
 }

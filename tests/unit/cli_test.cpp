@@ -189,6 +189,37 @@ TEST(CliConnect, Uris) {
   EXPECT_FALSE(parseUri("nonsense").ok());
 }
 
+TEST(CliConnect, RemoteUrisAndRemotesFile) {
+  auto t = parseUri("qemu+tcp://10.0.0.2:16600/system");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->kind, ConnectTarget::Kind::Remote);
+  auto s = parseUri("qemu+ssh://root@node/system?socket=/run/x.sock");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->kind, ConnectTarget::Kind::Remote);
+  auto bad = parseUri("qemu+tcp:///system");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("needs a host"), std::string::npos) << bad.error().message;
+  EXPECT_FALSE(parseUri("qemu+tcp://h:70000/system").ok());
+  // The remotes file follows XDG_CONFIG_HOME, else HOME.
+  std::string xdg = std::getenv("XDG_CONFIG_HOME") ? std::getenv("XDG_CONFIG_HOME") : "";
+  std::string home = std::getenv("HOME") ? std::getenv("HOME") : "";
+  setenv("XDG_CONFIG_HOME", "/cfg", 1);
+  EXPECT_EQ(remotesFile(), "/cfg/stratus/remotes");
+  unsetenv("XDG_CONFIG_HOME");
+  setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(remotesFile(), "/home/u/.config/stratus/remotes");
+  if (!xdg.empty()) setenv("XDG_CONFIG_HOME", xdg.c_str(), 1);
+  if (!home.empty()) setenv("HOME", home.c_str(), 1);
+  // Connecting without any token fails with the file to fix in the reason.
+  unsetenv("STRATUS_TOKEN");
+  setenv("XDG_CONFIG_HOME", "/nonexistent-stratus-cfg", 1);
+  auto c = connectTo("qemu+tcp://127.0.0.1:1/system");
+  if (!xdg.empty()) setenv("XDG_CONFIG_HOME", xdg.c_str(), 1); else unsetenv("XDG_CONFIG_HOME");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message.find("/nonexistent-stratus-cfg/stratus/remotes"), std::string::npos)
+      << c.error().message;
+}
+
 TEST(CliConnect, DefaultUriPrecedence) {
   unsetenv("STRATUS_DEFAULT_URI");
   unsetenv("LIBVIRT_DEFAULT_URI");
