@@ -1,5 +1,6 @@
 // `stratus migrate` between two real stratusd --driver test daemons on temp
-// sockets: the guest moves (--verbose shows virsh's bar), Ctrl-C (SIGINT to
+// sockets: the guest moves (--verbose shows virsh's bar; also --p2p
+// --tunnelled, run by the source daemon), Ctrl-C (SIGINT to
 // the CLI) cancels and leaves it running on the source, and a destination
 // daemon killed in the middle makes the command fail saying so while the
 // guest keeps running on the source.
@@ -104,6 +105,16 @@ TEST_F(CliMigrateDaemons, LiveMigrationMovesTheGuest) {
   ASSERT_EQ(back.rc, 0) << back.err;
   EXPECT_EQ(domstate(*src_), "running\n\n");
   EXPECT_NE(domstate(*dst_).find("failed to get domain 'g'"), std::string::npos);
+}
+
+// --p2p: the source daemon connects to the destination itself (its
+// connectPeer) and, tunnelled, streams the guest through that connection.
+TEST_F(CliMigrateDaemons, PeerToPeerTunnelledByTheSourceDaemon) {
+  CliRun m = stratus(src_->uri(), {"migrate", "g", dst_->uri(), "--live", "--p2p", "--tunnelled", "--verbose"});
+  ASSERT_EQ(m.rc, 0) << m.err;
+  EXPECT_TRUE(m.err.ends_with("\rMigration: [100 %]")) << m.err;
+  EXPECT_EQ(domstate(*dst_), "running\n\n");
+  EXPECT_EQ(domstate(*src_), "shut off\n\n");
 }
 
 TEST_F(CliMigrateDaemons, CtrlCCancelsAndTheGuestStaysOnTheSource) {
