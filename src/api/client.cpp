@@ -1,6 +1,7 @@
 // NodeClient: every NodeService method as one HTTP request (docs/api.md).
 #include "api/client.h"
 
+#include "api/client_migration.h"
 #include "api/client_stats.h"
 #include "api/client_storage.h"
 
@@ -521,6 +522,43 @@ class NodeClient final : public daemon::NodeService {
     return storage_.abortVolumeJob(pool, vol);
   }
 
+  // ---- migration (client_migration.cpp) ----
+  Result<daemon::MigrationBegin> migrateBegin(const std::string& key, const daemon::MigrateOptions& o) override {
+    return migration_.begin(key, o);
+  }
+  Result<daemon::PreparedMigration> migratePrepare(const daemon::MigrationBegin& b,
+                                                   const daemon::MigrateOptions& o) override {
+    return migration_.prepare(b, o);
+  }
+  Result<daemon::MigrationOutcome> migratePerform(const std::string& key, const daemon::PreparedMigration& to,
+                                                  const daemon::MigrateOptions& o) override {
+    return migration_.perform(key, to, o);
+  }
+  Result<daemon::DomainSummary> migrateFinish(const std::string& name, bool ok,
+                                              const daemon::MigrateOptions& o) override {
+    return migration_.finish(name, ok, o);
+  }
+  Status migrateConfirm(const std::string& key, bool ok, const daemon::MigrateOptions& o) override {
+    return migration_.confirm(key, ok, o);
+  }
+  Status migrateKeepalive(const std::string& name) override { return migration_.keepalive(name); }
+  Status migrateTunnelIn(const std::string& name, const daemon::MigrationDataSource& data) override {
+    return migration_.tunnelIn(name, data);
+  }
+  Result<daemon::MigrationOutcome> migrateToUri(const std::string& key, const std::string& destUri,
+                                                const daemon::MigrateOptions& o) override {
+    return migration_.toUri(key, destUri, o);
+  }
+  Status migrateSetMaxDowntime(const std::string& key, std::uint64_t ms) override {
+    return migration_.setMaxDowntime(key, ms);
+  }
+  Result<std::uint64_t> migrateGetMaxDowntime(const std::string& key) override {
+    return migration_.getMaxDowntime(key);
+  }
+  Status migrateSetSpeed(const std::string& key, std::uint64_t mib) override { return migration_.setSpeed(key, mib); }
+  Result<std::uint64_t> migrateGetSpeed(const std::string& key) override { return migration_.getSpeed(key); }
+  Status migrateStartPostcopy(const std::string& key) override { return migration_.startPostcopy(key); }
+
   Result<std::unique_ptr<daemon::EventSubscription>> subscribeEvents(daemon::EventCallback cb) override {
     auto stream = SseStream::open(conn_.endpoint(), "/v1/events");
     if (!stream.ok()) return stream.error();
@@ -532,6 +570,7 @@ class NodeClient final : public daemon::NodeService {
   HttpConnection conn_;
   StatsClient stats_{conn_};
   StorageClient storage_{conn_};
+  MigrationClient migration_{conn_};
   std::mutex uriMu_;
   std::string uri_;
 };

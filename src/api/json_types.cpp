@@ -262,6 +262,17 @@ void to_json(nlohmann::json& j, const JobInfo& v) {
        {"normal_pages", v.normalPages},
        {"normal_bytes", v.normalBytes},
        {"file_bytes", v.fileBytes},
+       {"disk_total", v.diskTotal},
+       {"disk_processed", v.diskProcessed},
+       {"disk_remaining", v.diskRemaining},
+       {"disk_bps", v.diskBps},
+       {"dirty_rate", v.dirtyRate},
+       {"mem_iteration", v.memIteration},
+       {"postcopy_requests", v.postcopyRequests},
+       {"expected_downtime_ms", v.expectedDowntimeMs},
+       {"downtime_ms", v.downtimeMs},
+       {"setup_time_ms", v.setupTimeMs},
+       {"postcopy", v.postcopy},
        {"percent", v.percent},
        {"error", v.error}};
 }
@@ -281,6 +292,17 @@ void from_json(const nlohmann::json& j, JobInfo& v) {
   v.normalPages = j.value("normal_pages", std::uint64_t{0});
   v.normalBytes = j.value("normal_bytes", std::uint64_t{0});
   v.fileBytes = j.value("file_bytes", std::uint64_t{0});
+  v.diskTotal = j.value("disk_total", std::uint64_t{0});
+  v.diskProcessed = j.value("disk_processed", std::uint64_t{0});
+  v.diskRemaining = j.value("disk_remaining", std::uint64_t{0});
+  v.diskBps = j.value("disk_bps", std::uint64_t{0});
+  v.dirtyRate = j.value("dirty_rate", std::uint64_t{0});
+  v.memIteration = j.value("mem_iteration", std::uint64_t{0});
+  v.postcopyRequests = j.value("postcopy_requests", std::uint64_t{0});
+  v.expectedDowntimeMs = j.value("expected_downtime_ms", std::uint64_t{0});
+  v.downtimeMs = j.value("downtime_ms", std::uint64_t{0});
+  v.setupTimeMs = j.value("setup_time_ms", std::uint64_t{0});
+  v.postcopy = j.value("postcopy", false);
   v.percent = j.value("percent", 0);
   v.error = j.value("error", std::string());
 }

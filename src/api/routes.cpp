@@ -17,6 +17,7 @@ Router makeRouter(daemon::NodeService& node, ServerStats& stats) {
   addDomainStatsRoutes(r, ctx);
   addStoragePoolRoutes(r, ctx);
   addStorageVolumeRoutes(r, ctx);
+  addDomainMigrationRoutes(r, ctx);
   return r;
 }
 

@@ -25,6 +25,7 @@ void addMetricsRoutes(Router& r, RouteContext ctx);
 void addDomainStatsRoutes(Router& r, RouteContext ctx);
 void addStoragePoolRoutes(Router& r, RouteContext ctx);
 void addStorageVolumeRoutes(Router& r, RouteContext ctx);
+void addDomainMigrationRoutes(Router& r, RouteContext ctx);
 
 template <class T>
 Response valueResponse(const Result<T>& r, int status = 200) {

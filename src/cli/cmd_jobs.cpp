@@ -6,6 +6,7 @@
 
 #include "cli/handlers.h"
 #include "cli/interrupt.h"
+#include "cli/job_progress.h"
 #include "cli/xpath.h"
 
 namespace stratus::cli {
@@ -43,13 +44,6 @@ std::string operationName(const std::string& op) {
   return "Unknown";
 }
 
-// virsh's progress figure: 100 only once done.
-int progressPercent(const daemon::JobInfo& j) {
-  if (j.dataRemaining == 0) return 100;
-  int p = static_cast<int>(100.0 - static_cast<double>(j.dataRemaining) * 100.0 / static_cast<double>(j.dataTotal));
-  return p >= 100 ? 99 : p < 0 ? 0 : p;
-}
-
 }  // namespace
 
 std::string formatJobInfo(const daemon::JobInfo& j, bool completed, bool anystats) {
@@ -63,6 +57,10 @@ std::string formatJobInfo(const daemon::JobInfo& j, bool completed, bool anystat
   auto count = [&out](std::string_view label, std::uint64_t v, std::string_view unit = "") {
     out += fmt::format("{:<17} {:<12}{}\n", label, v, unit);
   };
+  // libvirt reports some statistics of a migration even when they are 0
+  // (dirty rate, iteration, post-copy requests, page counts); for a save
+  // only what QEMU measured.
+  const bool migration = j.operation == "migration-out" || j.operation == "migration-in";
   out += fmt::format("{:<17} {:<12}\n", "Operation:", operationName(j.operation));
   count("Time elapsed:", j.timeElapsedMs, " ms");
   if (j.dataTotal || j.dataRemaining || j.dataProcessed) {
@@ -74,12 +72,30 @@ std::string formatJobInfo(const daemon::JobInfo& j, bool completed, bool anystat
     line("Memory processed:", pretty(j.memProcessed));
     line("Memory remaining:", pretty(j.memRemaining));
     line("Memory total:", pretty(j.memTotal));
-    if (j.memBps) line("Memory bandwidth:", pretty(j.memBps, "/s"));
-    if (j.pageSize) count("Page size:", j.pageSize, " bytes");
   }
-  if (j.constantPages) count("Constant pages:", j.constantPages);
-  if (j.normalPages) count("Normal pages:", j.normalPages);
-  if (j.normalBytes) line("Normal data:", pretty(j.normalBytes));
+  if (j.memBps) line("Memory bandwidth:", pretty(j.memBps, "/s"));
+  if (migration) count("Dirty rate:", j.dirtyRate, " pages/s");
+  if (j.pageSize) count("Page size:", j.pageSize, " bytes");
+  if (migration) {
+    count("Iteration:", j.memIteration);
+    count("Postcopy requests:", j.postcopyRequests);
+  }
+  // A migration's disks (copy-storage) are virsh's "File" lines.
+  if (j.diskTotal || j.diskRemaining || j.diskProcessed) {
+    line("File processed:", pretty(j.diskProcessed));
+    line("File remaining:", pretty(j.diskRemaining));
+    line("File total:", pretty(j.diskTotal));
+  }
+  if (j.diskBps) line("File bandwidth:", pretty(j.diskBps, "/s"));
+  if (migration || j.constantPages) count("Constant pages:", j.constantPages);
+  if (migration || j.normalPages) count("Normal pages:", j.normalPages);
+  if (migration || j.normalBytes) line("Normal data:", pretty(j.normalBytes));
+  if (j.type == "completed") {
+    if (j.downtimeMs || (migration && j.memTotal)) count("Total downtime:", j.downtimeMs, " ms");
+  } else if (j.expectedDowntimeMs) {
+    count("Expected downtime:", j.expectedDowntimeMs, " ms");
+  }
+  if (j.setupTimeMs) count("Setup time:", j.setupTimeMs, " ms");
   if (!j.error.empty()) line("Error message:", j.error);
   return out;
 }
@@ -104,14 +120,14 @@ Status watchJob(Ctl& ctl, std::string_view label, const std::string& domainKey, 
     if (!verbose) continue;
     auto j = conn->domainJobInfo(domainKey, false);
     if (!j || (j->type != "unbounded" && j->type != "bounded") || j->dataTotal == 0) continue;
-    int p = progressPercent(*j);
+    int p = jobProgressPercent(*j);
     if (p == 100) p = 99;
     if (p == shown) continue;
     shown = p;
-    ctl.progress(fmt::format("\r{}: [{:3} %]", label, p));
+    ctl.progress(progressBar(label, p));
   }
   Status s = done.get();
-  if (s && verbose) ctl.progress(fmt::format("\r{}: [100 %]", label));
+  if (s && verbose) ctl.progress(progressBar(label, 100));
   else if (shown >= 0) ctl.progress("\n");
   return s;
 }

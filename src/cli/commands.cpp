@@ -4,6 +4,7 @@
 #include "cli/cmd_devices.h"
 #include "cli/handlers.h"
 #include "cli/handlers_stats.h"
+#include "cli/migrate_cli.h"
 #include "cli/storage_cli.h"
 
 namespace stratus::cli {
@@ -30,7 +31,7 @@ constexpr OptDef arg(std::string_view name, std::string_view help) { return {nam
 const std::vector<CmdDef>& table() {
   // The device commands and vcpucount keep their rows in cmd_devices.cpp,
   // the storage commands theirs in cmd_storage_table.cpp.
-  static const std::vector<CmdDef> cmds = mergeCommands(mergeCommands({
+  static const std::vector<CmdDef> cmds = mergeCommands(mergeCommands(mergeCommands({
       // ---- domain management ----
       {"autostart", "Domain Management", "mark a domain to start when the host boots", "",
        {dom(), flag("disable", "turn autostart off")}, cmdAutostart},
@@ -88,7 +89,7 @@ const std::vector<CmdDef>& table() {
         flag("timestamp", "prefix each event with the time")},
        cmdEvent, true, true},
       {"inject-nmi", "Domain Management", "send a non-maskable interrupt to the guest", "", {dom()}, cmdInjectNmi},
-      {"domjobabort", "Domain Management", "abort the domain's running job (save, restore)", "",
+      {"domjobabort", "Domain Management", "abort the domain's running job (save, restore, migration)", "",
        {dom(), flag("postcopy", "accepted for compatibility")}, cmdDomjobabort, true, false},
       {"domjobinfo", "Domain Management", "print the progress of the domain's running job", "",
        {dom(), flag("completed", "how the last job ended"), flag("keep-completed", "accepted for compatibility"),
@@ -309,7 +310,7 @@ const std::vector<CmdDef>& table() {
       {"help", "Stratus itself", "print help", "",
        {{"command", T::String, false, true, "a command or command group"}}, cmdHelp, false, true},
       {"quit", "Stratus itself", "leave the interactive shell", "", {}, cmdQuit, false, false},
-  }, deviceCommands()), storageCommands());
+  }, deviceCommands()), storageCommands()), migrateCommands());
   return cmds;
 }
 }  // namespace

@@ -215,6 +215,38 @@ class ReadonlyNode final : public NodeService {
     return n_->subscribeEvents(std::move(cb));
   }
 
+  // Migration: libvirt names the public call the client made (virsh's
+  // migrate is virDomainMigrate3 without --p2p); only the downtime may be read.
+  Result<MigrationBegin> migrateBegin(const std::string&, const MigrateOptions&) override {
+    return forbidden("virDomainMigrate3");
+  }
+  Result<PreparedMigration> migratePrepare(const MigrationBegin&, const MigrateOptions&) override {
+    return forbidden("virDomainMigrate3");
+  }
+  Result<MigrationOutcome> migratePerform(const std::string&, const PreparedMigration&, const MigrateOptions&) override {
+    return forbidden("virDomainMigrate3");
+  }
+  Result<DomainSummary> migrateFinish(const std::string&, bool, const MigrateOptions&) override {
+    return forbidden("virDomainMigrate3");
+  }
+  Status migrateConfirm(const std::string&, bool, const MigrateOptions&) override {
+    return forbidden("virDomainMigrate3");
+  }
+  Status migrateKeepalive(const std::string&) override { return forbidden("virDomainMigrate3"); }
+  Status migrateTunnelIn(const std::string&, const MigrationDataSource&) override {
+    return forbidden("virDomainMigrate3");
+  }
+  Result<MigrationOutcome> migrateToUri(const std::string&, const std::string&, const MigrateOptions&) override {
+    return forbidden("virDomainMigrateToURI3");
+  }
+  Status migrateSetMaxDowntime(const std::string&, std::uint64_t) override {
+    return forbidden("virDomainMigrateSetMaxDowntime");
+  }
+  Result<std::uint64_t> migrateGetMaxDowntime(const std::string& k) override { return n_->migrateGetMaxDowntime(k); }
+  Status migrateSetSpeed(const std::string&, std::uint64_t) override { return forbidden("virDomainMigrateSetMaxSpeed"); }
+  Result<std::uint64_t> migrateGetSpeed(const std::string&) override { return forbidden("virDomainMigrateGetMaxSpeed"); }
+  Status migrateStartPostcopy(const std::string&) override { return forbidden("virDomainMigrateStartPostCopy"); }
+
  private:
   std::unique_ptr<NodeService> n_;
 };

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "api/http.h"
+#include "api/json_migration.h"
 #include "api/json_types.h"
 #include "api_docs.h"
 #include "api_fake_node.h"
@@ -63,4 +64,18 @@ TEST(ApiDocs, TypeFieldsMatchEncoders) {
   expectFields("NetworkList", json{{"networks", json::array()}});
   expectFields("DhcpLeaseList", json{{"leases", json::array()}});
   expectFields("NetworkPortList", json{{"ports", json::array()}});
+  // Migration (routes_domain_migration.cpp).
+  daemon::MigrateOptions mo;
+  expectFields("MigrateOptions", json(mo));
+  expectFields("MigrationBeginBody", json{{"options", mo}});
+  expectFields("MigrationBegin", json(daemon::MigrationBegin{}));
+  expectFields("MigrationDisk", json(daemon::MigrationDisk{}));
+  expectFields("MigrationPrepareBody", json{{"begin", daemon::MigrationBegin{}}, {"options", mo}});
+  expectFields("PreparedMigration", json(daemon::PreparedMigration{}));
+  expectFields("MigrationPerformBody", json{{"prepared", daemon::PreparedMigration{}}, {"options", mo}});
+  expectFields("MigrationOutcome", json(daemon::MigrationOutcome{}));
+  expectFields("MigrationEndBody", json{{"ok", true}, {"options", mo}});
+  expectFields("MigrationP2pBody", json{{"dest_uri", ""}, {"options", mo}});
+  expectFields("MaxDowntime", json{{"ms", 0}});
+  expectFields("MigrationSpeed", json{{"mib_per_second", 0}});
 }

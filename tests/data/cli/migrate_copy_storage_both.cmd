@@ -1,0 +1,1 @@
+migrate test test:///default --copy-storage-all --copy-storage-inc

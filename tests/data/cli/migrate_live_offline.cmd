@@ -1,0 +1,1 @@
+migrate nosuch test:///default --live --offline

@@ -1,0 +1,1 @@
+migrate nosuch test:///default --timeout 5

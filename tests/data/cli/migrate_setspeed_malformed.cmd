@@ -1,0 +1,1 @@
+migrate-setspeed test --bandwidth abc

@@ -1,0 +1,1 @@
+migrate test test:///default --p2p --live
