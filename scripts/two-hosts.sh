@@ -81,8 +81,8 @@ th_daemon() {
 th_kill() {
   local h=$1 sig=${2:-KILL} pidvar="TH_PID_$1"
   [ -n "${!pidvar}" ] || return 0
-  kill -"$sig" "${!pidvar}" 2>/dev/null
-  wait "${!pidvar}" 2>/dev/null
+  kill -"$sig" "${!pidvar}" 2>/dev/null || true
+  wait "${!pidvar}" 2>/dev/null || true  # its status is the signal's: not ours to fail on
   eval "TH_PID_$h="
 }
 

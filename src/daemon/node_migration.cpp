@@ -116,6 +116,8 @@ Result<MigrationBegin> Node::migrateBegin(const std::string& key, const MigrateO
     b.xml = o.offline ? formatted(*d.config, true) : formatted(*d.live, false);
     if (d.config) b.persistentXml = formatted(*d.config, true);
   }
+  // Refused before a destination is prepared: what QEMU would not send.
+  if (inst) STRATUS_TRY(inst->checkMigratable());
   if (inst && o.copyStorage != MigrateOptions::Storage::None) {
     auto disks = disksToCopy(live, *inst, o);
     if (!disks) return std::move(disks).error();

@@ -122,7 +122,7 @@ grep -q "operation aborted" "$E2E_TMP/abort.out" || fail "abort message: $(cat "
 wait_for "[ -z \"\$(qemus_on B $UUID)\" ]" 20 || fail "QEMU left on B after abort"
 on B list --all --name | grep -qx g && fail "g left on B after abort"
 expect_ticking g "$before" "abort"
-pass "abort: the guest stays on A, B cleaned up: $(tail -n1 "$E2E_TMP/abort.out")"
+pass "abort: the guest stays on A, B cleaned up: $(grep -m1 error: "$E2E_TMP/abort.out")"
 
 # ---- failure: the destination QEMU is killed ----
 before=$(last_tick g)
@@ -137,7 +137,7 @@ BG_PID=
 on A domstate g | grep -q running || fail "g not running on A: $(state A g)"
 on B list --all --name | grep -qx g && fail "g left on B after its QEMU died"
 expect_ticking g "$before" "destination QEMU killed"
-pass "destination QEMU killed: exits non-zero ($(tail -n1 "$E2E_TMP/kq.out" | cut -c1-90)), guest ticks on A"
+pass "destination QEMU killed: exits non-zero ($(grep -m1 error: "$E2E_TMP/kq.out" | cut -c1-110)), guest ticks on A"
 
 # ---- failure: the data path is cut (veth down) ----
 before=$(last_tick g)
@@ -152,7 +152,7 @@ grep -q "no data moved" "$E2E_TMP/cut.out" || fail "cut message: $(cat "$E2E_TMP
 on A domstate g | grep -q running || fail "g not running on A after the cut: $(state A g)"
 wait_for "[ -z \"\$(qemus_on B $UUID)\" ]" 20 || fail "QEMU left on B after the cut"
 expect_ticking g "$before" "network cut"
-pass "network cut: exits non-zero ($(tail -n1 "$E2E_TMP/cut.out" | cut -c1-90)), guest ticks on A, B cleaned up"
+pass "network cut: exits non-zero ($(grep -m1 error: "$E2E_TMP/cut.out" | cut -c1-110)), guest ticks on A, B cleaned up"
 
 # ---- failure: the destination daemon is killed (and restarted) mid-way ----
 before=$(last_tick g)
@@ -167,7 +167,7 @@ th_daemon B || fail "restart B"
 on B list --all --name | grep -qx g && fail "the incoming g is still defined on B after its restart"
 [ -z "$(qemus_on B "$UUID")" ] || fail "the incoming QEMU still runs on B after its daemon restarted"
 expect_ticking g "$before" "destination daemon killed"
-pass "destination daemon killed: exits non-zero ($(tail -n1 "$E2E_TMP/kd.out" | cut -c1-90)); restarted B removed the incoming QEMU"
+pass "destination daemon killed: exits non-zero ($(grep -m1 error: "$E2E_TMP/kd.out" | cut -c1-110)); restarted B removed the incoming QEMU"
 
 # ---- postcopy: switched with migrate-postcopy while throttled ----
 before=$(last_tick g)
