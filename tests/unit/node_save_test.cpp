@@ -52,17 +52,17 @@ class SlowInstance final : public drivers::Instance {
   Status setMemory(std::uint64_t) override { return okStatus(); }
   Status setVcpus(unsigned) override { return okStatus(); }
   Status saveStateTo(int fd, const drivers::SaveStateOptions& o) override {
-    {
-      std::lock_guard lk(gate_->mu);
-      gate_->started = true;
-      gate_->cv.notify_all();
-    }
     JobInfo p;
     p.dataTotal = p.memTotal = 1000;
     for (std::uint64_t i = 0;; i = std::min<std::uint64_t>(i + 1, 900)) {
       p.dataRemaining = p.memRemaining = 1000 - i;
       p.dataProcessed = p.memProcessed = i;
       o.monitor->update(p);
+      if (i == 0) {  // started, with its totals set: the test reads them next
+        std::lock_guard lk(gate_->mu);
+        gate_->started = true;
+        gate_->cv.notify_all();
+      }
       if (o.monitor->waitForCancel(2ms))
         return Error(ErrorCode::Cancelled, "operation aborted: domain save job: canceled by client");
       std::lock_guard lk(gate_->mu);
