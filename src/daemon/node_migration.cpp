@@ -211,6 +211,17 @@ Result<MigrationOutcome> Node::Impl::performMigration(const std::string& key, co
   }
   if (!sent) {
     spdlog::info("domain '{}': migration failed: {}", key, sent.error().message);
+    // The guest goes on here and the migration is over for this host: the
+    // orchestrator's confirm(false) finds nothing left to undo, and an
+    // orchestrator that vanished leaves nothing blocked.
+    std::unique_lock lk(mu);
+    if (d.migration == session) d.migration.reset();
+    if (d.instance == inst && d.state == conf::DomainState::Paused && d.reason == r::PausedMigration &&
+        inst->resume())
+      transition(d, conf::DomainState::Running, r::RunningMigrationCanceled, ev::Resumed, 1);
+    writeStatus(d);
+    lk.unlock();
+    endOperation(d, session->op, Status(sent.error()));
     return std::move(sent).error();
   }
   MigrationOutcome out;

@@ -342,3 +342,28 @@ TEST_F(NodeMigration, ASendThatStandsStillIsCancelled) {
   EXPECT_EQ(stateOf(*src, "g"), conf::DomainState::Running);
   EXPECT_EQ(dst->lookupDomain("g").error().code, ErrorCode::NoDomain);
 }
+
+TEST_F(NodeMigration, TimeoutSuspendPausesTheGuestWhileItIsSent) {
+  ASSERT_TRUE(src->migrateSetSpeed("g", 32).ok());  // 64 MiB at 32 MiB/s: 2 s
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int> types;
+  auto sub = src->subscribeEvents([&](const DomainEvent& e) {
+    std::lock_guard lk(mu);
+    if (e.domainName == "g") types.push_back(e.type);
+    cv.notify_all();
+  });
+  auto o = live();
+  o.timeoutSeconds = 1;
+  o.timeoutAction = MigrateOptions::TimeoutAction::Suspend;
+  ASSERT_TRUE(migrate(o).ok());
+  std::unique_lock lk(mu);
+  // Events arrive on the node's event thread.
+  ASSERT_TRUE(cv.wait_for(lk, 10s, [&] { return std::count(types.begin(), types.end(), 5) > 0; }));
+  // suspended (3) by the timeout before the source stopped (5) as migrated
+  auto suspended = std::find(types.begin(), types.end(), 3);
+  auto stopped = std::find(types.begin(), types.end(), 5);
+  ASSERT_NE(suspended, types.end());
+  ASSERT_NE(stopped, types.end());
+  EXPECT_LT(suspended, stopped);
+}
