@@ -31,7 +31,7 @@ source ./scripts/two-hosts.sh
 FOLLOW_PID=
 cleanup() {
   set +e
-  [ -n "$FOLLOW_PID" ] && kill "$FOLLOW_PID" 2>/dev/null && wait "$FOLLOW_PID" 2>/dev/null
+  [ -n "$FOLLOW_PID" ] && kill -- -"$FOLLOW_PID" 2>/dev/null && wait "$FOLLOW_PID" 2>/dev/null
   th_down
   rm -rf "$TH_DIR"
 }
@@ -48,25 +48,27 @@ th_daemon B || exit 1
 SERIAL=$TH_DIR/bmig.serial
 ./scripts/guest-xml.sh bmig "$MEM_MIB" "$TH_DIR/bmig.qcow2" "$SERIAL" |
   sed "s|<source path='$SERIAL'/>|<source path='$SERIAL' append='on'/>|" > "$TH_DIR/bmig.xml"
-on A create "$TH_DIR/bmig.xml" >/dev/null || exit 1
+# Defined (and migrated --persistent) so the source keeps the completed job's numbers.
+on A define "$TH_DIR/bmig.xml" >/dev/null && on A start bmig >/dev/null || exit 1
 for _ in $(seq 6000); do grep -qs '^tick ' "$SERIAL" && break; sleep 0.02; done
 
 # Arrival time of every tick line, as the guest's clock of record.
-( tail -n0 -F "$SERIAL" 2>/dev/null | while IFS= read -r line; do
+# Its own process group (setsid), so that cleanup stops tail with it.
+setsid bash -c 'tail -n0 -F "$1" 2>/dev/null | while IFS= read -r line; do
     case $line in tick*) echo "$EPOCHREALTIME" ;; esac
-  done > "$TH_DIR/ticks" ) &
+  done' sh "$SERIAL" > "$TH_DIR/ticks" 2>/dev/null < /dev/null &
 FOLLOW_PID=$!
 
 echo "# date $(date -Is); host $(uname -srm); nproc $(nproc); loadavg $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# stratus $(on A version | tr '\n' ' ')"
-echo "# guest: scripts/guest-xml.sh, ${MEM_MIB} MiB, 1 vCPU, TCG, ticking; N=$N round trips; flags: --live $EXTRA"
+echo "# guest: scripts/guest-xml.sh, ${MEM_MIB} MiB, 1 vCPU, TCG, ticking; N=$N round trips; flags: --live --persistent $EXTRA"
 walls=(); totals=(); downs=(); gaps=(); datas=()
 src=A; dst=B
 for ((i = 0; i < 2 * N; i++)); do
   sleep 2  # let the guest tick a few times between migrations
   t0=$EPOCHREALTIME
   # shellcheck disable=SC2086
-  on $src migrate --live $EXTRA bmig "$(th_uri $dst)" "tcp://$(th_ip $dst)" >/dev/null || { echo "# migrate $src->$dst failed"; exit 1; }
+  on $src migrate --live --persistent $EXTRA bmig "$(th_uri $dst)" "tcp://$(th_ip $dst)" >/dev/null || { echo "# migrate $src->$dst failed"; exit 1; }
   t1=$EPOCHREALTIME
   sleep 1.5  # the next tick after the move
   ji=$(on $src domjobinfo bmig --completed 2>/dev/null)

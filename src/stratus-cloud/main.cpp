@@ -7,6 +7,7 @@
 
 #include "cloud/cloud_store.h"
 #include "stratus-cloud/admin.h"
+#include "stratus-cloud/serve.h"
 
 using namespace stratus;
 
@@ -79,7 +80,26 @@ int main(int argc, char** argv) {
   imageList->add_option("--user", imageUser, "Also this user's images");
   imageList->add_flag("--json", ctx.json, "Print JSON");
 
+  auto* serveCmd = app.add_subcommand("serve", "Run the service in the foreground: the REST API for cloud-client "
+                                              "(port 8443), lease timers and node health checks");
+  cloudadmin::ServeOptions serveOpts;
+  std::string strategy = "greedy-fill";
+  serveCmd->add_option("--listen", serveOpts.listen, "Serve on ADDR[:PORT] (default 127.0.0.1:8443; repeatable)");
+  serveCmd->add_option("--grace-seconds", serveOpts.graceSeconds,
+                       "Seconds between a lease's end (shutdown) and the instance's destruction")
+      ->default_val(600);
+  serveCmd->add_option("--strategy", strategy, "Placement: greedy-fill or round-robin")
+      ->check(CLI::IsMember({"greedy-fill", "round-robin"}))
+      ->default_val("greedy-fill");
+  serveCmd->add_flag("--verbose,-v", serveOpts.verbose, "Debug logging");
+
   CLI11_PARSE(app, argc, argv);
+  if (*serveCmd) {
+    serveOpts.root = ctx.root;
+    serveOpts.db = db;
+    serveOpts.strategy = strategy == "round-robin" ? cloud::PlacementStrategy::RoundRobin : cloud::PlacementStrategy::GreedyFill;
+    return cloudadmin::serve(serveOpts);
+  }
   if (*imageAdd && !common && imageUser.empty()) {
     std::fprintf(stderr, "error: image add: say whose image it is: --common or --user NAME\n");
     return 1;

@@ -1,0 +1,26 @@
+// `stratus-cloud serve`: the service in the foreground until SIGTERM/SIGINT:
+// the REST API for cloud-client (TCP, default 127.0.0.1:8443, and a unix
+// socket under ROOT/run/stratus-cloud), and one timer thread that enforces
+// leases and checks the nodes once a second.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cloud/scheduler.h"
+
+namespace stratus::cloudadmin {
+
+struct ServeOptions {
+  std::string root = "/";
+  std::string db;                  // "" -> ROOT/var/lib/stratus-cloud/cloud.db
+  std::vector<std::string> listen; // ADDR[:PORT]; default 127.0.0.1:8443
+  std::int64_t graceSeconds = 600;
+  cloud::PlacementStrategy strategy = cloud::PlacementStrategy::GreedyFill;
+  bool verbose = false;
+};
+
+int serve(const ServeOptions& opts);
+
+}  // namespace stratus::cloudadmin
