@@ -254,19 +254,32 @@ Status Node::undefineDomain(const std::string& key, const UndefineOptions& opts)
   if (hasSave && !opts.managedSave)
     return Error(ErrorCode::OperationInvalid,
                  "Requested operation is not valid: Refusing to undefine while domain managed save image exists");
-  if (impl_->store) {
-    if (hasSave) STRATUS_TRY(removeFileDurable(impl_->store->managedSavePath(name)));
-    STRATUS_TRY(impl_->store->removeConfig(name));
+  if (impl_->store && hasSave) STRATUS_TRY(removeFileDurable(impl_->store->managedSavePath(name)));
+  {
+    std::unique_lock lk(impl_->mu);
+    d.hasManagedSave = false;
+    d.managedSaveImage.clear();
   }
-  std::unique_lock lk(impl_->mu);
-  d.hasManagedSave = false;
-  d.managedSaveImage.clear();
+  return impl_->dropDefinition(*job);
+}
+
+Status Node::Impl::dropDefinition(Job& job) {
+  auto& d = job.dom();
+  if (store) {
+    std::string name;
+    {
+      std::shared_lock lk(mu);
+      name = d.name;
+    }
+    STRATUS_TRY(store->removeConfig(name));
+  }
+  std::unique_lock lk(mu);
   d.config.reset();
   d.autostart = false;
-  impl_->emit(d, ev::Undefined, ev::UndefinedRemoved);
+  emit(d, ev::Undefined, ev::UndefinedRemoved);
   if (!d.active()) {
     d.removed = true;
-    impl_->indexErase(job->ptr());
+    indexErase(job.ptr());
   }
   return okStatus();
 }

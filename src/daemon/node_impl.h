@@ -147,6 +147,10 @@ struct Node::Impl {
   void release(std::shared_ptr<drivers::Instance> inst);
   // The running guest of the job's domain when `verb` is allowed now.
   Result<std::shared_ptr<drivers::Instance>> activeInstance(Job& job, Verb verb);
+  // Remove the job's domain's persistent definition (file, autostart link,
+  // registry entry when it is not running): undefine, and the source of a
+  // --undefinesource migration. The file goes first; when it cannot, nothing changes.
+  Status dropDefinition(Job& job);
   // The name of the job's domain when it is persistent; `what` completes
   // "cannot ... for transient domain".
   Result<std::string> persistentName(Job& job, const std::string& what);

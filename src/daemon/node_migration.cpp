@@ -292,25 +292,13 @@ Status Node::migrateConfirm(const std::string& key, bool ok, const MigrateOption
   }
   if (ok && (o.undefineSource || session->options.undefineSource)) {
     bool persistent;
-    std::string name;
     {
       std::shared_lock lk(impl_->mu);
       persistent = d.config.has_value();
-      name = d.name;
     }
     if (persistent) {
       std::lock_guard w(impl_->registryWrite);
-      if (impl_->store) {
-        if (auto s = impl_->store->removeConfig(name); !s) result = s;
-      }
-      std::unique_lock lk(impl_->mu);
-      d.config.reset();
-      d.autostart = false;
-      impl_->emit(d, ev::Undefined, ev::UndefinedRemoved);
-      if (!d.active()) {
-        d.removed = true;
-        impl_->indexErase(job->ptr());
-      }
+      if (auto s = impl_->dropDefinition(*job); !s) result = s;
     }
   }
   impl_->endOperation(d, session->op,

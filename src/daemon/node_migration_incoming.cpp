@@ -107,6 +107,21 @@ std::string reachableUri(const std::string& listening, const std::string& host) 
   return "tcp:" + bracketed(host) + listening.substr(colon);
 }
 
+// The definition --persistent (and --offline) keeps here: the source's
+// inactive one, or --xml, named as the guest is named on this host.
+// nullopt when the source sent none (a transient guest).
+Result<std::optional<conf::DomainDef>> persistentDefinition(const std::string& persistentXml, const MigrateOptions& o,
+                                                            const std::string& name,
+                                                            drivers::HypervisorDriver& driver) {
+  if (persistentXml.empty()) return std::optional<conf::DomainDef>();
+  auto pd = conf::parseDomainXml(o.destXml.empty() ? persistentXml : o.destXml, "<migration>");
+  if (!pd) return std::move(pd).error();
+  conf::DomainDef cfg = std::move(pd->def);
+  cfg.name = name;
+  driver.applyDefaults(cfg);
+  return std::optional<conf::DomainDef>(std::move(cfg));
+}
+
 Status createDisk(const MigrationDisk& disk) {
   auto out = storage::runCommand(
       {"qemu-img", "create", "-q", "-f", disk.format, disk.path, std::to_string(disk.capacity)});
@@ -193,14 +208,9 @@ Result<PreparedMigration> Node::migratePrepare(const MigrationBegin& b, const Mi
   if (o.offline) {
     // Only the definition moves; finish(!ok) takes it back.
     if (!d->config) {
-      conf::DomainDef cfg = def;
-      if (!b.persistentXml.empty()) {
-        auto pd = conf::parseDomainXml(o.destXml.empty() ? b.persistentXml : o.destXml, "<migration>");
-        if (!pd) return fail(std::move(pd).error());
-        cfg = std::move(pd->def);
-        if (!o.destName.empty()) cfg.name = o.destName;
-        impl_->driver->applyDefaults(cfg);
-      }
+      auto given = persistentDefinition(b.persistentXml, o, d->name, *impl_->driver);
+      if (!given) return fail(std::move(given).error());
+      conf::DomainDef cfg = given->value_or(def);
       if (impl_->store)
         if (auto s = impl_->store->saveConfig(cfg); !s) return fail(std::move(s).error());
       std::unique_lock lk(impl_->mu);
@@ -447,14 +457,9 @@ Result<DomainSummary> Node::migrateFinish(const std::string& name, bool ok, cons
       std::shared_lock lk(impl_->mu);
       cfg = d.config ? *d.config : *d.live;
     }
-    if (!session->persistentXml.empty()) {
-      auto pd = conf::parseDomainXml(o.destXml.empty() ? session->persistentXml : o.destXml, "<migration>");
-      if (pd) {
-        cfg = std::move(pd->def);
-        cfg.name = d.name;
-        impl_->driver->applyDefaults(cfg);
-      }
-    }
+    // A persistent definition that does not parse leaves the running one to keep.
+    if (auto given = persistentDefinition(session->persistentXml, o, d.name, *impl_->driver); given && *given)
+      cfg = std::move(**given);
     if (impl_->store)
       if (auto s = impl_->store->saveConfig(cfg); !s) spdlog::error("domain '{}': cannot persist: {}", name, s.error().message);
     std::unique_lock lk(impl_->mu);
