@@ -80,16 +80,20 @@ Result<Image> ImageRepository::add(std::int64_t owner, const std::string& name, 
   img.sizeBytes = static_cast<std::int64_t>(fs::file_size(tmp, ec));
   img.created = static_cast<std::int64_t>(std::time(nullptr));
   Status s = store_.db().transaction([&]() -> Status {
-    STRATUS_TRY(store_.db().exec("INSERT INTO images (name, owner_id, path, format, size_bytes, created) VALUES (?, ?, ?, ?, ?, ?)",
-                                 {name, ownerValue(owner), target, img.format, img.sizeBytes, img.created}));
-    img.id = store_.db().lastInsertId();
+    STRATUS_TRY(store_.db().query("INSERT INTO images (name, owner_id, path, format, size_bytes, created) "
+                                  "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                  {name, ownerValue(owner), target, img.format, img.sizeBytes, img.created},
+                                  [&](const SqlRow& r) {
+                                    img.id = r.integer(0);
+                                    return false;
+                                  }));
     fs::rename(tmp, target, ec);
     if (ec) return Error(ErrorCode::SystemError, "cannot store image " + target + ": " + ec.message());
     return okStatus();
   });
   if (!s) {
     fs::remove(tmp, ec);
-    if (s.error().message.find("UNIQUE") != std::string::npos)
+    if (s.error().code == ErrorCode::DomainExists)  // the unique index on the name
       return Error(ErrorCode::DomainExists, "operation failed: image '" + name + "' already exists");
     return std::move(s).error();
   }
@@ -123,13 +127,13 @@ Result<std::vector<Image>> ImageRepository::list(std::int64_t user) {
 Status ImageRepository::remove(std::int64_t owner, const std::string& name) {
   std::string path;
   Status s = store_.db().transaction([&]() -> Status {
-    STRATUS_TRY(store_.db().query("SELECT path FROM images WHERE name = ? AND owner_id IS ?", {name, ownerValue(owner)},
+    STRATUS_TRY(store_.db().query("SELECT path FROM images WHERE name = ? AND owner_id IS NOT DISTINCT FROM ?", {name, ownerValue(owner)},
                                   [&](const SqlRow& r) {
                                     path = r.text(0);
                                     return false;
                                   }));
     if (path.empty()) return Error(ErrorCode::InvalidArgument, "no image named '" + name + "' of yours");
-    return store_.db().exec("DELETE FROM images WHERE name = ? AND owner_id IS ?", {name, ownerValue(owner)});
+    return store_.db().exec("DELETE FROM images WHERE name = ? AND owner_id IS NOT DISTINCT FROM ?", {name, ownerValue(owner)});
   });
   if (!s) return s;
   std::error_code ec;

@@ -26,7 +26,13 @@ int main(int argc, char** argv) {
   app.add_option("--root", ctx.root, "Root of the service's state: ROOT/var/lib/stratus-cloud/cloud.db, "
                                      "ROOT/etc/stratus-cloud/")
       ->default_val("/");
-  app.add_option("--db", db, "Database file (default ROOT/var/lib/stratus-cloud/cloud.db)");
+  // Global, and accepted after any subcommand too (fallthrough), so the
+  // administrator commands reach the database `serve --db URL` uses.
+  app.add_option("--db", db,
+                 "The service's database, for every subcommand: an SQLite file (default "
+                 "ROOT/var/lib/stratus-cloud/cloud.db) or a PostgreSQL URL "
+                 "postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME (several service processes may share one)");
+  app.fallthrough();
   app.add_option("--service-url", ctx.serviceUrl, "The service URL written into users' cloud.properties")
       ->default_val("http://127.0.0.1:8443");
   app.add_flag("--json", ctx.json, "Print results as JSON");
