@@ -1,6 +1,7 @@
 // stratus-cloud: the IaaS service node (issue 9). Administrator commands on
-// the service's state under --root; `serve` (the REST / EC2 / S3 front ends)
-// comes with the service itself.
+// the service's state under --root (its database: --db, an SQLite file or a
+// PostgreSQL URL); `serve` (the REST / EC2 / S3 front ends) comes with the
+// service itself.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"greedy-fill", "round-robin"}))
       ->default_val("greedy-fill");
   serveCmd->add_flag("--verbose,-v", serveOpts.verbose, "Debug logging");
+  serveCmd->footer("The database is stratus-cloud's global --db FILE|postgresql://... (also accepted here, "
+                   "after serve); several serve processes may share one PostgreSQL database.");
 
   CLI11_PARSE(app, argc, argv);
   if (*serveCmd) {

@@ -142,9 +142,10 @@ PgTestServer* PgTestServer::shared(std::string* why) {
 
 std::unique_ptr<PgTestServer> PgTestServer::start(std::string* why) {
   std::string bin = findBinDir();
-  if (bin.empty()) {
-    *why = "PostgreSQL is not installed: no /usr/lib/postgresql/N/bin/{initdb,postgres} (apt-get install postgresql, "
-           "or set STRATUS_PG_BINDIR)";
+  if (bin.empty() || !fs::exists(bin + "/initdb") || !fs::exists(bin + "/postgres")) {
+    *why = "PostgreSQL is not installed: no initdb and postgres in " +
+           (bin.empty() ? std::string("/usr/lib/postgresql/N/bin") : bin) +
+           " (apt-get install postgresql, or set STRATUS_PG_BINDIR)";
     return nullptr;
   }
   RunAs as;
