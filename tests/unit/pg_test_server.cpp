@@ -1,6 +1,7 @@
 #include "pg_test_server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netinet/in.h>
@@ -124,6 +125,23 @@ void stopServer(pid_t pid) {
   ::waitpid(pid, nullptr, 0);
 }
 
+// The dirs of earlier test processes that died without cleaning up (their
+// server went with them: parent-death signal): stratus-pg-PID-* whose PID
+// is gone.
+void removeStaleDirs() {
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("stratus-pg-", 0) != 0) continue;
+    pid_t owner = static_cast<pid_t>(std::atol(name.c_str() + 11));
+    if (owner <= 0 || owner == ::getpid() || ::kill(owner, 0) == 0 || errno != ESRCH) continue;
+    std::string pidFile = slurp((e.path() / "data" / "postmaster.pid").string());
+    pid_t server = static_cast<pid_t>(std::atol(pidFile.c_str()));
+    if (server > 0 && ::kill(server, 0) == 0) continue;  // still serving someone
+    fs::remove_all(e.path(), ec);
+  }
+}
+
 }  // namespace
 
 PgTestServer* PgTestServer::shared(std::string* why) {
@@ -158,7 +176,8 @@ std::unique_ptr<PgTestServer> PgTestServer::start(std::string* why) {
     as = {true, pw->pw_uid, pw->pw_gid};
   }
   std::unique_ptr<PgTestServer> s(new PgTestServer());
-  std::string tmpl = (fs::temp_directory_path() / "stratus-pg-XXXXXX").string();
+  removeStaleDirs();
+  std::string tmpl = (fs::temp_directory_path() / ("stratus-pg-" + std::to_string(::getpid()) + "-XXXXXX")).string();
   if (!::mkdtemp(tmpl.data())) {
     *why = "cannot make a temp dir for PostgreSQL";
     return nullptr;
