@@ -22,7 +22,8 @@ namespace {
 constexpr std::int64_t kWriterLock = 0x53747261747573;
 
 // Copies `sql`, giving each run of plain SQL text (outside '...', "...",
-// -- and /* */) to `code` and copying the rest unchanged.
+// -- and /* */) to `code` and copying the rest unchanged. The store's SQL
+// has no E'\'' or $$...$$ strings, which this does not know.
 template <typename Code>
 std::string rewrite(std::string_view sql, Code code) {
   std::string out;

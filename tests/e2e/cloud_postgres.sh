@@ -5,7 +5,8 @@
 # and `serve` reach it with the same --db URL, a user runs an instance on a
 # simulated node, the service is SIGKILLed and restarted and still knows
 # the instance. Nothing is written to an SQLite file; the URL's password
-# shows in no output. Exits 77 (skip) when PostgreSQL is not installed.
+# shows in no output. Two service processes on the database never overcommit
+# the node between them. Exits 77 (skip) when PostgreSQL is not installed.
 BIN=$1
 source "$(dirname "$0")/lib.sh"
 
@@ -24,6 +25,7 @@ fi
 R=$E2E_TMP/cloud
 PG=$(mktemp -d /tmp/stratus-pg-e2e.XXXXXX)
 SVC_PID=
+SVC2_PID=
 PG_PID=
 stop_service() {
   if [ -n "$SVC_PID" ]; then kill -"${1:-TERM}" "$SVC_PID" 2>/dev/null || true; wait "$SVC_PID" 2>/dev/null || true; fi
@@ -38,7 +40,14 @@ stop_postgres() {
   PG_PID=
   rm -rf "$PG"
 }
-trap 'stop_service KILL; stop_postgres; e2e_cleanup' EXIT
+cleanup() {
+  set +e  # every step runs, whatever the one before did
+  if [ -n "$SVC2_PID" ]; then kill -KILL "$SVC2_PID" 2>/dev/null; wait "$SVC2_PID" 2>/dev/null; fi
+  stop_service KILL
+  stop_postgres
+  e2e_cleanup
+}
+trap cleanup EXIT
 
 PW='e2e-S3cret'
 printf '%s\n' "$PW" > "$PG/pwfile"
@@ -95,6 +104,36 @@ j=$(cc --status --handle "$h" --json) || fail "$h lost across a SIGKILLed servic
 [ "$(field node <<<"$j")" = test:///default ] || fail "node after restart: $j"
 pass "service SIGKILLed and restarted on PostgreSQL: $h still there"
 
+# Two service processes on the one database, twelve requests at once, six
+# at each: the node has room for exactly six (3840 MiB free, 640 each), and
+# no process places a seventh (one writer at a time: pg_advisory_xact_lock).
+PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# its own root (its unix socket), as on another host; the database is shared
+"$BIN/stratus-cloud" --root "$R/second" serve --db "$DB" --listen "127.0.0.1:$PORT2" >>"$E2E_TMP/service2.log" 2>&1 &
+SVC2_PID=$!
+wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT2), 1)' 2>/dev/null" 20 ||
+  { cat "$E2E_TMP/service2.log" >&2; fail "a second stratus-cloud serve on the same database did not come up"; }
+sed "s/127.0.0.1:$PORT/127.0.0.1:$PORT2/" "$R/alice.properties" > "$R/alice2.properties"
+grep -q "127.0.0.1:$PORT2" "$R/alice2.properties" || fail "alice2.properties: $(cat "$R/alice2.properties")"
+pids=()
+for i in $(seq 1 12); do
+  conf=$R/alice.properties; [ $((i % 2)) = 0 ] && conf=$R/alice2.properties
+  "$BIN/cloud-client" --conf "$conf" --run --name tiny --hours 1 --memory 640 >"$E2E_TMP/run.$i" 2>&1 &
+  pids+=($!)
+done
+placed=0 refused=0
+for i in $(seq 1 12); do
+  if wait "${pids[$((i - 1))]}"; then placed=$((placed + 1))
+  elif grep -q "no node has room" "$E2E_TMP/run.$i"; then refused=$((refused + 1))
+  else fail "run $i: $(cat "$E2E_TMP/run.$i")"; fi
+done
+[ "$placed" = 6 ] && [ "$refused" = 6 ] || fail "two services placed $placed and refused $refused (want 6 and 6)"
+used=$("${AS[@]}" "$PGBIN/psql" -h "$PG" -p "$PGPORT" -U stratus -d cloud -Atc \
+  "SELECT SUM(memory_mib) FROM instances WHERE state NOT IN ('Destroyed', 'Corrupted')")
+[ "$used" = 4096 ] || fail "the node holds $used MiB of 4096"
+kill -TERM "$SVC2_PID"; wait "$SVC2_PID" || true; SVC2_PID=
+pass "two services on one database, 12 concurrent requests: 6 placed, 6 refused, 4096 of 4096 MiB"
+
 # A wrong password is an error that does not echo it.
 if err=$("$BIN/stratus-cloud" --root "$R" --db "postgresql://stratus:Wr0ng-pw@127.0.0.1:$PGPORT/cloud" user list 2>&1); then
   fail "a wrong password was accepted"
@@ -102,5 +141,5 @@ fi
 grep -q "password authentication failed" <<<"$err" || fail "wrong password: $err"
 grep -q "Wr0ng-pw" <<<"$err" && fail "the password shows in: $err"
 stop_service TERM
-grep -q "$PW" "$E2E_TMP/service.log" && fail "the password shows in the service log"
+grep -q "$PW" "$E2E_TMP/service.log" "$E2E_TMP/service2.log" && fail "the password shows in a service log"
 pass "no password in errors or the service log"
