@@ -96,11 +96,10 @@ const char* nodeStateName(VmmNode::State s) {
 }
 
 Result<std::unique_ptr<CloudStore>> CloudStore::open(const std::string& url) {
-  const std::string& path = url;
-  if (!isPostgresUrl(url) && path != ":memory:") {
+  if (!isPostgresUrl(url) && url != ":memory:") {
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    if (ec) return Error(ErrorCode::SystemError, "cannot create the directory of " + path + ": " + ec.message());
+    std::filesystem::create_directories(std::filesystem::path(url).parent_path(), ec);
+    if (ec) return Error(ErrorCode::SystemError, "cannot create the directory of " + url + ": " + ec.message());
   }
   auto db = openSqlDb(url);
   if (!db) return std::move(db).error();

@@ -1,6 +1,6 @@
 // Everything the service node knows, in its database (the SQLite file
-// ROOT/var/lib/stratus-cloud/cloud.db by default, or PostgreSQL): users and their keys, VMM nodes,
-// images, instances with their leases, and which network slot each NIC
+// ROOT/var/lib/stratus-cloud/cloud.db by default, or PostgreSQL: sql_db.h):
+// users and their keys, VMM nodes, images, instances with their leases, and which network slot each NIC
 // holds. No state lives only in memory: a service killed at any point
 // comes back with all of it. The schema is cloud_schema.cpp's migrations.
 #pragma once
