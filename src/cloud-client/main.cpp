@@ -1,6 +1,6 @@
 // cloud-client: the user's client of a Stratus cloud, with Nimbus's
 // cloud-client flags (--list, --transfer, --delete, --run, --status,
-// --terminate, --conf) over the service's REST API, and --json for scripts.
+// --terminate, --save, --extend, --conf) over the service's REST API, and --json for scripts.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
 #include <unistd.h>
@@ -174,6 +174,7 @@ int main(int argc, char** argv) {
              {"networks", networks}};
     if (!json)
       std::printf("Launching workspace.\n\nWorkspace Factory Service:\n    %s\n\n", svc.conf().serviceUrl.c_str());
+    std::fflush(stdout);  // shown while the service works, not after
     auto r = svc.call("POST", "/v1/instances", &req);
     if (!r) return fail(r.error().message);
     for (const auto& i : *r) {
@@ -216,6 +217,18 @@ int main(int argc, char** argv) {
     printInstance(*r, json);
     return 0;
   }
-  if (save) return fail("--save is not supported by this service yet");
+  if (save) {
+    if (handle.empty()) return fail("--save needs --handle ID");
+    Json req = Json::object();
+    if (!newname.empty()) req["name"] = newname;
+    if (!json) std::printf("Saving workspace '%s' (shutting it down, copying its disk)...\n", handle.c_str());
+    std::fflush(stdout);
+    auto r = svc.call("POST", "/v1/instances/" + handle + "/save", &req);
+    if (!r) return fail(r.error().message);
+    if (json) std::printf("%s\n", r->dump().c_str());
+    else std::printf("Saved as image '%s' (%lld bytes). Workspace '%s' terminated.\n", r->value("name", "").c_str(),
+                     static_cast<long long>(r->value("size", 0LL)), handle.c_str());
+    return 0;
+  }
   return 0;
 }

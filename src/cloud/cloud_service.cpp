@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <thread>
 
 #include "cloud/instance_domain.h"
+#include "daemon/file_volume_sink.h"
 #include "daemon/file_volume_source.h"
 
 namespace stratus::cloud {
@@ -176,6 +178,79 @@ Status CloudService::terminate(const User& user, const std::string& handle) {
   STRATUS_TRY(store_.setInstanceState(handle, "Destroying"));
   clearNode(*i);
   return store_.releaseInstance(handle);
+}
+
+namespace {
+
+// Power the guest off: ACPI first, the plug after `timeout`. Polls the
+// node: its answer is the only truth about a remote guest.
+Status stopGuest(daemon::NodeService& n, const std::string& domain, std::chrono::milliseconds timeout) {
+  auto stopped = [&]() -> Result<bool> {
+    auto d = n.lookupDomain(domain);
+    if (!d) return std::move(d).error();
+    return d->state == conf::DomainState::Shutoff;
+  };
+  auto first = stopped();
+  if (!first) return std::move(first).error();
+  if (*first) return okStatus();
+  if (auto s = n.shutdownDomain(domain, {}); s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto st = stopped();
+      if (!st) return std::move(st).error();
+      if (*st) return okStatus();
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    spdlog::info("guest {} did not power off within {} ms; destroying it", domain, timeout.count());
+  }
+  return n.destroyDomain(domain, {});
+}
+
+// The instance's disk volume: HANDLE.FORMAT in the node's disk pool.
+Result<daemon::VolumeSummary> instanceVolume(daemon::NodeService& n, const std::string& pool, const Instance& i) {
+  auto vols = n.listVolumes(pool);
+  if (!vols) return std::move(vols).error();
+  for (const auto& v : *vols)
+    if (v.name == i.handle + ".qcow2" || v.name == i.handle + ".raw") return v;
+  return Error(ErrorCode::NoStorageVolume, "node " + i.nodeUri + " has no disk of instance '" + i.handle + "' in pool '" +
+                                            pool + "'");
+}
+
+}  // namespace
+
+Result<Image> CloudService::save(const User& user, const std::string& handle, std::string newName) {
+  auto i = owned(user, handle);
+  if (!i) return std::move(i).error();
+  if (i->state != "Running" && i->state != "Paused" && i->state != "Propagated")
+    return Error(ErrorCode::OperationInvalid,
+                 "Requested operation is not valid: instance '" + handle + "' cannot be saved while " + i->state);
+  if (newName.empty()) newName = i->image + "-" + handle;
+  auto node = nodes_.get(i->nodeUri);
+  if (!node) return std::move(node).error();
+  auto& n = **node;
+  auto pool = diskPool(n);
+  if (!pool) return std::move(pool).error();
+  auto vol = instanceVolume(n, *pool, *i);
+  if (!vol) return std::move(vol).error();
+  STRATUS_TRY(stopGuest(n, i->domain, opts_.saveShutdownTimeout));
+  STRATUS_TRY(store_.setInstanceState(handle, "TransportReady"));
+  auto img = images_.addWith(user.id, newName, [&](const std::string& path) -> Status {
+    auto sink = daemon::FileVolumeSink::create(path);
+    if (!sink) return std::move(sink).error();
+    STRATUS_TRY(n.downloadVolume(*pool, vol->name, {}, **sink));
+    return (*sink)->finish();
+  });
+  if (!img) {
+    // The guest runs again; the user keeps their instance.
+    spdlog::warn("instance {}: save failed: {}", handle, img.error().message);
+    if (auto s = n.startDomain(i->domain, {}); s) (void)store_.setInstanceState(handle, "Running");
+    else (void)store_.setInstanceState(handle, "Unknown");
+    return img;
+  }
+  STRATUS_TRY(store_.setInstanceState(handle, "Destroying"));
+  clearNode(*i);
+  STRATUS_TRY(store_.releaseInstance(handle));
+  return img;
 }
 
 Status CloudService::extend(const User& user, const std::string& handle, double hours, std::int64_t now) {

@@ -7,6 +7,7 @@
 // point finds its instances and timers again.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -25,6 +26,9 @@ struct ServiceOptions {
   std::int64_t graceSeconds = 600;  // Nimbus's default: 10 minutes between shutdown and destroy
   std::string poolsDir;             // the network pool files
   std::string consoleDir;           // on nodes: where instance consoles are logged ("" pty)
+  // How long --save waits for the guest to power off (ACPI) before it pulls
+  // the plug: the disk is copied only from a stopped guest.
+  std::chrono::milliseconds saveShutdownTimeout = std::chrono::seconds(60);
 };
 
 class CloudService {
@@ -42,6 +46,12 @@ class CloudService {
   Status terminate(const User& user, const std::string& handle);
   // A new lease end: `hours` from now (cloud-client --hours on a running instance).
   Status extend(const User& user, const std::string& handle, double hours, std::int64_t now);
+
+  // Nimbus's shutdown-save: the guest is shut down (TransportReady), its
+  // disk copied back into the user's images as `newName` (default
+  // IMAGE-HANDLE), then the instance is terminated. A failed copy starts
+  // the guest again and the instance stays Running.
+  Result<Image> save(const User& user, const std::string& handle, std::string newName);
 
   // Enforce leases at `now`: returns "shutdown HANDLE" / "destroy HANDLE"
   // lines for what it did.

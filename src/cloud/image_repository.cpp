@@ -50,28 +50,50 @@ std::string ImageRepository::pathFor(std::int64_t owner, const std::string& name
 }
 
 Result<Image> ImageRepository::add(std::int64_t owner, const std::string& name, const std::string& file) {
+  return addWith(owner, name, [&file](const std::string& path) -> Status {
+    std::error_code ec;
+    fs::copy_file(file, path, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Error(ErrorCode::SystemError, "cannot copy " + file + " into the image store: " + ec.message());
+    return okStatus();
+  });
+}
+
+Result<Image> ImageRepository::addWith(std::int64_t owner, const std::string& name,
+                                       const std::function<Status(const std::string& path)>& fill) {
   STRATUS_TRY(checkImageName(name));
-  auto info = storage::runCommand({"qemu-img", "info", "--output=json", file});
-  if (!info) return Error(ErrorCode::InvalidArgument, "cannot read image " + file + ": " + info.error().message);
-  auto parsed = storage::parseImageInfoJson(info->out, file);
-  if (!parsed) return std::move(parsed).error();
-  if (parsed->format != "raw" && parsed->format != "qcow2")
-    return Error(ErrorCode::Unsupported, "unsupported configuration: image " + file + " is " + parsed->format +
-                                             "; images are raw or qcow2");
-  if (!parsed->backingFile.empty())
-    return Error(ErrorCode::Unsupported, "unsupported configuration: image " + file + " has a backing file (" +
-                                             parsed->backingFile + "); upload a standalone image");
+  // Said before the bytes move (an upload may be large); the table's unique
+  // index still decides a race between two.
+  bool taken = false;
+  STRATUS_TRY(store_.db().query("SELECT 1 FROM images WHERE name = ? AND COALESCE(owner_id, 0) = ?", {name, owner},
+                                [&](const SqlRow&) {
+                                  taken = true;
+                                  return false;
+                                }));
+  if (taken) return Error(ErrorCode::DomainExists, "operation failed: image '" + name + "' already exists");
   std::string target = pathFor(owner, name);
   std::error_code ec;
   fs::create_directories(fs::path(target).parent_path(), ec);
   if (ec) return Error(ErrorCode::SystemError, "cannot create " + fs::path(target).parent_path().string() + ": " + ec.message());
-  // A partial copy never carries the image's name.
+  // A partial file never carries the image's name, and never outlives a failure.
   std::string tmp = target + ".part-" + randomHex(4);
-  fs::copy_file(file, tmp, fs::copy_options::overwrite_existing, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Error(ErrorCode::SystemError, "cannot copy " + file + " into the image store: " + ec.message());
-  }
+  struct Cleanup {
+    std::string path;
+    ~Cleanup() {
+      std::error_code ignored;
+      if (!path.empty()) fs::remove(path, ignored);
+    }
+  } cleanup{tmp};
+  STRATUS_TRY(fill(tmp));
+  auto info = storage::runCommand({"qemu-img", "info", "--output=json", tmp});
+  if (!info) return Error(ErrorCode::InvalidArgument, "cannot read image '" + name + "': " + info.error().message);
+  auto parsed = storage::parseImageInfoJson(info->out, name);
+  if (!parsed) return std::move(parsed).error();
+  if (parsed->format != "raw" && parsed->format != "qcow2")
+    return Error(ErrorCode::Unsupported, "unsupported configuration: image '" + name + "' is " + parsed->format +
+                                             "; images are raw or qcow2");
+  if (!parsed->backingFile.empty())
+    return Error(ErrorCode::Unsupported, "unsupported configuration: image '" + name + "' has a backing file (" +
+                                             parsed->backingFile + "); upload a standalone image");
   Image img;
   img.name = name;
   img.ownerId = owner;
@@ -88,11 +110,11 @@ Result<Image> ImageRepository::add(std::int64_t owner, const std::string& name, 
     return okStatus();
   });
   if (!s) {
-    fs::remove(tmp, ec);
     if (s.error().message.find("UNIQUE") != std::string::npos)
       return Error(ErrorCode::DomainExists, "operation failed: image '" + name + "' already exists");
     return std::move(s).error();
   }
+  cleanup.path.clear();
   return img;
 }
 

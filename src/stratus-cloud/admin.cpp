@@ -105,7 +105,8 @@ int nodeList(cloud::CloudStore& store, const Context& ctx) {
     Json a = Json::array();
     for (const auto& n : *nodes)
       a.push_back({{"uri", n.uri}, {"memory_mib", n.memoryMiB}, {"vcpus", n.vcpus}, {"networks", n.networks},
-                   {"state", cloud::nodeStateName(n.state)}, {"last_error", n.lastError}});
+                   {"state", cloud::nodeStateName(n.state)}, {"last_error", n.lastError},
+                   {"last_seen", n.lastSeen}});  // Unix seconds of the last answer to a health check, 0: never
     printJson(a);
     return 0;
   }

@@ -88,6 +88,9 @@ int main(int argc, char** argv) {
   serveCmd->add_option("--grace-seconds", serveOpts.graceSeconds,
                        "Seconds between a lease's end (shutdown) and the instance's destruction")
       ->default_val(600);
+  serveCmd->add_option("--console-dir", serveOpts.consoleDir,
+                       "A directory on the nodes where each instance's serial console is logged "
+                       "(DIR/HANDLE.console; default: a pty on the node)");
   serveCmd->add_option("--strategy", strategy, "Placement: greedy-fill or round-robin")
       ->check(CLI::IsMember({"greedy-fill", "round-robin"}))
       ->default_val("greedy-fill");

@@ -128,6 +128,55 @@ TEST_F(CloudServiceTest, AnInstanceRunsWithItsSlotAndGoesCleanly) {
   EXPECT_EQ(service->run(alice, request(), 1000)->nics[0].ip, "10.0.10.2");
 }
 
+TEST_F(CloudServiceTest, SaveCopiesTheStoppedDiskIntoANewImageAndTerminates) {
+  auto i = service->run(alice, request(), 1000);
+  ASSERT_TRUE(i.ok()) << i.error().describe();
+  // What the guest wrote to its disk is what the new image holds.
+  auto vol = nodeA->lookupVolume("default", i->handle + ".raw");
+  ASSERT_TRUE(vol.ok());
+  std::ofstream(vol->path, std::ios::in | std::ios::out | std::ios::binary) << "written by the guest";
+  auto img = service->save(alice, i->handle, "mine");
+  ASSERT_TRUE(img.ok()) << img.error().describe();
+  EXPECT_EQ(img->name, "mine");
+  EXPECT_EQ(img->ownerId, alice.id);
+  EXPECT_EQ(img->format, "raw");
+  std::ifstream in(img->path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, "written by the guest" + std::string(4096 - 20, 'x'));
+  EXPECT_EQ(images->find(alice.id, "mine")->path, img->path);
+  // Terminated: guest, disk and DHCP entry gone from the node, the slot free.
+  EXPECT_EQ(store->instance(i->handle)->state, "Destroyed");
+  EXPECT_FALSE(nodeA->lookupDomain(i->domain).ok());
+  EXPECT_TRUE(nodeA->listVolumes("default")->empty());
+  EXPECT_EQ(service->run(alice, request(), 1000)->nics[0].ip, "10.0.10.2");
+  // Without --newname: IMAGE-HANDLE.
+  auto j = service->run(alice, request(), 1000);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(service->save(alice, j->handle, "")->name, "tiny-" + j->handle);
+}
+
+TEST_F(CloudServiceTest, AFailedSaveLeavesTheInstanceRunningAndNoPartialImage) {
+  auto i = service->run(alice, request(), 1000);
+  ASSERT_TRUE(i.ok());
+  std::string file = root.str() + "/other.img";
+  std::ofstream(file) << std::string(512, 'y');
+  ASSERT_TRUE(images->add(alice.id, "taken", file).ok());
+  auto img = service->save(alice, i->handle, "taken");
+  ASSERT_FALSE(img.ok());
+  EXPECT_EQ(img.error().code, ErrorCode::DomainExists) << img.error().describe();
+  EXPECT_EQ(store->instance(i->handle)->state, "Running");
+  EXPECT_EQ(nodeA->domainInfo(i->domain)->summary.state, conf::DomainState::Running);
+  // The node lost the disk: save says so and creates nothing.
+  ASSERT_TRUE(nodeA->destroyDomain(i->domain, {}).ok());
+  ASSERT_TRUE(nodeA->deleteVolume("default", i->handle + ".raw").ok());
+  auto bad = service->save(alice, i->handle, "fresh");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_FALSE(images->find(alice.id, "fresh").ok());
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root.str() + "/images"))
+    EXPECT_EQ(e.path().string().find(".part-"), std::string::npos) << e.path();
+  EXPECT_EQ(service->save(alice, "vm-nope", "x").error().code, ErrorCode::NoDomain);
+}
+
 TEST_F(CloudServiceTest, LeasesEndInShutdownThenDestroy) {
   auto i = service->run(alice, request(0.01), 1000);  // 36 s
   ASSERT_TRUE(i.ok()) << i.error().describe();
