@@ -31,6 +31,9 @@ class CloudStore {
   Result<User> userByAccessKey(const std::string& accessKey);
   Result<User> userByToken(const std::string& token);
   Status setUserDisabled(const std::string& name, bool disabled);
+  // New limits; what already runs or is stored stays, only new requests
+  // are held to them.
+  Status setUserQuotas(const std::string& name, const Quotas& quotas);
 
   // ---- VMM nodes (nimbus-nodes) ----
   Result<VmmNode> addNode(const VmmNode& node);

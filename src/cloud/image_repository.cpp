@@ -41,6 +41,29 @@ Image imageFrom(const SqlRow& r) {
   return i;
 }
 
+// A user's images, the new one included, stay within their storage quota.
+Status checkStorageQuota(SqliteDb& db, std::int64_t owner, std::int64_t adding) {
+  std::string name;
+  std::int64_t maxMiB = 0, used = 0;
+  STRATUS_TRY(db.query("SELECT name, max_storage_mib FROM users WHERE id = ?", {owner}, [&](const SqlRow& r) {
+    name = r.text(0);
+    maxMiB = r.integer(1);
+    return false;
+  }));
+  STRATUS_TRY(db.query("SELECT COALESCE(SUM(size_bytes), 0) FROM images WHERE owner_id = ?", {owner},
+                       [&](const SqlRow& r) {
+                         used = r.integer(0);
+                         return false;
+                       }));
+  constexpr std::int64_t MiB = 1 << 20;
+  if (used + adding > maxMiB * MiB)
+    return Error(ErrorCode::OperationInvalid, "quota exceeded: user '" + name + "' would store " +
+                                                  std::to_string((used + adding + MiB - 1) / MiB) +
+                                                  " MiB of images, more than their quota of " +
+                                                  std::to_string(maxMiB) + " MiB");
+  return okStatus();
+}
+
 SqlValue ownerValue(std::int64_t owner) { return owner ? SqlValue(owner) : SqlValue(nullptr); }
 
 }  // namespace
@@ -102,6 +125,7 @@ Result<Image> ImageRepository::addWith(std::int64_t owner, const std::string& na
   img.sizeBytes = static_cast<std::int64_t>(fs::file_size(tmp, ec));
   img.created = static_cast<std::int64_t>(std::time(nullptr));
   Status s = store_.db().transaction([&]() -> Status {
+    if (owner) STRATUS_TRY(checkStorageQuota(store_.db(), owner, img.sizeBytes));
     STRATUS_TRY(store_.db().exec("INSERT INTO images (name, owner_id, path, format, size_bytes, created) VALUES (?, ?, ?, ?, ?, ?)",
                                  {name, ownerValue(owner), target, img.format, img.sizeBytes, img.created}));
     img.id = store_.db().lastInsertId();
