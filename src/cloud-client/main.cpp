@@ -3,12 +3,14 @@
 // --terminate, --save, --extend, --conf) over the service's REST API, and --json for scripts.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "api/client.h"
@@ -51,13 +53,17 @@ class Service {
     if (!r) return std::move(r).error();
     return decode(*r);
   }
-  Result<Json> upload(const std::string& path, int fd) {
+  // Streams the file; `progress` sees the bytes sent so far.
+  Result<Json> upload(const std::string& path, int fd, const std::function<void(std::uint64_t)>& progress) {
     std::string buf(1 << 20, '\0');
+    std::uint64_t sent = 0;
     auto r = conn_.requestStreamingBody("PUT", path, "application/octet-stream", [&]() -> Result<std::string> {
       for (;;) {
         ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return systemError("cannot read the image", errno);
+        sent += static_cast<std::uint64_t>(n);
+        if (progress) progress(sent);
         return std::string(buf.data(), static_cast<std::size_t>(n));
       }
     });
@@ -155,7 +161,21 @@ int main(int argc, char** argv) {
     if (!fd.valid()) return fail("cannot open " + sourcefile + ": " + std::strerror(errno));
     if (!json) std::printf("Transferring\n  - Source: %s\n  - Destination: %s/v1/images/%s\n", sourcefile.c_str(),
                            svc.conf().serviceUrl.c_str(), name.c_str());
-    auto r = svc.upload("/v1/images/" + api::percentEncode(name), fd.get());
+    struct stat st {};
+    ::fstat(fd.get(), &st);
+    const auto total = static_cast<std::uint64_t>(st.st_size);
+    // A progress line on a terminal (stderr), as virsh's --verbose bars.
+    bool bar = !json && ::isatty(STDERR_FILENO);
+    int shown = -1;
+    auto progress = [&](std::uint64_t sent) {
+      int pct = total ? static_cast<int>(sent * 100 / total) : 100;
+      if (!bar || pct == shown) return;
+      shown = pct;
+      std::fprintf(stderr, "\r  Transfer: [%3d %%] %.1f of %.1f MiB", pct, static_cast<double>(sent) / (1 << 20),
+                   static_cast<double>(total) / (1 << 20));
+    };
+    auto r = svc.upload("/v1/images/" + api::percentEncode(name), fd.get(), progress);
+    if (bar && shown >= 0) std::fprintf(stderr, "\n");
     if (!r) return fail(r.error().message);
     if (json) std::printf("%s\n", r->dump().c_str());
     else std::printf("\nDone.\n");
