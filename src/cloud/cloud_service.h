@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -66,8 +67,13 @@ class CloudService {
   Result<Instance> owned(const User& user, const std::string& handle);
   // Propagate and start a placed instance; on failure undo what was done.
   Status launch(Instance& instance, const Image& image);
-  // Remove the guest, its disk and DHCP entries from its node (best effort).
+  // Remove the guest, its disk and DHCP entries from its node (best effort),
+  // and the node's cached base of a qcow2 image no other instance there uses.
   void clearNode(const Instance& instance);
+  // A qcow2 image is uploaded once per node, as the base volume
+  // image-ID.qcow2 that instance disks are copy-on-write clones of; its path.
+  Result<std::string> ensureBase(daemon::NodeService& node, const std::string& nodeUri, const std::string& pool,
+                                 const Image& image);
   void fillNicDetails(Instance& instance);
 
   CloudStore& store_;
@@ -75,6 +81,10 @@ class CloudService {
   NodeLinks& nodes_;
   ServiceOptions opts_;
   std::mutex poolsMu_;
+  // One upload of a base per node and image at a time (key: node URI + base
+  // name); the second launch waits and then finds it there.
+  std::mutex basesMu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> baseLocks_;
   std::vector<NetworkPool> pools_;
 };
 

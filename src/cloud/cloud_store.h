@@ -55,6 +55,11 @@ class CloudStore {
   // ownerId 0: everyone's. Destroyed instances only with includeDestroyed.
   Result<std::vector<Instance>> listInstances(std::int64_t ownerId, bool includeDestroyed = false);
   Status setInstanceState(const std::string& handle, const std::string& state);
+  // Instances started from an image named `image` (anyone's: a user's own
+  // image may share a common one's name, so this may count too many, never
+  // too few) on node `nodeId` that still hold a disk there, `except` not
+  // counted: is the node's cached base of that image still needed?
+  Result<std::int64_t> instancesUsingImage(std::int64_t nodeId, const std::string& image, const std::string& except);
   // The lease: new end (e.g. cloud-client --hours on a running instance),
   // the grace deadline once it is shut down.
   Status setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter);

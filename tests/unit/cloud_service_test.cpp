@@ -4,6 +4,7 @@
 // after the grace period, a destroy; a node that cannot start the guest
 // leaves nothing behind and frees the slot.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,7 +12,9 @@
 #include "cloud/cloud_service.h"
 #include "daemon/node.h"
 #include "drivers/test/test_driver.h"
+#include "storage/command.h"
 #include "storage/pool_backend.h"
+#include "storage/qemu_img.h"
 #include "temp_root.h"
 
 using namespace stratus;
@@ -175,6 +178,60 @@ TEST_F(CloudServiceTest, AFailedSaveLeavesTheInstanceRunningAndNoPartialImage) {
   for (const auto& e : std::filesystem::recursive_directory_iterator(root.str() + "/images"))
     EXPECT_EQ(e.path().string().find(".part-"), std::string::npos) << e.path();
   EXPECT_EQ(service->save(alice, "vm-nope", "x").error().code, ErrorCode::NoDomain);
+}
+
+TEST_F(CloudServiceTest, Qcow2ImagesGoToANodeOnceAndInstancesGetClones) {
+  if (::system("command -v qemu-img >/dev/null") != 0) GTEST_SKIP() << "qemu-img is not installed";
+  std::string raw = root.str() + "/data.raw", qcow = root.str() + "/deb.qcow2";
+  std::ofstream(raw) << std::string(1 << 20, 'd');
+  ASSERT_TRUE(storage::runCommand({"qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, qcow}).ok());
+  auto deb = images->add(0, "deb", qcow);
+  ASSERT_TRUE(deb.ok()) << deb.error().describe();
+  std::string base = "image-" + std::to_string(deb->id) + ".qcow2";
+  auto backingOf = [](const std::string& path) {
+    auto out = storage::runCommand({"qemu-img", "info", "--output=json", path});
+    return out ? storage::parseImageInfoJson(out->out, path)->backingFile : std::string("?");
+  };
+  // A base a killed service left half-copied is made again.
+  ASSERT_TRUE(nodeA->createVolume("default", "<volume><name>" + base + "</name><capacity>1048576</capacity>"
+                                  "<target><format type='qcow2'/></target></volume>", "x.xml", {}).ok());
+  auto r = request();
+  r.image = "deb";
+  auto a = service->run(alice, r, 1000);
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  auto inode = [&] {
+    struct stat st {};
+    return ::stat(nodeA->lookupVolume("default", base)->path.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  auto first = inode();
+  ASSERT_NE(first, 0u);
+  auto b = service->run(alice, r, 1000);
+  ASSERT_TRUE(b.ok()) << b.error().describe();
+  auto baseVol = nodeA->lookupVolume("default", base);
+  ASSERT_TRUE(baseVol.ok());
+  EXPECT_EQ(static_cast<std::int64_t>(baseVol->physical), deb->sizeBytes);
+  EXPECT_EQ(inode(), first) << "the second launch made the base again";
+  for (const auto& i : {*a, *b}) {
+    auto v = nodeA->lookupVolume("default", i.handle + ".qcow2");
+    ASSERT_TRUE(v.ok()) << i.handle;
+    EXPECT_EQ(backingOf(v->path), baseVol->path);
+    EXPECT_LT(v->physical, baseVol->physical);  // a clone, not a copy
+  }
+  std::ifstream in(baseVol->path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ifstream orig(qcow, std::ios::binary);
+  EXPECT_TRUE(bytes == std::string((std::istreambuf_iterator<char>(orig)), std::istreambuf_iterator<char>()));
+  // The base goes with the last clone.
+  ASSERT_TRUE(service->terminate(alice, a->handle).ok());
+  EXPECT_TRUE(nodeA->lookupVolume("default", base).ok());
+  // Saved, a clone comes back flattened: standalone, the image's content.
+  auto saved = service->save(alice, b->handle, "deb-saved");
+  ASSERT_TRUE(saved.ok()) << saved.error().describe();
+  EXPECT_EQ(saved->format, "qcow2");
+  EXPECT_EQ(backingOf(saved->path), "");
+  EXPECT_TRUE(storage::runCommand({"qemu-img", "compare", "-q", saved->path, qcow}).ok());
+  EXPECT_FALSE(nodeA->lookupVolume("default", base).ok());
+  EXPECT_TRUE(nodeA->listVolumes("default")->empty()) << nodeA->listVolumes("default")->front().name;
 }
 
 TEST_F(CloudServiceTest, LeasesEndInShutdownThenDestroy) {
