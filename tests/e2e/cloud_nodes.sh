@@ -4,8 +4,10 @@
 # nodes reached over their token-authenticated TCP API). Each node has the
 # network "public" (isolated: no route anywhere) that the Nimbus network
 # pool of the same name describes (tests/data/cloud/nimbus-network-pool, the
-# course's file). A user uploads the test guest's bootable disk (boot.img),
-# runs two workspaces - one lands on each node - and sees them Running with
+# course's file). A user uploads the test guest's bootable disk (boot.img,
+# raw, and the same as qcow2), runs two workspaces - one lands on each node,
+# one a copy of the raw image, one a clone of the qcow2 image's base on its
+# node - and sees them Running with
 # the pool's addresses; each guest got exactly that address by DHCP from its
 # node and printed it on its console. The service is SIGKILLed and restarted
 # without losing anything; one workspace is saved as a new image (shut
@@ -100,8 +102,11 @@ pass "service up in $(th_ns A): user alice, two nodes up, pool 'public' from the
 out=$(cc --transfer --sourcefile "$GUEST_DIR/boot.img" --name tiny-guest) || fail "--transfer: $out"
 cc --list | grep -q "'tiny-guest'  Size: $(stat -c %s "$GUEST_DIR/boot.img") bytes  Format: raw" ||
   fail "--list after transfer: $(cc --list 2>&1)"
+# the same guest as qcow2: a node gets it once and runs clones of it
+qemu-img convert -f raw -O qcow2 "$GUEST_DIR/boot.img" "$E2E_TMP/boot.qcow2" || fail "qemu-img convert"
+cc --transfer --sourcefile "$E2E_TMP/boot.qcow2" --name tiny-qcow >/dev/null || fail "--transfer qcow2"
 j1=$(cc --run --name tiny-guest --hours 1 --network public --memory 128 --json) || fail "--run 1: $j1"
-j2=$(cc --run --name tiny-guest --hours 1 --network public --memory 128 --json) || fail "--run 2: $j2"
+j2=$(cc --run --name tiny-qcow --hours 1 --network public --memory 128 --json) || fail "--run 2: $j2"
 h1=$(field handle <<<"$j1"); h2=$(field handle <<<"$j2")
 ip1=$(field ip <<<"$j1"); ip2=$(field ip <<<"$j2")
 n1=$(field node <<<"$j1"); n2=$(field node <<<"$j2")
@@ -117,7 +122,9 @@ host_of() { [ "$1" = "$(th_tcp_uri A)" ] && echo A || echo B; }
 H1=$(host_of "$n1"); H2=$(host_of "$n2")
 domain_on "$H1" "$h1" || fail "$h1 not on node $H1"
 domain_on "$H2" "$h2" || fail "$h2 not on node $H2"
-pass "--run twice: $h1 on $H1 at $ip1 (pub02), $h2 on $H2 at $ip2 (pub03); a third is refused: $(grep -o 'no node has room.*' <<<"$err")"
+on "$H2" vol-dumpxml --pool default "$h2.qcow2" | grep -q "<backingStore>" || fail "$h2's disk is not a clone"
+on "$H2" vol-list default | grep -q "image-" || fail "no base of tiny-qcow on $H2: $(on "$H2" vol-list default)"
+pass "--run twice: $h1 (raw copy) on $H1 at $ip1 (pub02), $h2 (qcow2 clone) on $H2 at $ip2 (pub03); a third is refused: $(grep -o 'no node has room.*' <<<"$err")"
 
 wait_for "[ \"\$(dhcp_ip $h1)\" = $ip1 ]" 180 || fail "$h1's guest did not get $ip1 by DHCP: $(console "$h1" | tail -5)"
 wait_for "[ \"\$(dhcp_ip $h2)\" = $ip2 ]" 180 || fail "$h2's guest did not get $ip2 by DHCP: $(console "$h2" | tail -5)"
@@ -165,6 +172,6 @@ cc --terminate --handle "$h3" >/dev/null || fail "--terminate $h3"
 for h in A B; do
   [ -z "$(on $h list --all --name | grep .)" ] || fail "guests left on $h: $(on $h list --all)"
   ! on $h net-dumpxml public | grep -q "<host " || fail "DHCP entries left on $h: $(on $h net-dumpxml public)"
-  ! on $h vol-list default | grep -q "vm-" || fail "disks left on $h: $(on $h vol-list default)"
+  ! on $h vol-list default | grep -Eq "vm-|image-" || fail "disks left on $h: $(on $h vol-list default)"
 done
 pass "terminated: no guest, DHCP entry or disk left on either node"
