@@ -1,14 +1,16 @@
 // cloud-client: the user's client of a Stratus cloud, with Nimbus's
 // cloud-client flags (--list, --transfer, --delete, --run, --status,
-// --terminate, --conf) over the service's REST API, and --json for scripts.
+// --terminate, --save, --extend, --conf) over the service's REST API, and --json for scripts.
 #include <CLI/CLI.hpp>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "api/client.h"
@@ -51,13 +53,17 @@ class Service {
     if (!r) return std::move(r).error();
     return decode(*r);
   }
-  Result<Json> upload(const std::string& path, int fd) {
+  // Streams the file; `progress` sees the bytes sent so far.
+  Result<Json> upload(const std::string& path, int fd, const std::function<void(std::uint64_t)>& progress) {
     std::string buf(1 << 20, '\0');
+    std::uint64_t sent = 0;
     auto r = conn_.requestStreamingBody("PUT", path, "application/octet-stream", [&]() -> Result<std::string> {
       for (;;) {
         ssize_t n = ::read(fd, buf.data(), buf.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) return systemError("cannot read the image", errno);
+        sent += static_cast<std::uint64_t>(n);
+        if (progress) progress(sent);
         return std::string(buf.data(), static_cast<std::size_t>(n));
       }
     });
@@ -155,7 +161,21 @@ int main(int argc, char** argv) {
     if (!fd.valid()) return fail("cannot open " + sourcefile + ": " + std::strerror(errno));
     if (!json) std::printf("Transferring\n  - Source: %s\n  - Destination: %s/v1/images/%s\n", sourcefile.c_str(),
                            svc.conf().serviceUrl.c_str(), name.c_str());
-    auto r = svc.upload("/v1/images/" + api::percentEncode(name), fd.get());
+    struct stat st {};
+    ::fstat(fd.get(), &st);
+    const auto total = static_cast<std::uint64_t>(st.st_size);
+    // A progress line on a terminal (stderr), as virsh's --verbose bars.
+    bool bar = !json && ::isatty(STDERR_FILENO);
+    int shown = -1;
+    auto progress = [&](std::uint64_t sent) {
+      int pct = total ? static_cast<int>(sent * 100 / total) : 100;
+      if (!bar || pct == shown) return;
+      shown = pct;
+      std::fprintf(stderr, "\r  Transfer: [%3d %%] %.1f of %.1f MiB", pct, static_cast<double>(sent) / (1 << 20),
+                   static_cast<double>(total) / (1 << 20));
+    };
+    auto r = svc.upload("/v1/images/" + api::percentEncode(name), fd.get(), progress);
+    if (bar && shown >= 0) std::fprintf(stderr, "\n");
     if (!r) return fail(r.error().message);
     if (json) std::printf("%s\n", r->dump().c_str());
     else std::printf("\nDone.\n");
@@ -174,6 +194,7 @@ int main(int argc, char** argv) {
              {"networks", networks}};
     if (!json)
       std::printf("Launching workspace.\n\nWorkspace Factory Service:\n    %s\n\n", svc.conf().serviceUrl.c_str());
+    std::fflush(stdout);  // shown while the service works, not after
     auto r = svc.call("POST", "/v1/instances", &req);
     if (!r) return fail(r.error().message);
     for (const auto& i : *r) {
@@ -216,6 +237,18 @@ int main(int argc, char** argv) {
     printInstance(*r, json);
     return 0;
   }
-  if (save) return fail("--save is not supported by this service yet");
+  if (save) {
+    if (handle.empty()) return fail("--save needs --handle ID");
+    Json req = Json::object();
+    if (!newname.empty()) req["name"] = newname;
+    if (!json) std::printf("Saving workspace '%s' (shutting it down, copying its disk)...\n", handle.c_str());
+    std::fflush(stdout);
+    auto r = svc.call("POST", "/v1/instances/" + handle + "/save", &req);
+    if (!r) return fail(r.error().message);
+    if (json) std::printf("%s\n", r->dump().c_str());
+    else std::printf("Saved as image '%s' (%lld bytes). Workspace '%s' terminated.\n", r->value("name", "").c_str(),
+                     static_cast<long long>(r->value("size", 0LL)), handle.c_str());
+    return 0;
+  }
   return 0;
 }

@@ -227,6 +227,18 @@ Result<std::vector<Instance>> CloudStore::listInstances(std::int64_t ownerId, bo
   return selectInstances(*db_, where, {ownerId, ownerId});
 }
 
+Result<std::int64_t> CloudStore::instancesUsingImage(std::int64_t nodeId, const std::string& image,
+                                                     const std::string& except) {
+  std::int64_t n = 0;
+  STRATUS_TRY(db_->query("SELECT COUNT(*) FROM instances WHERE node_id = ? AND image = ? AND "
+                         "handle != ? AND state NOT IN ('Destroyed', 'Corrupted')",
+                         {nodeId, image, except}, [&](const SqlRow& r) {
+                           n = r.integer(0);
+                           return false;
+                         }));
+  return n;
+}
+
 Status CloudStore::setInstanceState(const std::string& handle, const std::string& state) {
   return db_->transaction([&]() -> Status {
     STRATUS_TRY(db_->exec("UPDATE instances SET state = ? WHERE handle = ?", {state, handle}));

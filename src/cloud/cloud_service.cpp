@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <cmath>
+#include <thread>
 
 #include "cloud/instance_domain.h"
+#include "daemon/file_volume_sink.h"
 #include "daemon/file_volume_source.h"
 
 namespace stratus::cloud {
@@ -26,10 +28,29 @@ Result<std::string> diskPool(daemon::NodeService& node) {
 }
 
 std::string volumeName(const Instance& i, const Image& img) { return i.handle + "." + img.format; }
+std::string baseName(std::int64_t imageId) { return "image-" + std::to_string(imageId) + ".qcow2"; }
 
 std::string volumeXml(const std::string& name, const Image& img) {
   return "<volume><name>" + name + "</name><capacity unit='bytes'>" + std::to_string(img.sizeBytes) +
          "</capacity><target><format type='" + img.format + "'/></target></volume>";
+}
+
+// A qcow2 overlay on the node's base: as large as the base, its writes its own.
+std::string cloneXml(const std::string& name, const std::string& basePath) {
+  return "<volume><name>" + name + "</name><target><format type='qcow2'/></target><backingStore><path>" + basePath +
+         "</path><format type='qcow2'/></backingStore></volume>";
+}
+
+// The image's bytes into volume `vol` (created here) of `pool`; a failed
+// copy deletes the volume again.
+Status propagate(daemon::NodeService& n, const std::string& pool, const std::string& vol, const Image& image) {
+  STRATUS_TRY(n.createVolume(pool, volumeXml(vol, image), "<instance disk>", {}));
+  auto src = daemon::FileVolumeSource::open(image.path);
+  Status s = src ? n.uploadVolume(pool, vol, {}, **src) : Status(std::move(src).error());
+  // A simulated node (test:///) has simulated disks: nothing to copy.
+  if (!s && s.error().code == ErrorCode::Unsupported) return okStatus();
+  if (!s) (void)n.deleteVolume(pool, vol);
+  return s;
 }
 
 daemon::NetworkUpdate dhcpUpdate(const char* command, const Instance::Nic& nic) {
@@ -105,13 +126,16 @@ Status CloudService::launch(Instance& inst, const Image& image) {
     clearNode(inst);
     return e;
   };
-  // Propagate: the image's bytes become the instance's own volume.
-  if (auto v = n.createVolume(*pool, volumeXml(vol, image), "<instance disk>", {}); !v) return undo(std::move(v).error());
-  auto src = daemon::FileVolumeSource::open(image.path);
-  if (!src) return undo(std::move(src).error());
-  // A simulated node (test:///) has simulated disks: nothing to copy.
-  if (auto s = n.uploadVolume(*pool, vol, {}, **src); !s && s.error().code != ErrorCode::Unsupported)
+  // Propagate: the image's bytes become the instance's own volume, or, for
+  // qcow2, the node's shared base of which the instance gets a clone.
+  if (image.format == "qcow2") {
+    auto base = ensureBase(n, inst.nodeUri, *pool, image);
+    if (!base) return undo(std::move(base).error());
+    if (auto v = n.createVolume(*pool, cloneXml(vol, *base), "<instance disk>", {}); !v)
+      return undo(std::move(v).error());
+  } else if (auto s = propagate(n, *pool, vol, image); !s) {
     return undo(std::move(s).error());
+  }
   STRATUS_TRY(store_.setInstanceState(inst.handle, "Propagated"));
   inst.state = "Propagated";
   // The node's DHCP hands each NIC its slot's address.
@@ -131,6 +155,32 @@ Status CloudService::launch(Instance& inst, const Image& image) {
   return okStatus();
 }
 
+Result<std::string> CloudService::ensureBase(daemon::NodeService& n, const std::string& nodeUri,
+                                             const std::string& pool, const Image& image) {
+  std::string name = baseName(image.id);
+  std::shared_ptr<std::mutex> lock;
+  {
+    std::lock_guard lk(basesMu_);
+    auto& l = baseLocks_[nodeUri + " " + name];
+    if (!l) l = std::make_shared<std::mutex>();
+    lock = l;
+  }
+  std::lock_guard lk(*lock);
+  // A base shorter than the image is a copy a killed service left half-done:
+  // made again. (0: a simulated node's volume, which has no bytes at all.)
+  if (auto v = n.lookupVolume(pool, name)) {
+    auto have = static_cast<std::int64_t>(v->physical);
+    if (have == 0 || have >= image.sizeBytes) return v->path;
+    spdlog::warn("node {}: base {} is incomplete ({} of {} bytes); copying it again", nodeUri, name, v->physical,
+                 image.sizeBytes);
+    (void)n.deleteVolume(pool, name);
+  }
+  STRATUS_TRY(propagate(n, pool, name, image));
+  auto v = n.lookupVolume(pool, name);
+  if (!v) return std::move(v).error();
+  return v->path;
+}
+
 void CloudService::clearNode(const Instance& inst) {
   auto node = nodes_.get(inst.nodeUri);
   if (!node) {
@@ -144,8 +194,14 @@ void CloudService::clearNode(const Instance& inst) {
     if (auto s = n.updateNetwork(nic.pool, dhcpUpdate("delete", nic), liveAndConfig()); !s)
       spdlog::warn("instance {}: cannot remove the DHCP entry of {} from network '{}' on {}: {}", inst.handle, nic.ip,
                    nic.pool, inst.nodeUri, s.error().message);
-  if (auto pool = diskPool(n))
-    for (const char* fmt : {"qcow2", "raw"}) (void)n.deleteVolume(*pool, inst.handle + "." + fmt);
+  auto pool = diskPool(n);
+  if (!pool) return;
+  for (const char* fmt : {"qcow2", "raw"}) (void)n.deleteVolume(*pool, inst.handle + "." + fmt);
+  // The last clone of a qcow2 image on this node takes the base with it.
+  auto img = images_.find(inst.ownerId, inst.image);
+  if (!img || img->format != "qcow2") return;
+  auto users = store_.instancesUsingImage(inst.nodeId, inst.image, inst.handle);
+  if (users && *users == 0) (void)n.deleteVolume(*pool, baseName(img->id));
 }
 
 Result<Instance> CloudService::owned(const User& user, const std::string& handle) {
@@ -176,6 +232,93 @@ Status CloudService::terminate(const User& user, const std::string& handle) {
   STRATUS_TRY(store_.setInstanceState(handle, "Destroying"));
   clearNode(*i);
   return store_.releaseInstance(handle);
+}
+
+namespace {
+
+// Power the guest off: ACPI first, the plug after `timeout`. Polls the
+// node: its answer is the only truth about a remote guest.
+Status stopGuest(daemon::NodeService& n, const std::string& domain, std::chrono::milliseconds timeout) {
+  auto stopped = [&]() -> Result<bool> {
+    auto d = n.lookupDomain(domain);
+    if (!d) return std::move(d).error();
+    return d->state == conf::DomainState::Shutoff;
+  };
+  auto first = stopped();
+  if (!first) return std::move(first).error();
+  if (*first) return okStatus();
+  if (auto s = n.shutdownDomain(domain, {}); s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto st = stopped();
+      if (!st) return std::move(st).error();
+      if (*st) return okStatus();
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    spdlog::info("guest {} did not power off within {} ms; destroying it", domain, timeout.count());
+  }
+  return n.destroyDomain(domain, {});
+}
+
+// The instance's disk volume: HANDLE.FORMAT in the node's disk pool.
+Result<daemon::VolumeSummary> instanceVolume(daemon::NodeService& n, const std::string& pool, const Instance& i) {
+  auto vols = n.listVolumes(pool);
+  if (!vols) return std::move(vols).error();
+  for (const auto& v : *vols)
+    if (v.name == i.handle + ".qcow2" || v.name == i.handle + ".raw") return v;
+  return Error(ErrorCode::NoStorageVolume, "node " + i.nodeUri + " has no disk of instance '" + i.handle + "' in pool '" +
+                                            pool + "'");
+}
+
+}  // namespace
+
+Result<Image> CloudService::save(const User& user, const std::string& handle, std::string newName) {
+  auto i = owned(user, handle);
+  if (!i) return std::move(i).error();
+  if (i->state != "Running" && i->state != "Paused" && i->state != "Propagated")
+    return Error(ErrorCode::OperationInvalid,
+                 "Requested operation is not valid: instance '" + handle + "' cannot be saved while " + i->state);
+  if (newName.empty()) newName = i->image + "-" + handle;
+  auto node = nodes_.get(i->nodeUri);
+  if (!node) return std::move(node).error();
+  auto& n = **node;
+  auto pool = diskPool(n);
+  if (!pool) return std::move(pool).error();
+  auto vol = instanceVolume(n, *pool, *i);
+  if (!vol) return std::move(vol).error();
+  STRATUS_TRY(stopGuest(n, i->domain, opts_.saveShutdownTimeout));
+  STRATUS_TRY(store_.setInstanceState(handle, "TransportReady"));
+  // A qcow2 clone holds only its own writes: the node first flattens it
+  // with its base into a standalone volume, which is what travels.
+  std::string flat;
+  auto img = images_.addWith(user.id, newName, [&](const std::string& path) -> Status {
+    std::string from = vol->name;
+    if (vol->format == "qcow2") {
+      flat = handle + ".save.qcow2";
+      (void)n.deleteVolume(*pool, flat);  // a leftover of an earlier try
+      auto f = n.createVolumeFrom(*pool,
+                                  "<volume><name>" + flat + "</name><target><format type='qcow2'/></target></volume>",
+                                  "<saved disk>", *pool, vol->name, {});
+      if (!f) return std::move(f).error();
+      from = flat;
+    }
+    auto sink = daemon::FileVolumeSink::create(path);
+    if (!sink) return std::move(sink).error();
+    STRATUS_TRY(n.downloadVolume(*pool, from, {}, **sink));
+    return (*sink)->finish();
+  });
+  if (!flat.empty()) (void)n.deleteVolume(*pool, flat);
+  if (!img) {
+    // The guest runs again; the user keeps their instance.
+    spdlog::warn("instance {}: save failed: {}", handle, img.error().message);
+    if (auto s = n.startDomain(i->domain, {}); s) (void)store_.setInstanceState(handle, "Running");
+    else (void)store_.setInstanceState(handle, "Unknown");
+    return img;
+  }
+  STRATUS_TRY(store_.setInstanceState(handle, "Destroying"));
+  clearNode(*i);
+  STRATUS_TRY(store_.releaseInstance(handle));
+  return img;
 }
 
 Status CloudService::extend(const User& user, const std::string& handle, double hours, std::int64_t now) {

@@ -7,8 +7,10 @@
 // point finds its instances and timers again.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,6 +27,9 @@ struct ServiceOptions {
   std::int64_t graceSeconds = 600;  // Nimbus's default: 10 minutes between shutdown and destroy
   std::string poolsDir;             // the network pool files
   std::string consoleDir;           // on nodes: where instance consoles are logged ("" pty)
+  // How long --save waits for the guest to power off (ACPI) before it pulls
+  // the plug: the disk is copied only from a stopped guest.
+  std::chrono::milliseconds saveShutdownTimeout = std::chrono::seconds(60);
 };
 
 class CloudService {
@@ -43,6 +48,12 @@ class CloudService {
   // A new lease end: `hours` from now (cloud-client --hours on a running instance).
   Status extend(const User& user, const std::string& handle, double hours, std::int64_t now);
 
+  // Nimbus's shutdown-save: the guest is shut down (TransportReady), its
+  // disk copied back into the user's images as `newName` (default
+  // IMAGE-HANDLE), then the instance is terminated. A failed copy starts
+  // the guest again and the instance stays Running.
+  Result<Image> save(const User& user, const std::string& handle, std::string newName);
+
   // Enforce leases at `now`: returns "shutdown HANDLE" / "destroy HANDLE"
   // lines for what it did.
   std::vector<std::string> tick(std::int64_t now);
@@ -56,8 +67,13 @@ class CloudService {
   Result<Instance> owned(const User& user, const std::string& handle);
   // Propagate and start a placed instance; on failure undo what was done.
   Status launch(Instance& instance, const Image& image);
-  // Remove the guest, its disk and DHCP entries from its node (best effort).
+  // Remove the guest, its disk and DHCP entries from its node (best effort),
+  // and the node's cached base of a qcow2 image no other instance there uses.
   void clearNode(const Instance& instance);
+  // A qcow2 image is uploaded once per node, as the base volume
+  // image-ID.qcow2 that instance disks are copy-on-write clones of; its path.
+  Result<std::string> ensureBase(daemon::NodeService& node, const std::string& nodeUri, const std::string& pool,
+                                 const Image& image);
   void fillNicDetails(Instance& instance);
 
   CloudStore& store_;
@@ -65,6 +81,10 @@ class CloudService {
   NodeLinks& nodes_;
   ServiceOptions opts_;
   std::mutex poolsMu_;
+  // One upload of a base per node and image at a time (key: node URI + base
+  // name); the second launch waits and then finds it there.
+  std::mutex basesMu_;
+  std::map<std::string, std::shared_ptr<std::mutex>> baseLocks_;
   std::vector<NetworkPool> pools_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <sstream>
@@ -109,8 +110,21 @@ Result<std::unique_ptr<CloudStore>> CloudStore::open(const std::string& url) {
 
 // ---- users ----
 
+namespace {
+
+Status checkQuotas(const Quotas& q) {
+  if (q.instances < 0 || q.vcpus < 0 || q.memoryMiB < 0 || q.storageMiB < 0 || !(q.maxHours > 0) ||
+      !std::isfinite(q.maxHours))
+    return Error(ErrorCode::InvalidArgument,
+                 "invalid argument: quotas are counts of 0 or more, and the longest lease is more than 0 hours");
+  return okStatus();
+}
+
+}  // namespace
+
 Result<User> CloudStore::addUser(const std::string& name, const Quotas& q) {
   STRATUS_TRY(checkUserName(name));
+  STRATUS_TRY(checkQuotas(q));
   User u;
   u.name = name;
   u.accessKey = "AKST" + randomString(16, kUpperAlnum);
@@ -172,6 +186,15 @@ Result<User> CloudStore::userByAccessKey(const std::string& key) {
 }
 Result<User> CloudStore::userByToken(const std::string& token) {
   return oneUser(*db_, "client_token", token, "authentication failed: unknown client token");
+}
+
+Status CloudStore::setUserQuotas(const std::string& name, const Quotas& q) {
+  STRATUS_TRY(checkQuotas(q));
+  STRATUS_TRY(db_->exec("UPDATE users SET max_instances = ?, max_vcpus = ?, max_memory_mib = ?, max_storage_mib = ?, "
+                        "max_hours = ? WHERE name = ?",
+                        {q.instances, q.vcpus, q.memoryMiB, q.storageMiB, q.maxHours, name}));
+  if (db_->changes() == 0) return Error(ErrorCode::InvalidArgument, "no user named '" + name + "'");
+  return okStatus();
 }
 
 Status CloudStore::setUserDisabled(const std::string& name, bool disabled) {

@@ -32,6 +32,9 @@ class CloudStore {
   Result<User> userByAccessKey(const std::string& accessKey);
   Result<User> userByToken(const std::string& token);
   Status setUserDisabled(const std::string& name, bool disabled);
+  // New limits; what already runs or is stored stays, only new requests
+  // are held to them.
+  Status setUserQuotas(const std::string& name, const Quotas& quotas);
 
   // ---- VMM nodes (nimbus-nodes) ----
   Result<VmmNode> addNode(const VmmNode& node);
@@ -53,6 +56,11 @@ class CloudStore {
   // ownerId 0: everyone's. Destroyed instances only with includeDestroyed.
   Result<std::vector<Instance>> listInstances(std::int64_t ownerId, bool includeDestroyed = false);
   Status setInstanceState(const std::string& handle, const std::string& state);
+  // Instances started from an image named `image` (anyone's: a user's own
+  // image may share a common one's name, so this may count too many, never
+  // too few) on node `nodeId` that still hold a disk there, `except` not
+  // counted: is the node's cached base of that image still needed?
+  Result<std::int64_t> instancesUsingImage(std::int64_t nodeId, const std::string& image, const std::string& except);
   // The lease: new end (e.g. cloud-client --hours on a running instance),
   // the grace deadline once it is shut down.
   Status setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,12 @@ class ImageRepository {
   // recorded), owner 0 for a common image. Names: letters, digits, ._-
   // (1-128 characters). A taken name is refused.
   Result<Image> add(std::int64_t owner, const std::string& name, const std::string& file);
+  // The same with the bytes written by `fill` into a new file (path given)
+  // inside the store: an upload or a saved instance disk lands once, without
+  // a copy. The file is checked (raw or qcow2, standalone) after `fill` and
+  // removed when anything fails.
+  Result<Image> addWith(std::int64_t owner, const std::string& name,
+                        const std::function<Status(const std::string& path)>& fill);
   Result<Image> find(std::int64_t user, const std::string& name);
   Result<std::vector<Image>> list(std::int64_t user);
   // A user removes their own; owner 0 removes a common one.

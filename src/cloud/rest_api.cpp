@@ -99,29 +99,22 @@ api::Router makeCloudRouter(CloudService& service, CloudStore& store, ImageRepos
         }));
 
   r.addStreaming("PUT", "/v1/images/{name}", authed([&images](api::Request& req, const User& u) {
-                   // The body lands in a private file first; the repository takes it whole.
-                   std::string dir = std::filesystem::temp_directory_path().string();
-                   std::string tmp = dir + "/stratus-cloud-upload-" + randomHex(6);
-                   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
-                   if (!fd.valid()) return api::errorResponse(systemError("cannot create " + tmp, errno));
-                   struct Cleanup {
-                     std::string path;
-                     ~Cleanup() { ::unlink(path.c_str()); }
-                   } cleanup{tmp};
-                   std::string buf(1 << 20, '\0');
-                   for (;;) {
-                     auto n = req.bodyReader ? req.bodyReader->read(buf.data(), buf.size())
-                                             : Result<std::size_t>(std::size_t{0});
-                     if (!n) return api::errorResponse(n.error());
-                     if (*n == 0) break;
-                     if (auto s = writeAll(fd.get(), std::string_view(buf.data(), *n), "cannot store the upload"); !s)
-                       return api::errorResponse(s.error());
-                   }
-                   if (!req.bodyReader && !req.body.empty())
-                     if (auto s = writeAll(fd.get(), req.body, "cannot store the upload"); !s)
-                       return api::errorResponse(s.error());
-                   fd.reset();
-                   auto img = images.add(u.id, req.param("name"), tmp);
+                   // The body lands in the store's own partial file, checked and renamed when whole.
+                   auto img = images.addWith(u.id, req.param("name"), [&req](const std::string& path) -> Status {
+                     UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+                     if (!fd.valid()) return systemError("cannot create " + path, errno);
+                     std::string buf(1 << 20, '\0');
+                     for (;;) {
+                       auto n = req.bodyReader ? req.bodyReader->read(buf.data(), buf.size())
+                                               : Result<std::size_t>(std::size_t{0});
+                       if (!n) return std::move(n).error();
+                       if (*n == 0) break;
+                       STRATUS_TRY(writeAll(fd.get(), std::string_view(buf.data(), *n), "cannot store the upload"));
+                     }
+                     if (!req.bodyReader && !req.body.empty())
+                       STRATUS_TRY(writeAll(fd.get(), req.body, "cannot store the upload"));
+                     return okStatus();
+                   });
                    if (!img) return api::errorResponse(img.error());
                    return api::jsonResponse(201, imageJson(*img));
                  }));
@@ -173,6 +166,13 @@ api::Router makeCloudRouter(CloudService& service, CloudStore& store, ImageRepos
   r.add("DELETE", "/v1/instances/{handle}", authed([&service](api::Request& req, const User& u) {
           if (auto s = service.terminate(u, req.param("handle")); !s) return api::errorResponse(s.error());
           return api::noContent();
+        }));
+
+  r.add("POST", "/v1/instances/{handle}/save", authed([&service](api::Request& req, const User& u) {
+          Json in = req.body.empty() ? Json::object() : Json::parse(req.body);
+          auto img = service.save(u, req.param("handle"), in.value("name", ""));
+          if (!img) return api::errorResponse(img.error());
+          return api::jsonResponse(201, imageJson(*img));
         }));
 
   r.add("POST", "/v1/instances/{handle}/lease", authed([&service, now](api::Request& req, const User& u) {

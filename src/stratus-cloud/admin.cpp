@@ -35,8 +35,47 @@ std::string cloudProperties(const cloud::User& u, const std::string& serviceUrl)
          "stratus.secret.access.key=" + u.secretKey + "\n";
 }
 
-int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile) {
-  auto u = store.addUser(name);
+cloud::Quotas QuotaChanges::applyTo(cloud::Quotas q) const {
+  if (instances) q.instances = *instances;
+  if (vcpus) q.vcpus = *vcpus;
+  if (memoryMiB) q.memoryMiB = *memoryMiB;
+  if (storageMiB) q.storageMiB = *storageMiB;
+  if (maxHours) q.maxHours = *maxHours;
+  return q;
+}
+
+namespace {
+
+Json quotaJson(const cloud::Quotas& q) {
+  return Json{{"max_instances", q.instances}, {"max_vcpus", q.vcpus}, {"max_memory_mib", q.memoryMiB},
+              {"max_storage_mib", q.storageMiB}, {"max_hours", q.maxHours}};
+}
+
+}  // namespace
+
+int userQuota(cloud::CloudStore& store, const Context& ctx, const std::string& name, const QuotaChanges& changes) {
+  auto u = store.user(name);
+  if (!u) return fail(u.error());
+  cloud::Quotas q = changes.applyTo(u->quotas);
+  if (auto s = store.setUserQuotas(name, q); !s) return fail(s.error());
+  if (ctx.json) {
+    Json j{{"name", name}};
+    j.update(quotaJson(q));
+    printJson(j);
+    return 0;
+  }
+  std::printf("Quotas of user '%s':\n", name.c_str());
+  std::printf("  instances:     %lld\n", static_cast<long long>(q.instances));
+  std::printf("  vCPUs:         %lld\n", static_cast<long long>(q.vcpus));
+  std::printf("  memory:        %lld MiB\n", static_cast<long long>(q.memoryMiB));
+  std::printf("  image storage: %lld MiB\n", static_cast<long long>(q.storageMiB));
+  std::printf("  longest lease: %g hours\n", q.maxHours);
+  return 0;
+}
+
+int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile,
+            const QuotaChanges& quotas) {
+  auto u = store.addUser(name, quotas.applyTo({}));
   if (!u) return fail(u.error());
   std::string props = propertiesFile.empty() ? ctx.root + "/etc/stratus-cloud/users/" + name + "/cloud.properties"
                                              : propertiesFile;
@@ -62,10 +101,11 @@ int userList(cloud::CloudStore& store, const Context& ctx) {
   if (!users) return fail(users.error());
   if (ctx.json) {
     Json a = Json::array();
-    for (const auto& u : *users)
-      a.push_back({{"name", u.name}, {"access_key_id", u.accessKey}, {"disabled", u.disabled},
-                   {"max_instances", u.quotas.instances}, {"max_vcpus", u.quotas.vcpus},
-                   {"max_memory_mib", u.quotas.memoryMiB}, {"max_hours", u.quotas.maxHours}});
+    for (const auto& u : *users) {
+      Json j{{"name", u.name}, {"access_key_id", u.accessKey}, {"disabled", u.disabled}};
+      j.update(quotaJson(u.quotas));
+      a.push_back(j);
+    }
     printJson(a);
     return 0;
   }
@@ -105,7 +145,8 @@ int nodeList(cloud::CloudStore& store, const Context& ctx) {
     Json a = Json::array();
     for (const auto& n : *nodes)
       a.push_back({{"uri", n.uri}, {"memory_mib", n.memoryMiB}, {"vcpus", n.vcpus}, {"networks", n.networks},
-                   {"state", cloud::nodeStateName(n.state)}, {"last_error", n.lastError}});
+                   {"state", cloud::nodeStateName(n.state)}, {"last_error", n.lastError},
+                   {"last_seen", n.lastSeen}});  // Unix seconds of the last answer to a health check, 0: never
     printJson(a);
     return 0;
   }

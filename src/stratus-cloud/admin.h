@@ -4,6 +4,8 @@
 // returns the process exit code.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,7 +19,17 @@ struct Context {
   bool json = false;
 };
 
-int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile);
+// The quota options of `user add` and `user quota`: what is not given stays.
+struct QuotaChanges {
+  std::optional<std::int64_t> instances, vcpus, memoryMiB, storageMiB;
+  std::optional<double> maxHours;
+  cloud::Quotas applyTo(cloud::Quotas q) const;
+};
+
+int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile,
+            const QuotaChanges& quotas = {});
+// Shows a user's quotas, after applying `changes` when there are any.
+int userQuota(cloud::CloudStore& store, const Context& ctx, const std::string& name, const QuotaChanges& changes);
 int userList(cloud::CloudStore& store, const Context& ctx);
 int userDisable(cloud::CloudStore& store, const std::string& name, bool disabled);
 

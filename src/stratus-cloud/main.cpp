@@ -47,6 +47,20 @@ int main(int argc, char** argv) {
   userAdd->add_option("--properties", properties,
                       "Where to write the user's cloud.properties (default ROOT/etc/stratus-cloud/users/NAME/cloud.properties)");
   userAdd->add_flag("--json", ctx.json, "Print JSON: name, access_key_id, secret_access_key, client_token");
+  cloudadmin::QuotaChanges quotas;
+  // The same limits on `user add` and `user quota`.
+  auto quotaOptions = [&quotas](CLI::App* c) {
+    c->add_option("--instances", quotas.instances, "At most this many instances at once")->check(CLI::NonNegativeNumber);
+    c->add_option("--vcpus", quotas.vcpus, "At most this many vCPUs in all")->check(CLI::NonNegativeNumber);
+    c->add_option("--memory", quotas.memoryMiB, "At most this much memory in all, MiB")->check(CLI::NonNegativeNumber);
+    c->add_option("--storage", quotas.storageMiB, "At most this much image storage, MiB")->check(CLI::NonNegativeNumber);
+    c->add_option("--hours", quotas.maxHours, "The longest lease one may ask for, hours")->check(CLI::PositiveNumber);
+  };
+  quotaOptions(userAdd);
+  auto* userQuota = user->add_subcommand("quota", "Show a user's quotas, or change those given");
+  userQuota->add_option("NAME", userName)->required();
+  quotaOptions(userQuota);
+  userQuota->add_flag("--json", ctx.json, "Print JSON");
   auto* userList = user->add_subcommand("list", "List users");
   userList->add_flag("--json", ctx.json, "Print JSON");
   auto* userDisable = user->add_subcommand("disable", "Disable a user: their requests are refused");
@@ -95,6 +109,9 @@ int main(int argc, char** argv) {
   serveCmd->add_option("--grace-seconds", serveOpts.graceSeconds,
                        "Seconds between a lease's end (shutdown) and the instance's destruction")
       ->default_val(600);
+  serveCmd->add_option("--console-dir", serveOpts.consoleDir,
+                       "A directory on the nodes where each instance's serial console is logged "
+                       "(DIR/HANDLE.console; default: a pty on the node)");
   serveCmd->add_option("--strategy", strategy, "Placement: greedy-fill or round-robin")
       ->check(CLI::IsMember({"greedy-fill", "round-robin"}))
       ->default_val("greedy-fill");
@@ -120,7 +137,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& s = **store;
-  if (*userAdd) return cloudadmin::userAdd(s, ctx, userName, properties);
+  if (*userAdd) return cloudadmin::userAdd(s, ctx, userName, properties, quotas);
+  if (*userQuota) return cloudadmin::userQuota(s, ctx, userName, quotas);
   if (*userList) return cloudadmin::userList(s, ctx);
   if (*userDisable) return cloudadmin::userDisable(s, userName, true);
   if (*userEnable) return cloudadmin::userDisable(s, userName, false);

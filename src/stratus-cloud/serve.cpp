@@ -65,6 +65,7 @@ int serve(const ServeOptions& o) {
   cloud::ServiceOptions so;
   so.strategy = o.strategy;
   so.graceSeconds = o.graceSeconds;
+  so.consoleDir = o.consoleDir;
   so.poolsDir = o.root + "/etc/stratus-cloud/network-pools";
   cloud::CloudService service(**store, images, links, so);
   if (auto s = service.loadPools(); !s) {

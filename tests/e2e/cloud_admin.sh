@@ -25,6 +25,17 @@ sc user list --json | python3 -c 'import json,sys; u={x["name"]: x["disabled"] f
   fail "user list --json: $(sc user list --json)"
 pass "duplicate and bad names refused; --properties; disable; list --json"
 
+sc user add carol --instances 2 --hours 0.5 >/dev/null || fail "user add with quotas"
+out=$(sc user quota carol --vcpus 4 --storage 100) || fail "user quota: $out"
+grep -q "instances: *2$" <<<"$out" && grep -q "vCPUs: *4$" <<<"$out" && grep -q "image storage: *100 MiB" <<<"$out" &&
+  grep -q "longest lease: *0.5 hours" <<<"$out" || fail "user quota output: $out"
+[ "$(sc user quota carol --json | python3 -c 'import json,sys; q=json.load(sys.stdin); print(q["max_instances"], q["max_vcpus"], q["max_memory_mib"])')" = "2 4 32768" ] ||
+  fail "user quota --json: $(sc user quota carol --json)"
+if err=$(sc user quota carol --hours 0 2>&1); then fail "a zero-hour lease limit was accepted"; fi
+if err=$(sc user quota nobody --vcpus 1 2>&1); then fail "quota of an unknown user"; fi
+grep -q "no user named 'nobody'" <<<"$err" || fail "unknown user: $err"
+pass "user add --instances/--hours, user quota shows and changes only what is given"
+
 sc node add test:///default --memory 8192 --vcpus 8 --networks public,private >/dev/null || fail "node add"
 if err=$(sc node add test:///default --memory 1 --vcpus 1 2>&1); then fail "a node registered twice"; fi
 grep -q "already registered" <<<"$err" || fail "duplicate node: $err"

@@ -39,6 +39,14 @@ start_service
 pass "service up on 127.0.0.1:$PORT with a user, a simulated node, a network pool and an image"
 
 cc --list | grep -q "'tiny' (common)" || fail "--list: $(cc --list 2>&1)"
+# --transfer on a terminal shows a progress line (script(1) gives it one)
+out=$(script -qec "$BIN/cloud-client --conf $R/alice.properties --transfer --sourcefile $E2E_TMP/tiny.img --name mine" /dev/null) ||
+  fail "--transfer: $out"
+grep -q "Transfer: \[100 %\] 0.1 of 0.1 MiB" <<<"$out" || fail "no progress line: $out"
+cc --list | grep -q "'mine'  Size: 65536 bytes  Format: raw" || fail "--list after --transfer: $(cc --list)"
+if err=$(cc --transfer --sourcefile "$E2E_TMP/tiny.img" --name mine 2>&1); then fail "a taken image name was accepted"; fi
+grep -q "image 'mine' already exists" <<<"$err" || fail "taken name: $err"
+cc --delete --name mine | grep -q "Deleted 'mine'." || fail "--delete"
 out=$(cc --run --name tiny --hours 1 --network default) || fail "--run: $out"
 grep -q "Creating workspace \"vm-" <<<"$out" || fail "--run output: $out"
 grep -q "IP address: 192.168.122.10" <<<"$out" || fail "--run address: $out"

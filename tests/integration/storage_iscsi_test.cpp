@@ -35,7 +35,9 @@ class IscsiPool : public ::testing::Test {
     root = std::filesystem::temp_directory_path() / ("stratus-iscsi-" + Uuid::generate().str());
     std::filesystem::create_directories(root);
     // A control port of our own: tgtd's unix socket is /var/run/tgtd/socket.PORT.
-    controlPort = 20000 + static_cast<int>(::getpid() % 20000);
+    // tgtd and tgtadm refuse values above 32767 ("-C argument value out of
+    // range"): a PID-derived port once went over and failed on CI.
+    controlPort = 1000 + static_cast<int>(::getpid() % 31000);
     ns = std::make_unique<NetnsGuard>("stratus-iscsi-" + std::to_string(::getpid()));
     ASSERT_TRUE(ns->ok()) << ns->error();
     ASSERT_TRUE(ns->enter()) << "cannot enter the test namespace";
@@ -81,10 +83,9 @@ class IscsiPool : public ::testing::Test {
     if (!root.empty()) std::filesystem::remove_all(root, ec);
   }
 
-  // tgtd once failed to answer its first tgtadm within 10 s on a loaded CI
-  // machine, on the first of these tests only, and left no trace. So: wait
-  // longer, start it again when it exited on its own, and say what tgtd
-  // logged and what tgtadm answered when it still does not come up.
+  // Should tgtd not come up, say what it logged and what tgtadm answered
+  // (a failure on CI once left no trace); start it again when it exited on
+  // its own, and wait generously on a loaded machine.
   bool startTgtd(std::string& why) {
     std::string log = (root / "tgtd.log").string();
     for (int attempt = 1; attempt <= 3; ++attempt) {

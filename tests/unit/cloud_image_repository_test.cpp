@@ -73,3 +73,32 @@ TEST_P(ImageRepositoryDb, ImagesComeInWholeAndUsersShadowCommonOnes) {
   EXPECT_FALSE(fs::exists(mine->path));
   EXPECT_EQ(repo.find(alice->id, "debian")->ownerId, 0);
 }
+
+TEST_P(ImageRepositoryDb, AUsersImagesStayWithinTheirStorageQuota) {
+  if (::system("command -v qemu-img >/dev/null") != 0) GTEST_SKIP() << "qemu-img is not installed";
+  stratus::testing::TempRoot root;
+  auto store = std::move(CloudStore::open(url())).value();
+  Quotas q;
+  q.storageMiB = 2;
+  auto alice = store->addUser("alice", q);
+  ASSERT_TRUE(alice.ok());
+  ImageRepository repo(*store, root.str() + "/images");
+  auto raw = image(root.str(), "disk.raw", "raw");  // 1 MiB
+  ASSERT_TRUE(repo.add(alice->id, "one", raw).ok());
+  ASSERT_TRUE(repo.add(alice->id, "two", raw).ok());
+  auto third = repo.add(alice->id, "three", raw);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().message,
+            "quota exceeded: user 'alice' would store 3 MiB of images, more than their quota of 2 MiB");
+  EXPECT_FALSE(repo.find(alice->id, "three").ok());
+  for (const auto& e : fs::recursive_directory_iterator(root.str() + "/images"))
+    EXPECT_EQ(e.path().filename().string().find(".part-"), std::string::npos) << e.path();
+  // Common images count against nobody; a raised quota lets the third in.
+  EXPECT_TRUE(repo.add(0, "three", raw).ok());
+  q.storageMiB = 3;
+  ASSERT_TRUE(store->setUserQuotas("alice", q).ok());
+  EXPECT_TRUE(repo.add(alice->id, "three", raw).ok());
+  q.maxHours = 0;
+  EXPECT_EQ(store->setUserQuotas("alice", q).error().code, ErrorCode::InvalidArgument);
+  EXPECT_EQ(store->setUserQuotas("nobody", Quotas{}).error().message, "no user named 'nobody'");
+}

@@ -4,6 +4,7 @@
 // after the grace period, a destroy; a node that cannot start the guest
 // leaves nothing behind and frees the slot.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,7 +12,9 @@
 #include "cloud/cloud_service.h"
 #include "daemon/node.h"
 #include "drivers/test/test_driver.h"
+#include "storage/command.h"
 #include "storage/pool_backend.h"
+#include "storage/qemu_img.h"
 #include "temp_root.h"
 
 using namespace stratus;
@@ -126,6 +129,109 @@ TEST_F(CloudServiceTest, AnInstanceRunsWithItsSlotAndGoesCleanly) {
   EXPECT_FALSE(service->terminate(alice, i->handle).ok());
   // The slot is free again.
   EXPECT_EQ(service->run(alice, request(), 1000)->nics[0].ip, "10.0.10.2");
+}
+
+TEST_F(CloudServiceTest, SaveCopiesTheStoppedDiskIntoANewImageAndTerminates) {
+  auto i = service->run(alice, request(), 1000);
+  ASSERT_TRUE(i.ok()) << i.error().describe();
+  // What the guest wrote to its disk is what the new image holds.
+  auto vol = nodeA->lookupVolume("default", i->handle + ".raw");
+  ASSERT_TRUE(vol.ok());
+  std::ofstream(vol->path, std::ios::in | std::ios::out | std::ios::binary) << "written by the guest";
+  auto img = service->save(alice, i->handle, "mine");
+  ASSERT_TRUE(img.ok()) << img.error().describe();
+  EXPECT_EQ(img->name, "mine");
+  EXPECT_EQ(img->ownerId, alice.id);
+  EXPECT_EQ(img->format, "raw");
+  std::ifstream in(img->path);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes, "written by the guest" + std::string(4096 - 20, 'x'));
+  EXPECT_EQ(images->find(alice.id, "mine")->path, img->path);
+  // Terminated: guest, disk and DHCP entry gone from the node, the slot free.
+  EXPECT_EQ(store->instance(i->handle)->state, "Destroyed");
+  EXPECT_FALSE(nodeA->lookupDomain(i->domain).ok());
+  EXPECT_TRUE(nodeA->listVolumes("default")->empty());
+  EXPECT_EQ(service->run(alice, request(), 1000)->nics[0].ip, "10.0.10.2");
+  // Without --newname: IMAGE-HANDLE.
+  auto j = service->run(alice, request(), 1000);
+  ASSERT_TRUE(j.ok());
+  EXPECT_EQ(service->save(alice, j->handle, "")->name, "tiny-" + j->handle);
+}
+
+TEST_F(CloudServiceTest, AFailedSaveLeavesTheInstanceRunningAndNoPartialImage) {
+  auto i = service->run(alice, request(), 1000);
+  ASSERT_TRUE(i.ok());
+  std::string file = root.str() + "/other.img";
+  std::ofstream(file) << std::string(512, 'y');
+  ASSERT_TRUE(images->add(alice.id, "taken", file).ok());
+  auto img = service->save(alice, i->handle, "taken");
+  ASSERT_FALSE(img.ok());
+  EXPECT_EQ(img.error().code, ErrorCode::DomainExists) << img.error().describe();
+  EXPECT_EQ(store->instance(i->handle)->state, "Running");
+  EXPECT_EQ(nodeA->domainInfo(i->domain)->summary.state, conf::DomainState::Running);
+  // The node lost the disk: save says so and creates nothing.
+  ASSERT_TRUE(nodeA->destroyDomain(i->domain, {}).ok());
+  ASSERT_TRUE(nodeA->deleteVolume("default", i->handle + ".raw").ok());
+  auto bad = service->save(alice, i->handle, "fresh");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_FALSE(images->find(alice.id, "fresh").ok());
+  for (const auto& e : std::filesystem::recursive_directory_iterator(root.str() + "/images"))
+    EXPECT_EQ(e.path().string().find(".part-"), std::string::npos) << e.path();
+  EXPECT_EQ(service->save(alice, "vm-nope", "x").error().code, ErrorCode::NoDomain);
+}
+
+TEST_F(CloudServiceTest, Qcow2ImagesGoToANodeOnceAndInstancesGetClones) {
+  if (::system("command -v qemu-img >/dev/null") != 0) GTEST_SKIP() << "qemu-img is not installed";
+  std::string raw = root.str() + "/data.raw", qcow = root.str() + "/deb.qcow2";
+  std::ofstream(raw) << std::string(1 << 20, 'd');
+  ASSERT_TRUE(storage::runCommand({"qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw, qcow}).ok());
+  auto deb = images->add(0, "deb", qcow);
+  ASSERT_TRUE(deb.ok()) << deb.error().describe();
+  std::string base = "image-" + std::to_string(deb->id) + ".qcow2";
+  auto backingOf = [](const std::string& path) {
+    auto out = storage::runCommand({"qemu-img", "info", "--output=json", path});
+    return out ? storage::parseImageInfoJson(out->out, path)->backingFile : std::string("?");
+  };
+  // A base a killed service left half-copied is made again.
+  ASSERT_TRUE(nodeA->createVolume("default", "<volume><name>" + base + "</name><capacity>1048576</capacity>"
+                                  "<target><format type='qcow2'/></target></volume>", "x.xml", {}).ok());
+  auto r = request();
+  r.image = "deb";
+  auto a = service->run(alice, r, 1000);
+  ASSERT_TRUE(a.ok()) << a.error().describe();
+  auto inode = [&] {
+    struct stat st {};
+    return ::stat(nodeA->lookupVolume("default", base)->path.c_str(), &st) == 0 ? st.st_ino : 0;
+  };
+  auto first = inode();
+  ASSERT_NE(first, 0u);
+  auto b = service->run(alice, r, 1000);
+  ASSERT_TRUE(b.ok()) << b.error().describe();
+  auto baseVol = nodeA->lookupVolume("default", base);
+  ASSERT_TRUE(baseVol.ok());
+  EXPECT_EQ(static_cast<std::int64_t>(baseVol->physical), deb->sizeBytes);
+  EXPECT_EQ(inode(), first) << "the second launch made the base again";
+  for (const auto& i : {*a, *b}) {
+    auto v = nodeA->lookupVolume("default", i.handle + ".qcow2");
+    ASSERT_TRUE(v.ok()) << i.handle;
+    EXPECT_EQ(backingOf(v->path), baseVol->path);
+    EXPECT_LT(v->physical, baseVol->physical);  // a clone, not a copy
+  }
+  std::ifstream in(baseVol->path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ifstream orig(qcow, std::ios::binary);
+  EXPECT_TRUE(bytes == std::string((std::istreambuf_iterator<char>(orig)), std::istreambuf_iterator<char>()));
+  // The base goes with the last clone.
+  ASSERT_TRUE(service->terminate(alice, a->handle).ok());
+  EXPECT_TRUE(nodeA->lookupVolume("default", base).ok());
+  // Saved, a clone comes back flattened: standalone, the image's content.
+  auto saved = service->save(alice, b->handle, "deb-saved");
+  ASSERT_TRUE(saved.ok()) << saved.error().describe();
+  EXPECT_EQ(saved->format, "qcow2");
+  EXPECT_EQ(backingOf(saved->path), "");
+  EXPECT_TRUE(storage::runCommand({"qemu-img", "compare", "-q", saved->path, qcow}).ok());
+  EXPECT_FALSE(nodeA->lookupVolume("default", base).ok());
+  EXPECT_TRUE(nodeA->listVolumes("default")->empty()) << nodeA->listVolumes("default")->front().name;
 }
 
 TEST_F(CloudServiceTest, LeasesEndInShutdownThenDestroy) {
