@@ -26,6 +26,9 @@ PKGS=(
   # remote URIs (issue 8): qemu+ssh:// runs ssh; the test starts its own sshd in a
   # namespace; curl reads /metrics in the remote tests
   openssh-client openssh-server curl
+  # stratus-cloud's optional PostgreSQL database (issue 9): libpq to build
+  # against; the server so the tests can start their own (initdb, pg_ctl)
+  libpq-dev postgresql
 )
 missing=()
 for p in "${PKGS[@]}"; do

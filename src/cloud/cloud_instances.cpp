@@ -38,7 +38,7 @@ Instance instanceFrom(const SqlRow& r) {
   return i;
 }
 
-Status loadNics(SqliteDb& db, std::vector<Instance>& instances) {
+Status loadNics(SqlDb& db, std::vector<Instance>& instances) {
   if (instances.empty()) return okStatus();
   std::map<std::int64_t, Instance*> byId;
   for (auto& i : instances) byId[i.id] = &i;
@@ -50,7 +50,7 @@ Status loadNics(SqliteDb& db, std::vector<Instance>& instances) {
                   });
 }
 
-Result<std::vector<Instance>> selectInstances(SqliteDb& db, const std::string& where, const std::vector<SqlValue>& args) {
+Result<std::vector<Instance>> selectInstances(SqlDb& db, const std::string& where, const std::vector<SqlValue>& args) {
   std::vector<Instance> out;
   STRATUS_TRY(db.query(std::string("SELECT ") + kInstanceColumns + kInstanceFrom + where + " ORDER BY i.id", args,
                        [&](const SqlRow& r) {
@@ -177,13 +177,16 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     out.started = now;
     out.terminates = now + static_cast<std::int64_t>(std::llround(req.hours * 3600.0));
     out.clientToken = req.clientToken;
-    STRATUS_TRY(db_->exec("INSERT INTO instances (handle, owner_id, image, node_id, domain, vcpus, memory_mib, state, "
-                          "hours, started, terminates, client_token, created) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                          {out.handle, out.ownerId, out.image, out.nodeId, out.domain, out.vcpus, out.memoryMiB,
-                           out.state, out.hours, out.started, out.terminates,
-                           req.clientToken.empty() ? SqlValue(nullptr) : SqlValue(req.clientToken), now}));
-    out.id = db_->lastInsertId();
+    STRATUS_TRY(db_->query("INSERT INTO instances (handle, owner_id, image, node_id, domain, vcpus, memory_mib, state, "
+                           "hours, started, terminates, client_token, created) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                           {out.handle, out.ownerId, out.image, out.nodeId, out.domain, out.vcpus, out.memoryMiB,
+                            out.state, out.hours, out.started, out.terminates,
+                            req.clientToken.empty() ? SqlValue(nullptr) : SqlValue(req.clientToken), now},
+                           [&](const SqlRow& r) {
+                             out.id = r.integer(0);
+                             return false;
+                           }));
 
     // One slot per NIC: the first of the pool nobody holds.
     for (std::size_t nic = 0; nic < req.networks.size(); ++nic) {

@@ -96,13 +96,13 @@ const char* nodeStateName(VmmNode::State s) {
   return "up";
 }
 
-Result<std::unique_ptr<CloudStore>> CloudStore::open(const std::string& path) {
-  if (path != ":memory:") {
+Result<std::unique_ptr<CloudStore>> CloudStore::open(const std::string& url) {
+  if (!isPostgresUrl(url) && url != ":memory:") {
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    if (ec) return Error(ErrorCode::SystemError, "cannot create the directory of " + path + ": " + ec.message());
+    std::filesystem::create_directories(std::filesystem::path(url).parent_path(), ec);
+    if (ec) return Error(ErrorCode::SystemError, "cannot create the directory of " + url + ": " + ec.message());
   }
-  auto db = SqliteDb::open(path);
+  auto db = openSqlDb(url);
   if (!db) return std::move(db).error();
   STRATUS_TRY((*db)->migrate(cloudSchema()));
   return std::unique_ptr<CloudStore>(new CloudStore(std::move(*db)));
@@ -139,13 +139,15 @@ Result<User> CloudStore::addUser(const std::string& name, const Quotas& q) {
       return false;
     }));
     if (taken) return Error(ErrorCode::DomainExists, "operation failed: user '" + name + "' already exists");
-    STRATUS_TRY(db_->exec("INSERT INTO users (name, access_key, secret_key, client_token, disabled, max_instances, "
-                          "max_vcpus, max_memory_mib, max_storage_mib, max_hours, created) "
-                          "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
-                          {name, u.accessKey, u.secretKey, u.clientToken, q.instances, q.vcpus, q.memoryMiB,
-                           q.storageMiB, q.maxHours, u.created}));
-    u.id = db_->lastInsertId();
-    return okStatus();
+    return db_->query("INSERT INTO users (name, access_key, secret_key, client_token, disabled, max_instances, "
+                      "max_vcpus, max_memory_mib, max_storage_mib, max_hours, created) "
+                      "VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?) RETURNING id",
+                      {name, u.accessKey, u.secretKey, u.clientToken, q.instances, q.vcpus, q.memoryMiB,
+                       q.storageMiB, q.maxHours, u.created},
+                      [&](const SqlRow& r) {
+                        u.id = r.integer(0);
+                        return false;
+                      });
   });
   if (!s) return std::move(s).error();
   return u;
@@ -162,7 +164,7 @@ Result<std::vector<User>> CloudStore::listUsers() {
 }
 
 namespace {
-Result<User> oneUser(SqliteDb& db, const char* column, const std::string& value, const std::string& what) {
+Result<User> oneUser(SqlDb& db, const char* column, const std::string& value, const std::string& what) {
   std::optional<User> u;
   STRATUS_TRY(db.query(std::string("SELECT ") + kUserColumns + " FROM users WHERE " + column + " = ?", {value},
                        [&](const SqlRow& r) {
@@ -216,10 +218,12 @@ Result<VmmNode> CloudStore::addNode(const VmmNode& in) {
       return false;
     }));
     if (taken) return Error(ErrorCode::DomainExists, "operation failed: node '" + n.uri + "' is already registered");
-    STRATUS_TRY(db_->exec("INSERT INTO nodes (uri, memory_mib, vcpus, networks, state) VALUES (?, ?, ?, ?, ?)",
-                          {n.uri, n.memoryMiB, n.vcpus, joinList(n.networks), std::string(nodeStateName(n.state))}));
-    n.id = db_->lastInsertId();
-    return okStatus();
+    return db_->query("INSERT INTO nodes (uri, memory_mib, vcpus, networks, state) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                      {n.uri, n.memoryMiB, n.vcpus, joinList(n.networks), std::string(nodeStateName(n.state))},
+                      [&](const SqlRow& r) {
+                        n.id = r.integer(0);
+                        return false;
+                      });
   });
   if (!s) return std::move(s).error();
   return n;

@@ -1,6 +1,6 @@
-// Everything the service node knows, in its database (ROOT/var/lib/
-// stratus-cloud/cloud.db by default): users and their keys, VMM nodes,
-// images, instances with their leases, and which network slot each NIC
+// Everything the service node knows, in its database (the SQLite file
+// ROOT/var/lib/stratus-cloud/cloud.db by default, or PostgreSQL: sql_db.h):
+// users and their keys, VMM nodes, images, instances with their leases, and which network slot each NIC
 // holds. No state lives only in memory: a service killed at any point
 // comes back with all of it. The schema is cloud_schema.cpp's migrations.
 #pragma once
@@ -11,15 +11,16 @@
 
 #include "cloud/cloud_types.h"
 #include "cloud/network_pool.h"
-#include "cloud/sqlite_db.h"
+#include "cloud/sql_db.h"
 #include "util/error.h"
 
 namespace stratus::cloud {
 
 class CloudStore {
  public:
-  // Opens (creating) the database and brings its schema up to date.
-  static Result<std::unique_ptr<CloudStore>> open(const std::string& path);
+  // Opens the database and brings its schema up to date: a
+  // postgresql:// URL, or an SQLite file (created, with its directory).
+  static Result<std::unique_ptr<CloudStore>> open(const std::string& url);
 
   // ---- users (nimbus-new-user, nimbus-list-users) ----
   // A new user with fresh keys: access key id (20 characters, AWS style),
@@ -71,11 +72,11 @@ class CloudStore {
   Result<std::vector<Instance>> expiredLeases(std::int64_t now);
   Result<std::vector<Instance>> graceEnded(std::int64_t now);
 
-  SqliteDb& db() { return *db_; }
+  SqlDb& db() { return *db_; }
 
  private:
-  explicit CloudStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  std::unique_ptr<SqliteDb> db_;
+  explicit CloudStore(std::unique_ptr<SqlDb> db) : db_(std::move(db)) {}
+  std::unique_ptr<SqlDb> db_;
 };
 
 // The schema, version by version (cloud_schema.cpp).

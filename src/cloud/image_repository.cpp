@@ -42,7 +42,7 @@ Image imageFrom(const SqlRow& r) {
 }
 
 // A user's images, the new one included, stay within their storage quota.
-Status checkStorageQuota(SqliteDb& db, std::int64_t owner, std::int64_t adding) {
+Status checkStorageQuota(SqlDb& db, std::int64_t owner, std::int64_t adding) {
   std::string name;
   std::int64_t maxMiB = 0, used = 0;
   STRATUS_TRY(db.query("SELECT name, max_storage_mib FROM users WHERE id = ?", {owner}, [&](const SqlRow& r) {
@@ -126,15 +126,19 @@ Result<Image> ImageRepository::addWith(std::int64_t owner, const std::string& na
   img.created = static_cast<std::int64_t>(std::time(nullptr));
   Status s = store_.db().transaction([&]() -> Status {
     if (owner) STRATUS_TRY(checkStorageQuota(store_.db(), owner, img.sizeBytes));
-    STRATUS_TRY(store_.db().exec("INSERT INTO images (name, owner_id, path, format, size_bytes, created) VALUES (?, ?, ?, ?, ?, ?)",
-                                 {name, ownerValue(owner), target, img.format, img.sizeBytes, img.created}));
-    img.id = store_.db().lastInsertId();
+    STRATUS_TRY(store_.db().query("INSERT INTO images (name, owner_id, path, format, size_bytes, created) "
+                                  "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                  {name, ownerValue(owner), target, img.format, img.sizeBytes, img.created},
+                                  [&](const SqlRow& r) {
+                                    img.id = r.integer(0);
+                                    return false;
+                                  }));
     fs::rename(tmp, target, ec);
     if (ec) return Error(ErrorCode::SystemError, "cannot store image " + target + ": " + ec.message());
     return okStatus();
   });
   if (!s) {
-    if (s.error().message.find("UNIQUE") != std::string::npos)
+    if (s.error().code == ErrorCode::DomainExists)  // the unique index on the name
       return Error(ErrorCode::DomainExists, "operation failed: image '" + name + "' already exists");
     return std::move(s).error();
   }
@@ -169,13 +173,13 @@ Result<std::vector<Image>> ImageRepository::list(std::int64_t user) {
 Status ImageRepository::remove(std::int64_t owner, const std::string& name) {
   std::string path;
   Status s = store_.db().transaction([&]() -> Status {
-    STRATUS_TRY(store_.db().query("SELECT path FROM images WHERE name = ? AND owner_id IS ?", {name, ownerValue(owner)},
+    STRATUS_TRY(store_.db().query("SELECT path FROM images WHERE name = ? AND owner_id IS NOT DISTINCT FROM ?", {name, ownerValue(owner)},
                                   [&](const SqlRow& r) {
                                     path = r.text(0);
                                     return false;
                                   }));
     if (path.empty()) return Error(ErrorCode::InvalidArgument, "no image named '" + name + "' of yours");
-    return store_.db().exec("DELETE FROM images WHERE name = ? AND owner_id IS ?", {name, ownerValue(owner)});
+    return store_.db().exec("DELETE FROM images WHERE name = ? AND owner_id IS NOT DISTINCT FROM ?", {name, ownerValue(owner)});
   });
   if (!s) return s;
   std::error_code ec;

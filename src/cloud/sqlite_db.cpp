@@ -6,29 +6,28 @@ namespace stratus::cloud {
 
 namespace {
 
-// The statement as errors name it: its first line, shortened.
-std::string head(std::string_view sql) {
-  std::string s(sql.substr(0, sql.find('\n')));
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.erase(s.begin());
-  if (s.size() > 60) s = s.substr(0, 57) + "...";
-  return s;
-}
-
 struct Stmt {
   sqlite3_stmt* st = nullptr;
   ~Stmt() { sqlite3_finalize(st); }
 };
 
-}  // namespace
+class SqliteRow final : public SqlRow {
+ public:
+  explicit SqliteRow(sqlite3_stmt* st) : st_(st) {}
+  std::int64_t integer(int col) const override { return sqlite3_column_int64(st_, col); }
+  double real(int col) const override { return sqlite3_column_double(st_, col); }
+  bool isNull(int col) const override { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
+  std::string text(int col) const override {
+    auto* p = sqlite3_column_text(st_, col);
+    if (!p) return {};
+    return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(st_, col)));
+  }
 
-std::int64_t SqlRow::integer(int col) const { return sqlite3_column_int64(st_, col); }
-double SqlRow::real(int col) const { return sqlite3_column_double(st_, col); }
-bool SqlRow::isNull(int col) const { return sqlite3_column_type(st_, col) == SQLITE_NULL; }
-std::string SqlRow::text(int col) const {
-  auto* p = sqlite3_column_text(st_, col);
-  if (!p) return {};
-  return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(st_, col)));
-}
+ private:
+  sqlite3_stmt* st_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
   sqlite3* db = nullptr;
@@ -50,8 +49,10 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::string& path) {
 SqliteDb::~SqliteDb() { sqlite3_close(db_); }
 
 Error SqliteDb::sqlError(std::string_view sql, std::string_view what) const {
-  return Error(ErrorCode::OperationFailed,
-               "database " + path_ + ": " + std::string(what) + " '" + head(sql) + "': " + sqlite3_errmsg(db_));
+  int ext = sqlite3_extended_errcode(db_);
+  bool unique = ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY;
+  return Error(unique ? ErrorCode::DomainExists : ErrorCode::OperationFailed,
+               "database " + path_ + ": " + std::string(what) + " '" + sqlHead(sql) + "': " + sqlite3_errmsg(db_));
 }
 
 Status SqliteDb::query(std::string_view sql, const std::vector<SqlValue>& args,
@@ -61,7 +62,7 @@ Status SqliteDb::query(std::string_view sql, const std::vector<SqlValue>& args,
   if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &s.st, nullptr) != SQLITE_OK)
     return sqlError(sql, "cannot prepare");
   if (static_cast<int>(args.size()) != sqlite3_bind_parameter_count(s.st))
-    return Error(ErrorCode::InternalError, "database: '" + head(sql) + "' takes " +
+    return Error(ErrorCode::InternalError, "database: '" + sqlHead(sql) + "' takes " +
                                                std::to_string(sqlite3_bind_parameter_count(s.st)) + " values, got " +
                                                std::to_string(args.size()));
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -82,14 +83,13 @@ Status SqliteDb::query(std::string_view sql, const std::vector<SqlValue>& args,
     int rc = sqlite3_step(s.st);
     if (rc == SQLITE_DONE) return okStatus();
     if (rc != SQLITE_ROW) return sqlError(sql, "cannot run");
-    if (onRow && !onRow(SqlRow(s.st))) return okStatus();
+    if (onRow && !onRow(SqliteRow(s.st))) return okStatus();
   }
 }
 
 Status SqliteDb::exec(std::string_view sql, const std::vector<SqlValue>& args) { return query(sql, args, nullptr); }
 
 std::int64_t SqliteDb::changes() const { return sqlite3_changes64(db_); }
-std::int64_t SqliteDb::lastInsertId() const { return sqlite3_last_insert_rowid(db_); }
 
 Status SqliteDb::execScript(const std::string& sql) {
   std::lock_guard lk(mu_);
@@ -97,7 +97,7 @@ Status SqliteDb::execScript(const std::string& sql) {
   if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
     std::string m = err ? err : "unknown error";
     sqlite3_free(err);
-    return Error(ErrorCode::OperationFailed, "database " + path_ + ": '" + head(sql) + "': " + m);
+    return Error(ErrorCode::OperationFailed, "database " + path_ + ": '" + sqlHead(sql) + "': " + m);
   }
   return okStatus();
 }
@@ -117,35 +117,6 @@ Status SqliteDb::transaction(const std::function<Status()>& body) {
   if (auto c = exec("COMMIT"); !c) {
     (void)exec("ROLLBACK");
     return c;
-  }
-  return okStatus();
-}
-
-Result<int> SqliteDb::schemaVersion() {
-  STRATUS_TRY(exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"));
-  int v = 0;
-  STRATUS_TRY(query("SELECT COALESCE(MAX(version), 0) FROM schema_version", {}, [&](const SqlRow& r) {
-    v = static_cast<int>(r.integer(0));
-    return false;
-  }));
-  return v;
-}
-
-Status SqliteDb::migrate(const std::vector<Migration>& migrations) {
-  auto current = schemaVersion();
-  if (!current) return std::move(current).error();
-  int newest = 0;
-  for (const auto& m : migrations) newest = std::max(newest, m.version);
-  if (*current > newest)
-    return Error(ErrorCode::OperationInvalid, "database " + path_ + " has schema version " + std::to_string(*current) +
-                                                  ", newer than this program knows (" + std::to_string(newest) +
-                                                  "); use a newer stratus-cloud");
-  for (const auto& m : migrations) {
-    if (m.version <= *current) continue;
-    STRATUS_TRY(transaction([&]() -> Status {
-      STRATUS_TRY(execScript(m.sql));
-      return exec("INSERT INTO schema_version (version) VALUES (?)", {std::int64_t{m.version}});
-    }));
   }
   return okStatus();
 }

@@ -1,6 +1,7 @@
 // stratus-cloud: the IaaS service node (issue 9). Administrator commands on
-// the service's state under --root; `serve` (the REST / EC2 / S3 front ends)
-// comes with the service itself.
+// the service's state under --root (its database: --db, an SQLite file or a
+// PostgreSQL URL); `serve` (the REST / EC2 / S3 front ends) comes with the
+// service itself.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -26,7 +27,13 @@ int main(int argc, char** argv) {
   app.add_option("--root", ctx.root, "Root of the service's state: ROOT/var/lib/stratus-cloud/cloud.db, "
                                      "ROOT/etc/stratus-cloud/")
       ->default_val("/");
-  app.add_option("--db", db, "Database file (default ROOT/var/lib/stratus-cloud/cloud.db)");
+  // Global, and accepted after any subcommand too (fallthrough), so the
+  // administrator commands reach the database `serve --db URL` uses.
+  app.add_option("--db", db,
+                 "The service's database, for every subcommand: an SQLite file (default "
+                 "ROOT/var/lib/stratus-cloud/cloud.db) or a PostgreSQL URL "
+                 "postgresql://USER[:PASSWORD]@HOST[:PORT]/DBNAME (several service processes may share one)");
+  app.fallthrough();
   app.add_option("--service-url", ctx.serviceUrl, "The service URL written into users' cloud.properties")
       ->default_val("http://127.0.0.1:8443");
   app.add_flag("--json", ctx.json, "Print results as JSON");
@@ -109,6 +116,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"greedy-fill", "round-robin"}))
       ->default_val("greedy-fill");
   serveCmd->add_flag("--verbose,-v", serveOpts.verbose, "Debug logging");
+  serveCmd->footer("The database is stratus-cloud's global --db FILE|postgresql://... (also accepted here, "
+                   "after serve); several serve processes may share one PostgreSQL database.");
 
   CLI11_PARSE(app, argc, argv);
   if (*serveCmd) {

@@ -14,7 +14,7 @@ namespace stratus::cloudadmin {
 
 struct ServeOptions {
   std::string root = "/";
-  std::string db;                  // "" -> ROOT/var/lib/stratus-cloud/cloud.db
+  std::string db;                  // SQLite file or postgresql:// URL; "" -> ROOT/var/lib/stratus-cloud/cloud.db
   std::vector<std::string> listen; // ADDR[:PORT]; default 127.0.0.1:8443
   std::int64_t graceSeconds = 600;
   std::string consoleDir;          // on the nodes: instances' serial console logs ("" a pty)

@@ -7,11 +7,14 @@
 
 #include "cloud/image_repository.h"
 #include "storage/command.h"
-#include "temp_root.h"
+#include "cloud_test_db.h"
 
 using namespace stratus;
 using namespace stratus::cloud;
 namespace fs = std::filesystem;
+
+class ImageRepositoryDb : public stratus::testing::CloudDbTest {};
+STRATUS_DB_ENGINES(ImageRepositoryDb);
 
 namespace {
 
@@ -27,10 +30,10 @@ std::string image(const std::string& dir, const std::string& name, const std::st
 
 }  // namespace
 
-TEST(ImageRepository, ImagesComeInWholeAndUsersShadowCommonOnes) {
+TEST_P(ImageRepositoryDb, ImagesComeInWholeAndUsersShadowCommonOnes) {
   if (::system("command -v qemu-img >/dev/null") != 0) GTEST_SKIP() << "qemu-img is not installed";
   stratus::testing::TempRoot root;
-  auto store = std::move(CloudStore::open(":memory:")).value();
+  auto store = std::move(CloudStore::open(url())).value();
   auto alice = store->addUser("alice");
   auto bob = store->addUser("bob");
   ImageRepository repo(*store, root.str() + "/images");
@@ -71,10 +74,10 @@ TEST(ImageRepository, ImagesComeInWholeAndUsersShadowCommonOnes) {
   EXPECT_EQ(repo.find(alice->id, "debian")->ownerId, 0);
 }
 
-TEST(ImageRepository, AUsersImagesStayWithinTheirStorageQuota) {
+TEST_P(ImageRepositoryDb, AUsersImagesStayWithinTheirStorageQuota) {
   if (::system("command -v qemu-img >/dev/null") != 0) GTEST_SKIP() << "qemu-img is not installed";
   stratus::testing::TempRoot root;
-  auto store = std::move(CloudStore::open(":memory:")).value();
+  auto store = std::move(CloudStore::open(url())).value();
   Quotas q;
   q.storageMiB = 2;
   auto alice = store->addUser("alice", q);

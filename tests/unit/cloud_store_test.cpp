@@ -1,19 +1,21 @@
 // The service node's store: users get unique keys and survive a reopen,
 // names are checked, nodes register once and cannot go while they hold
-// instances.
+// instances. On SQLite and on PostgreSQL (cloud_test_db.h).
 #include <gtest/gtest.h>
 
 #include <set>
 
 #include "cloud/cloud_store.h"
-#include "temp_root.h"
+#include "cloud_test_db.h"
 
 using namespace stratus;
 using namespace stratus::cloud;
 
-TEST(CloudStore, UsersGetFreshKeysAndSurviveAReopen) {
-  stratus::testing::TempRoot root;
-  std::string path = root.str() + "/var/lib/stratus-cloud/cloud.db";
+class CloudStoreDb : public stratus::testing::CloudDbTest {};
+STRATUS_DB_ENGINES(CloudStoreDb);
+
+TEST_P(CloudStoreDb, UsersGetFreshKeysAndSurviveAReopen) {
+  std::string path = url();
   std::string token;
   {
     auto store = CloudStore::open(path);
@@ -48,8 +50,8 @@ TEST(CloudStore, UsersGetFreshKeysAndSurviveAReopen) {
   EXPECT_FALSE((*store)->setUserDisabled("carol", true).ok());
 }
 
-TEST(CloudStore, NodesRegisterOnceAndKeepTheirInstances) {
-  auto store = CloudStore::open(":memory:");
+TEST_P(CloudStoreDb, NodesRegisterOnceAndKeepTheirInstances) {
+  auto store = CloudStore::open(url());
   ASSERT_TRUE(store.ok());
   auto& s = **store;
   VmmNode n;
