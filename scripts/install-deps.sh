@@ -26,6 +26,9 @@ PKGS=(
   # remote URIs (issue 8): qemu+ssh:// runs ssh; the test starts its own sshd in a
   # namespace; curl reads /metrics in the remote tests
   openssh-client openssh-server curl
+  # the S3/EC2 request signatures (issue 10): HMAC, SHA-256, MD5 from OpenSSL;
+  # node and npm run the AWS SDK for JavaScript against the S3 server
+  libssl-dev nodejs
 )
 missing=()
 for p in "${PKGS[@]}"; do
