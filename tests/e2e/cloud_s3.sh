@@ -90,6 +90,11 @@ out=$(s3 alice -X PUT --data-binary 'small text' -H "Content-MD5: $(printf 'othe
 expect 400 "$out" "PutObject with a wrong Content-MD5"
 grep -q "<Code>BadDigest</Code>" <<<"$out" || fail "bad Content-MD5: $out"
 out=$(s3 alice -I "$U/photos/dir/bad.txt"); expect 404 "$out" "the refused object"
+out=$(s3 alice -X PUT --data-binary 'small text' -H "x-amz-checksum-crc32: AAAAAA==" "$U/photos/dir/bad.txt")
+expect 400 "$out" "PutObject with a wrong x-amz-checksum-crc32"
+grep -q "<Code>BadDigest</Code>" <<<"$out" || fail "bad CRC32: $out"
+out=$(s3 alice -X PUT --data-binary 'small text' -H "x-amz-checksum-crc32: $(python3 -c 'import zlib,base64; print(base64.b64encode(zlib.crc32(b"small text").to_bytes(4,"big")).decode())')" "$U/photos/dir/crc.txt")
+expect 200 "$out" "PutObject with the right x-amz-checksum-crc32"
 for k in a/1 a/2 b/1 c d e; do s3 alice -X PUT --data-binary "$k" "$U/photos/list/$k" >/dev/null; done
 out=$(s3 alice "$U/photos?list-type=2&prefix=list/&delimiter=/")
 grep -q "<Prefix>list/a/</Prefix>" <<<"$out" && grep -q "<Prefix>list/b/</Prefix>" <<<"$out" || fail "CommonPrefixes: $out"
@@ -110,7 +115,7 @@ done
 [ $pages = 3 ] || fail "expected 3 pages, got $pages"
 out=$(s3 alice "$U/photos?list-type=2&prefix=list/&start-after=list/c")
 [ "$(grep -o '<Key>[^<]*</Key>' <<<"$out" | sed 's/<[^>]*>//g' | tr '\n' ' ')" = "list/d list/e " ] || fail "start-after: $out"
-pass "Content-MD5 checked (BadDigest stores nothing), ListObjectsV2 prefix/delimiter/max-keys/continuation/start-after"
+pass "Content-MD5 and x-amz-checksum-crc32 checked (BadDigest stores nothing), ListObjectsV2 prefix/delimiter/max-keys/continuation/start-after"
 
 out=$(s3 alice -X PUT -H "x-amz-copy-source: /photos/dir/one%20two+three.bin" "$U/photos/copy.bin"); expect 200 "$out" "CopyObject"
 grep -q "<ETag>&quot;$md5&quot;</ETag>\|<ETag>\"$md5\"</ETag>" <<<"$out" || fail "CopyObject result: $out"
