@@ -87,7 +87,9 @@ struct ReceivedFile {
   std::int64_t size = 0;
   std::string md5;  // raw
 };
-Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir);
+// `freedBytes`: what storing it frees (the object it replaces), for the
+// quota check made before reading.
+Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir, std::int64_t freedBytes = 0);
 // tmp -> DIR/NAME (fsynced before): the file appears whole or not at all.
 Status publishFile(const std::string& tmpPath, const std::string& finalPath);
 std::string newDataFileName();

@@ -64,7 +64,7 @@ Result<std::string> readSmallBody(Ctx& c, std::size_t limit) {
   return body;
 }
 
-Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir) {
+Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir, std::int64_t freedBytes) {
   const std::string& ph = c.auth.payloadHash;
   bool streaming = ph.rfind("STREAMING-", 0) == 0 || c.header("content-encoding").find("aws-chunked") != std::string::npos;
   std::optional<std::uint64_t> declared =
@@ -75,7 +75,7 @@ Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir) {
   if (declared) {
     auto used = c.s.store.usage(c.user.id);
     if (!used) return std::move(used).error();
-    if (*used + static_cast<std::int64_t>(*declared) > c.quotaBytes())
+    if (*used - freedBytes + static_cast<std::int64_t>(*declared) > c.quotaBytes())
       return aws::awsError("QuotaExceeded", "Storing " + std::to_string(*declared) + " more bytes exceeds the quota of " +
                                                 std::to_string(c.quotaBytes()) + " bytes (" + std::to_string(*used) +
                                                 " used).");

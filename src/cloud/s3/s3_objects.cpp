@@ -77,7 +77,10 @@ api::Response putObject(Ctx& c) {
   auto b = writableBucket(c);
   if (!b) return errorResponseFor(c, b.error());
   if (auto st = validKey(c); !st) return errorResponseFor(c, st.error());
-  auto got = receiveBody(c, c.s.bucketDir(c.bucket));
+  auto old = c.s.store.object(c.bucket, c.key);
+  if (!old) return errorResponseFor(c, old.error());
+  std::int64_t freed = *old && (*old)->ownerId == c.user.id ? (*old)->size : 0;
+  auto got = receiveBody(c, c.s.bucketDir(c.bucket), freed);
   if (!got) return errorResponseFor(c, got.error());
   auto o = storeObject(c, got->tmpPath, got->size, aws::toHex(got->md5), contentTypeOf(c), userMetadata(c));
   if (!o) return errorResponseFor(c, o.error());
