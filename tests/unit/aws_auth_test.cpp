@@ -277,6 +277,25 @@ TEST(AwsChunked, UnsignedPayloadWithCrc32Trailer) {
   EXPECT_EQ(awsCode(decodeAll(missing).error()), "IncompleteBody");
 }
 
+TEST(AwsChunked, SignedChunksWithSignedCrc32cTrailer) {
+  auto ctx = verifyRequest(toSigned(kSignedTrailerPut), lookupWith(kSecret), at(kNow));
+  ASSERT_TRUE(ctx) << ctx.error().message;
+  EXPECT_EQ(ctx->payloadHash, kStreamingSignedTrailer);
+  AwsChunkedDecoder dec(sourceOf(fromHex(kSignedTrailerBodyHex), 999), *ctx, "x-amz-checksum-crc32c", 8292);
+  auto data = decodeAll(dec);
+  ASSERT_TRUE(data) << data.error().message;
+  EXPECT_EQ(*data, pattern(8292));
+  EXPECT_EQ(dec.trailers().at("x-amz-checksum-crc32c"), kDataCrc32c);
+  // A trailer value changed in transit: its signature no longer matches.
+  std::string body = fromHex(kSignedTrailerBodyHex);
+  auto at = body.find("x-amz-checksum-crc32c:") + 22;
+  body[at] = body[at] == 'A' ? 'B' : 'A';
+  AwsChunkedDecoder bad(sourceOf(body, 999), *ctx, "x-amz-checksum-crc32c", 8292);
+  auto r = decodeAll(bad);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(awsCode(r.error()), "SignatureDoesNotMatch");
+}
+
 TEST(AwsChunked, MalformedFraming) {
   AuthContext ctx;
   ctx.payloadHash = std::string(kStreamingUnsignedTrailer);

@@ -77,6 +77,28 @@ out = f"{len(data):x}\r\n".encode() + data + b"\r\n0\r\n" + f"x-amz-checksum-crc
 print(f"const std::string kTrailerBodyHex = {cstr(out.hex())};")
 print(f"const std::string kDataCrc32 = {cstr(crc)};")
 
+# Signed chunks and a signed CRC32C trailer (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER).
+def crc32c(b):
+    c = 0xFFFFFFFF
+    for x in b:
+        c ^= x
+        for _ in range(8): c = (c >> 1) ^ (0x82F63B78 if c & 1 else 0)
+    return c ^ 0xFFFFFFFF
+crcc = base64.b64encode(crc32c(data).to_bytes(4, "big")).decode()
+seed = header_signed("SignedTrailerPut", "PUT", "/photos/signed-trailer.bin", [],
+                     {"x-amz-decoded-content-length": str(len(data)), "content-encoding": "aws-chunked",
+                      "x-amz-trailer": "x-amz-checksum-crc32c"}, "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER")
+prev, out = seed, b""
+for chunk in [data[:8192], data[8192:], b""]:
+    s = "\n".join(["AWS4-HMAC-SHA256-PAYLOAD", AMZ_DATE, SCOPE, prev, h(b""), h(chunk)])
+    prev = mac(signing_key(), s).hex()
+    out += f"{len(chunk):x};chunk-signature={prev}\r\n".encode() + chunk + (b"\r\n" if chunk else b"")
+trailer = f"x-amz-checksum-crc32c:{crcc}\n"
+tsig = mac(signing_key(), "\n".join(["AWS4-HMAC-SHA256-TRAILER", AMZ_DATE, SCOPE, prev, h(trailer.encode())])).hex()
+out += f"x-amz-checksum-crc32c:{crcc}\r\nx-amz-trailer-signature:{tsig}\r\n\r\n".encode()
+print(f"const std::string kSignedTrailerBodyHex = {cstr(out.hex())};")
+print(f"const std::string kDataCrc32c = {cstr(crcc)};")
+
 # Signature Version 2, S3 header style.
 date = "Tue, 14 Nov 2023 22:13:20 GMT"
 s2 = "\n".join(["PUT", "", "text/plain", date, "x-amz-meta-color:blue", "/photos/v2.txt?uploads"])
