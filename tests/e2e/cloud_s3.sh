@@ -170,6 +170,12 @@ expect 403 "$out" "a bad secret"
 grep -q "<Code>SignatureDoesNotMatch</Code>" <<<"$out" && grep -q "<RequestId>" <<<"$out" || fail "bad secret: $out"
 out=$(curl -sS --aws-sigv4 "aws:amz:stratus-1:s3" --user "$(prop alice stratus.access.key.id):wrongsecret" -w '\n%{http_code}' -T "$E2E_TMP/p3" "$U/photos/forged.bin")
 expect 403 "$out" "an upload with a bad secret"
+grep -q "<Code>SignatureDoesNotMatch</Code>" <<<"$out" || fail "bad secret upload: $out"
+# The signature is checked before anything about the bucket is told.
+out=$(curl -sS --aws-sigv4 "aws:amz:stratus-1:s3" --user "$(prop alice stratus.access.key.id):wrongsecret" -w '\n%{http_code}' -X PUT --data-binary 'x' "$U/nosuchbucket/forged.bin")
+expect 403 "$out" "a --data upload with a bad secret into a missing bucket"
+grep -q "<Code>SignatureDoesNotMatch</Code>" <<<"$out" || fail "bad secret, missing bucket: $out"
+[ -z "$(ls -A "$R/var/lib/stratus-cloud/s3/.incoming")" ] || fail "staged uploads left: $(ls -A "$R/var/lib/stratus-cloud/s3/.incoming")"
 out=$(s3 alice "$U/nosuchbucket/x"); expect 404 "$out" "a missing bucket"
 grep -q "<Code>NoSuchBucket</Code>" <<<"$out" && grep -q "<Resource>/nosuchbucket/x</Resource>" <<<"$out" || fail "missing bucket: $out"
 out=$(s3 bob "$U/photos/dir/small.txt"); expect 403 "$out" "bob reads alice's object"

@@ -23,6 +23,13 @@ struct S3Server::Impl {
   std::string bucketDir(const std::string& bucket) const { return opts.dataDir + "/" + bucket; }
 };
 
+// An upload body in a temporary file (receiveBody).
+struct ReceivedFile {
+  std::string tmpPath;
+  std::int64_t size = 0;
+  std::string md5;  // raw
+};
+
 struct Ctx {
   S3Server::Impl& s;
   api::Request& req;
@@ -34,6 +41,9 @@ struct Ctx {
   User user;
   bool admin = false;
   std::optional<std::string> body;  // read by readSmallBody
+  // An upload body received (and its signature checked) before the
+  // handler ran; receiveBody hands it over.
+  std::optional<ReceivedFile> received;
 
   bool has(const char* q) const { return query.count(q) > 0; }
   std::string q(const char* name) const {
@@ -82,11 +92,6 @@ Result<std::string> readSmallBody(Ctx& c, std::size_t limit);
 // A request body written to a temporary file in `dir`, checked against
 // every digest the request announced (Content-MD5, x-amz-content-sha256,
 // x-amz-checksum-*, aws-chunked signatures and trailers).
-struct ReceivedFile {
-  std::string tmpPath;
-  std::int64_t size = 0;
-  std::string md5;  // raw
-};
 // `freedBytes`: what storing it frees (the object it replaces), for the
 // quota check made before reading.
 Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir, std::int64_t freedBytes = 0);

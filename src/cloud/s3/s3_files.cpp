@@ -65,6 +65,11 @@ Result<std::string> readSmallBody(Ctx& c, std::size_t limit) {
 }
 
 Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir, std::int64_t freedBytes) {
+  if (c.received) {
+    ReceivedFile f = std::move(*c.received);
+    c.received.reset();
+    return f;
+  }
   const std::string& ph = c.auth.payloadHash;
   bool streaming = ph.rfind("STREAMING-", 0) == 0 || c.header("content-encoding").find("aws-chunked") != std::string::npos;
   std::optional<std::uint64_t> declared =

@@ -105,7 +105,7 @@ api::Response copyObject(Ctx& c) {
   auto slash = s.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == s.size())
     return errorResponseFor(c, aws::awsError("InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey"));
-  Ctx srcCtx{c.s, c.req, c.requestId, s.substr(0, slash), s.substr(slash + 1), c.query, c.auth, c.user, c.admin, std::nullopt};
+  Ctx srcCtx{c.s, c.req, c.requestId, s.substr(0, slash), s.substr(slash + 1), c.query, c.auth, c.user, c.admin, std::nullopt, std::nullopt};
   auto sb = readableBucket(srcCtx);
   if (!sb) return errorResponseFor(c, sb.error());
   auto so = c.s.store.object(srcCtx.bucket, srcCtx.key);

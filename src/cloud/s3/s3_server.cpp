@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "cloud/aws/aws_error.h"
 #include "cloud/aws/canonical.h"
 #include "cloud/s3/s3_context.h"
@@ -27,6 +29,9 @@ Result<std::unique_ptr<S3Server>> S3Server::open(CloudStore& store, S3Options op
   std::filesystem::create_directories(opts.dataDir + "/" + kCommonBucket, ec);
   if (ec) return Error(ErrorCode::SystemError, "cannot create the S3 data directory " + opts.dataDir + ": " + ec.message());
   auto impl = std::make_unique<Impl>(Impl{store, S3Store(store.db()), std::move(opts)});
+  // Where uploads whose signature covers their body's hash wait for the check.
+  std::filesystem::create_directories(impl->opts.dataDir + "/.incoming", ec);
+  if (ec) return Error(ErrorCode::SystemError, "cannot create " + impl->opts.dataDir + "/.incoming: " + ec.message());
   auto common = impl->store.bucket(kCommonBucket);
   if (!common) return std::move(common).error();
   if (!*common) STRATUS_TRY(impl->store.createBucket(Bucket{kCommonBucket, std::nullopt, impl->now()}));
@@ -127,7 +132,7 @@ Result<Bucket> writableBucket(Ctx& c) {
 }
 
 api::Response S3Server::handle(api::Request& req) {
-  Ctx c{*impl_, req, "", "", "", {}, {}, {}, false, std::nullopt};
+  Ctx c{*impl_, req, "", "", "", {}, {}, {}, false, std::nullopt, std::nullopt};
   c.requestId = randomHex(8);
   std::transform(c.requestId.begin(), c.requestId.end(), c.requestId.begin(), [](unsigned char ch) { return std::toupper(ch); });
 
@@ -170,15 +175,21 @@ api::Response S3Server::handle(api::Request& req) {
   if (!user) return errorAnswer(c, user.error());
   c.user = std::move(*user);
   c.admin = isAdmin(impl_->opts.adminsFile, c.user.name);
-  // A signature over a body not read yet: uploads check it as they store
-  // the body; every other request has its (small) body checked first.
+  // A signature over a body not read yet is checked before anything else
+  // happens: an upload's body goes to a staging file first, any other
+  // (small) body into memory.
   bool upload = req.method == "PUT" && !c.key.empty() && !req.headers.count("x-amz-copy-source");
-  if (c.auth.deferred() && !upload) {
+  if (c.auth.deferred() && upload) {
+    auto got = receiveBody(c, impl_->opts.dataDir + "/.incoming");
+    if (!got) return errorAnswer(c, got.error());
+    c.received = std::move(*got);
+  } else if (c.auth.deferred()) {
     auto body = readSmallBody(c, 4 << 20);
     if (!body) return errorAnswer(c, body.error());
   }
-
-  return dispatch(c);
+  api::Response r = dispatch(c);
+  if (c.received) ::unlink(c.received->tmpPath.c_str());  // the handler refused it
+  return r;
 }
 
 api::Router makeS3Router(S3Server& server) {
