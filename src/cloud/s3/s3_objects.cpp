@@ -142,10 +142,25 @@ api::Response copyObject(Ctx& c) {
 api::Response getObject(Ctx& c, bool head) {
   auto b = readableBucket(c);
   if (!b) return errorResponseFor(c, b.error());
-  auto found = c.s.store.object(c.bucket, c.key);
-  if (!found) return errorResponseFor(c, found.error());
-  if (!*found) return errorResponseFor(c, aws::awsError("NoSuchKey", "The specified key does not exist."));
-  ObjectInfo o = **found;
+  // The object and an open descriptor of its bytes; a PutObject replacing
+  // it between the two (its old file removed) means reading the row again.
+  ObjectInfo o;
+  int fd = -1;
+  for (int attempt = 0; fd < 0; ++attempt) {
+    auto found = c.s.store.object(c.bucket, c.key);
+    if (!found) return errorResponseFor(c, found.error());
+    if (!*found) return errorResponseFor(c, aws::awsError("NoSuchKey", "The specified key does not exist."));
+    o = **found;
+    std::string path = c.s.bucketDir(c.bucket) + "/" + o.file;
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 && (errno != ENOENT || attempt == 2)) return errorResponseFor(c, systemError("open " + path, errno));
+  }
+  // Closed with the response, streamed or not; it keeps the bytes even
+  // when the object is replaced meanwhile.
+  auto holder = std::shared_ptr<int>(new int(fd), [](int* p) {
+    if (*p >= 0) ::close(*p);
+    delete p;
+  });
   std::string quotedEtag = "\"" + o.etag + "\"";
   std::string ifMatch = c.header("if-match");
   if (!ifMatch.empty() && ifMatch != "*" && ifMatch != quotedEtag && ifMatch != o.etag)
@@ -196,15 +211,6 @@ api::Response getObject(Ctx& c, bool head) {
   std::int64_t length = o.size == 0 ? 0 : last - first + 1;
   r.contentLength = static_cast<std::uint64_t>(length);
   if (head) return r;
-  std::string path = c.s.bucketDir(c.bucket) + "/" + o.file;
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errorResponseFor(c, systemError("open " + path, errno));
-  // The open descriptor keeps the bytes even when the object is replaced
-  // meanwhile; closed with the response, streamed or not.
-  auto holder = std::shared_ptr<int>(new int(fd), [](int* p) {
-    if (*p >= 0) ::close(*p);
-    delete p;
-  });
   r.stream = [holder, first, length](api::BodyWriter& w) -> Status {
     std::vector<char> buf(1 << 20);
     std::int64_t off = first, left = length;

@@ -100,9 +100,10 @@ Result<std::vector<ObjectInfo>> S3Store::listObjects(const std::string& bucket, 
 
 Result<std::int64_t> S3Store::usage(std::int64_t userId) {
   std::int64_t n = 0;
-  STRATUS_TRY(db_.query("SELECT COALESCE((SELECT SUM(size_bytes) FROM s3_objects WHERE owner_id = ?), 0) + "
+  // CAST: PostgreSQL's SUM of BIGINT is NUMERIC.
+  STRATUS_TRY(db_.query("SELECT CAST(COALESCE((SELECT SUM(size_bytes) FROM s3_objects WHERE owner_id = ?), 0) + "
                         "COALESCE((SELECT SUM(p.size_bytes) FROM s3_parts p JOIN s3_uploads u ON p.upload_id = "
-                        "u.upload_id WHERE u.owner_id = ?), 0)",
+                        "u.upload_id WHERE u.owner_id = ?), 0) AS BIGINT)",
                         {userId, userId}, [&](const SqlRow& r) {
                           n = r.integer(0);
                           return false;
