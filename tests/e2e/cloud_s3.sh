@@ -164,6 +164,31 @@ out=$(s3 alice --resolve "photos.localhost:$S3PORT:127.0.0.1" "http://photos.loc
 expect 200 "$out" "virtual-host GET"; [ "$(body "$out")" = "small text" ] || fail "virtual-host body: $out"
 pass "virtual-host-style addressing (photos.localhost)"
 
+# A presigned URL (signed here by Python per AWS's algorithm): valid for
+# its X-Amz-Expires, refused once expired.
+presign() {  # presign KEY_PATH EXPIRES SIGNED_AT_OFFSET_SECONDS
+  python3 - "$(prop alice stratus.access.key.id)" "$(prop alice stratus.secret.access.key)" "127.0.0.1:$S3PORT" "$@" <<'PY'
+import datetime, hashlib, hmac, sys, urllib.parse
+ak, sk, host, path, expires, offset = sys.argv[1:7]
+t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=int(offset))
+amz, day = t.strftime("%Y%m%dT%H%M%SZ"), t.strftime("%Y%m%d")
+scope = f"{day}/stratus-1/s3/aws4_request"
+q = {"X-Amz-Algorithm": "AWS4-HMAC-SHA256", "X-Amz-Credential": f"{ak}/{scope}", "X-Amz-Date": amz,
+     "X-Amz-Expires": expires, "X-Amz-SignedHeaders": "host"}
+cq = "&".join(f"{urllib.parse.quote(k, safe='~')}={urllib.parse.quote(v, safe='~')}" for k, v in sorted(q.items()))
+creq = "\n".join(["GET", path, cq, f"host:{host}\n", "host", "UNSIGNED-PAYLOAD"])
+sts = "\n".join(["AWS4-HMAC-SHA256", amz, scope, hashlib.sha256(creq.encode()).hexdigest()])
+k = b"AWS4" + sk.encode()
+for part in (day, "stratus-1", "s3", "aws4_request"): k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+print(f"http://{host}{path}?{cq}&X-Amz-Signature={hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()}")
+PY
+}
+out=$(curl -sS -w '\n%{http_code}' "$(presign /photos/dir/small.txt 300 0)"); expect 200 "$out" "a presigned GET"
+[ "$(body "$out")" = "small text" ] || fail "presigned body: $out"
+out=$(curl -sS -w '\n%{http_code}' "$(presign /photos/dir/small.txt 60 -120)"); expect 403 "$out" "an expired presigned GET"
+grep -q "expired" <<<"$out" || fail "expired URL: $out"
+pass "presigned URL: served within X-Amz-Expires, refused after"
+
 # Errors, as S3 writes them.
 out=$(curl -sS --aws-sigv4 "aws:amz:stratus-1:s3" --user "$(prop alice stratus.access.key.id):wrongsecret" -w '\n%{http_code}' "$U/photos/dir/small.txt")
 expect 403 "$out" "a bad secret"
