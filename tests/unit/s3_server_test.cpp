@@ -187,6 +187,24 @@ TEST_F(S3ServerTest, BrokenOrWrongBodiesLeaveNothing) {
   EXPECT_EQ(files("pics").size(), 1u);
 }
 
+TEST_F(S3ServerTest, RestartRemovesTemporariesOnly) {
+  ASSERT_EQ(send(request(alice_, "PUT", "/pics")).status, 200);
+  ASSERT_EQ(send(request(alice_, "PUT", "/pics/k", "kept")).status, 200);
+  std::ofstream(dir_ + "/s3/pics/.tmp-cut-short") << "half";
+  std::ofstream(dir_ + "/s3/.incoming/staged") << "unchecked";
+  server_.reset();
+  s3::S3Options o;
+  o.dataDir = dir_ + "/s3";
+  o.adminsFile = dir_ + "/admins";
+  o.clock = [] { return kNow; };
+  auto srv = s3::S3Server::open(*store_, o);
+  ASSERT_TRUE(srv) << srv.error().message;
+  server_ = std::move(*srv);
+  EXPECT_EQ(files("pics").size(), 1u);
+  EXPECT_FALSE(fs::exists(dir_ + "/s3/.incoming/staged"));
+  EXPECT_EQ(get(alice_, "/pics/k"), "kept");
+}
+
 TEST_F(S3ServerTest, SignedAwsChunkedUpload) {
   ASSERT_EQ(send(request(alice_, "PUT", "/pics")).status, 200);
   std::string data(3000, 'c');
@@ -228,6 +246,34 @@ TEST_F(S3ServerTest, SharedBucketAndOwnership) {
   // A disabled user is refused before anything else.
   ASSERT_TRUE(store_->setUserDisabled("alice", true));
   EXPECT_EQ(codeOf(send(request(alice_, "GET", "/"))), "AccessDenied");
+}
+
+TEST_F(S3ServerTest, ListingPagesV1AndV2) {
+  ASSERT_EQ(send(request(alice_, "PUT", "/pics")).status, 200);
+  for (std::string k : {"a/1", "a/2", "b", "c/x/y", "d%20e"}) ASSERT_EQ(send(request(alice_, "PUT", "/pics/" + k, k)).status, 200);
+  auto between = [](const std::string& s, const std::string& a, const std::string& b) {
+    auto i = s.find(a);
+    return i == std::string::npos ? std::string() : s.substr(i + a.size(), s.find(b, i) - i - a.size());
+  };
+  // V1: NextMarker is the last key or common prefix, and resumes after it.
+  std::vector<std::string> seen;
+  std::string marker;
+  for (int page = 0; page < 10; ++page) {
+    auto r = send(request(alice_, "GET", "/pics?delimiter=%2F&max-keys=1" + (marker.empty() ? "" : "&marker=" + aws::uriEncode(marker, true))));
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string item = between(r.body, "<Key>", "</Key>");
+    if (item.empty()) item = between(r.body, "<CommonPrefixes><Prefix>", "</Prefix>");
+    seen.push_back(item);
+    if (r.body.find("<IsTruncated>true</IsTruncated>") == std::string::npos) break;
+    marker = between(r.body, "<NextMarker>", "</NextMarker>");
+    ASSERT_FALSE(marker.empty()) << r.body;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"a/", "b", "c/", "d e"}));
+  // V2 with a prefix and start-after.
+  auto r = send(request(alice_, "GET", "/pics?list-type=2&prefix=a%2F&start-after=a%2F1"));
+  EXPECT_EQ(between(r.body, "<Key>", "</Key>"), "a/2");
+  EXPECT_EQ(between(r.body, "<KeyCount>", "</KeyCount>"), "1");
+  EXPECT_EQ(codeOf(send(request(alice_, "GET", "/pics?list-type=2&continuation-token=%25%25"))), "InvalidArgument");
 }
 
 TEST_F(S3ServerTest, MultipartCompleteFailsCleanlyOnQuota) {

@@ -126,8 +126,9 @@ api::Response listObjects(Ctx& c) {
     ++count;
     if (!cp.empty()) {
       p.commonPrefixes.push_back(cp);
-      // Resume after every key under this prefix.
-      lastKey = cp + std::string(1, '\xff');
+      // A page that resumes at a common prefix skips every key under it
+      // (the rule above), as S3's NextMarker does.
+      lastKey = cp;
     } else {
       lastKey = o.key;
       p.contents.push_back(std::move(o));

@@ -29,7 +29,16 @@ Result<std::unique_ptr<S3Server>> S3Server::open(CloudStore& store, S3Options op
   std::filesystem::create_directories(opts.dataDir + "/" + kCommonBucket, ec);
   if (ec) return Error(ErrorCode::SystemError, "cannot create the S3 data directory " + opts.dataDir + ": " + ec.message());
   auto impl = std::make_unique<Impl>(Impl{store, S3Store(store.db()), std::move(opts)});
-  // Where uploads whose signature covers their body's hash wait for the check.
+  // Temporaries a killed service left (uploads cut short) are never an
+  // object: they go. Then the staging directory, where uploads whose
+  // signature covers their body's hash wait for the check.
+  std::filesystem::remove_all(impl->opts.dataDir + "/.incoming", ec);
+  std::vector<std::filesystem::path> stale;
+  for (auto it = std::filesystem::recursive_directory_iterator(impl->opts.dataDir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+    if (it->path().filename().string().rfind(".tmp-", 0) == 0) stale.push_back(it->path());
+  for (const auto& p : stale) std::filesystem::remove(p, ec);
+  ec.clear();
   std::filesystem::create_directories(impl->opts.dataDir + "/.incoming", ec);
   if (ec) return Error(ErrorCode::SystemError, "cannot create " + impl->opts.dataDir + "/.incoming: " + ec.message());
   auto common = impl->store.bucket(kCommonBucket);
