@@ -67,4 +67,19 @@ TEST(S3Xml, CompleteMultipartUploadBody) {
   }
 }
 
+TEST(S3Xml, DeleteObjectsBody) {
+  auto d = parseDeleteObjects("<Delete><Quiet>true</Quiet><Object><Key>a b</Key></Object><Object><Key>c/&amp;</Key></Object></Delete>");
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_TRUE(d->quiet);
+  EXPECT_EQ(d->keys, (std::vector<std::string>{"a b", "c/&"}));
+  for (std::string bad : {"<Delete/>", "<Delete><Object/></Delete>", "<x/>", "<Delete"}) {
+    auto r = parseDeleteObjects(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(aws::awsCode(r.error()), "MalformedXML");
+  }
+  auto doc = parse(deleteResultXml({"a"}, {{"b", aws::awsError("AccessDenied", "no")}}));
+  EXPECT_STREQ(doc.child("DeleteResult").child("Deleted").child_value("Key"), "a");
+  EXPECT_STREQ(doc.child("DeleteResult").child("Error").child_value("Code"), "AccessDenied");
+}
+
 }  // namespace

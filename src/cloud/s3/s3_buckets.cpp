@@ -120,7 +120,7 @@ api::Response listObjects(Ctx& c) {
     if (!cp.empty() && ((!p.commonPrefixes.empty() && p.commonPrefixes.back() == cp) || (!after.empty() && after.rfind(cp, 0) == 0)))
       continue;
     if (count == p.maxKeys) {
-      p.truncated = true;
+      p.truncated = p.maxKeys > 0;  // max-keys=0 asks for nothing, not for an endless walk
       break;
     }
     ++count;

@@ -78,6 +78,7 @@ api::Response putObject(Ctx& c);
 api::Response copyObject(Ctx& c);
 api::Response getObject(Ctx& c, bool head);
 api::Response deleteObject(Ctx& c);
+api::Response deleteObjects(Ctx& c);  // POST ?delete
 // Multipart uploads.
 api::Response createUpload(Ctx& c);
 api::Response uploadPart(Ctx& c);

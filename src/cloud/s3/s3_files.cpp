@@ -41,6 +41,22 @@ aws::ByteSource rawSource(api::Request& req) {
   };
 }
 
+// Content-MD5 and x-amz-checksum-* of a body read whole.
+Status checkHeaderDigests(const Ctx& c, const std::string& body) {
+  if (c.req.headers.count("content-md5")) {
+    auto want = aws::base64Decode(c.header("content-md5"));
+    if (!want || want->size() != 16) return aws::awsError("InvalidDigest", "The Content-MD5 you specified was invalid.");
+    if (*want != aws::md5(body)) return aws::awsError("BadDigest", "The Content-MD5 you specified did not match what we received.");
+  }
+  for (const char* name : {"x-amz-checksum-crc32", "x-amz-checksum-crc32c", "x-amz-checksum-sha1", "x-amz-checksum-sha256"}) {
+    if (!c.req.headers.count(name)) continue;
+    auto sum = aws::PayloadChecksum::forName(name);
+    sum->update(body);
+    STRATUS_TRY(sum->verify(c.header(name)));
+  }
+  return okStatus();
+}
+
 }  // namespace
 
 std::string newDataFileName() { return "o-" + randomHex(16); }
@@ -60,6 +76,7 @@ Result<std::string> readSmallBody(Ctx& c, std::size_t limit) {
   if (aws::isHexSha256Text(c.auth.payloadHash) && aws::toHex(aws::sha256(body)) != c.auth.payloadHash)
     return aws::awsError("XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
   STRATUS_TRY(aws::verifyDeferredPayload(c.auth, aws::toHex(aws::sha256(body))));
+  STRATUS_TRY(checkHeaderDigests(c, body));
   c.body = body;
   return body;
 }

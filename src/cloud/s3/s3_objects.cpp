@@ -243,4 +243,25 @@ api::Response deleteObject(Ctx& c) {
   return s3Response(c, 204);  // also for a key that was not there, as S3
 }
 
+api::Response deleteObjects(Ctx& c) {
+  auto b = writableBucket(c);
+  if (!b) return errorResponseFor(c, b.error());
+  auto body = readSmallBody(c, 2 << 20);
+  if (!body) return errorResponseFor(c, body.error());
+  auto req = parseDeleteObjects(*body);
+  if (!req) return errorResponseFor(c, req.error());
+  std::vector<std::string> deleted;
+  std::vector<std::pair<std::string, Error>> failed;
+  for (const auto& key : req->keys) {
+    auto file = c.s.store.deleteObject(c.bucket, key);
+    if (!file) {
+      failed.emplace_back(key, file.error());
+      continue;
+    }
+    if (*file) ::unlink((c.s.bucketDir(c.bucket) + "/" + **file).c_str());
+    if (!req->quiet) deleted.push_back(key);
+  }
+  return s3Response(c, 200, deleteResultXml(deleted, failed));
+}
+
 }  // namespace stratus::cloud::s3

@@ -104,6 +104,7 @@ api::Response dispatch(Ctx& c) {
     if (m == "PUT") return createBucket(c);
     if (m == "DELETE") return deleteBucket(c);
     if (m == "HEAD") return headBucket(c);
+    if (m == "POST" && c.has("delete")) return deleteObjects(c);
     if (m == "GET" && c.has("uploads")) return listUploads(c);
     if (m == "GET" && c.has("location")) return bucketLocation(c);
     if (m == "GET") return listObjects(c);

@@ -129,4 +129,30 @@ Result<std::vector<CompletedPart>> parseCompleteUpload(const std::string& body) 
   return out;
 }
 
+Result<DeleteRequest> parseDeleteObjects(const std::string& body) {
+  pugi::xml_document doc;
+  if (!doc.load_buffer(body.data(), body.size()))
+    return aws::awsError("MalformedXML", "The XML you provided was not well-formed.");
+  auto root = doc.child("Delete");
+  if (!root) return aws::awsError("MalformedXML", "The XML is not a Delete document.");
+  DeleteRequest out;
+  out.quiet = std::string(root.child_value("Quiet")) == "true";
+  for (auto o : root.children("Object")) {
+    if (!o.child("Key")) return aws::awsError("MalformedXML", "an Object without a Key");
+    out.keys.emplace_back(o.child_value("Key"));
+  }
+  if (out.keys.empty() || out.keys.size() > 1000)
+    return aws::awsError("MalformedXML", "Delete names " + std::to_string(out.keys.size()) + " objects (1 to 1000 allowed).");
+  return out;
+}
+
+std::string deleteResultXml(const std::vector<std::string>& deleted,
+                            const std::vector<std::pair<std::string, Error>>& failed) {
+  std::string out = std::string(kDecl) + "<DeleteResult" + kNs + ">";
+  for (const auto& k : deleted) out += "<Deleted>" + el("Key", k) + "</Deleted>";
+  for (const auto& [k, e] : failed)
+    out += "<Error>" + el("Key", k) + el("Code", aws::awsCode(e)) + el("Message", e.message) + "</Error>";
+  return out + "</DeleteResult>";
+}
+
 }  // namespace stratus::cloud::s3

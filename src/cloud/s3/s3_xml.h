@@ -43,6 +43,16 @@ struct CompletedPart {
   int number = 0;
   std::string etag;  // without quotes
 };
+// DeleteObjects: the keys to delete and whether only failures are reported.
+struct DeleteRequest {
+  std::vector<std::string> keys;
+  bool quiet = false;
+};
+// MalformedXML unless a <Delete> document of 1 to 1000 <Object><Key>s.
+Result<DeleteRequest> parseDeleteObjects(const std::string& body);
+std::string deleteResultXml(const std::vector<std::string>& deleted,
+                            const std::vector<std::pair<std::string, Error>>& failed);
+
 // MalformedXML when the body is not a CompleteMultipartUpload document.
 Result<std::vector<CompletedPart>> parseCompleteUpload(const std::string& body);
 

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import {
   S3Client, CreateBucketCommand, ListBucketsCommand, PutObjectCommand, GetObjectCommand, HeadObjectCommand,
-  ListObjectsV2Command, CopyObjectCommand, DeleteObjectCommand, DeleteBucketCommand, CreateMultipartUploadCommand,
+  ListObjectsV2Command, CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, DeleteBucketCommand, CreateMultipartUploadCommand,
   UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, ListPartsCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -119,8 +119,10 @@ await fails(client("wrong-secret").send(new ListBucketsCommand({})), "SignatureD
 await fails(s3.send(new DeleteBucketCommand({ Bucket: bucket })), "BucketNotEmpty", 409);
 ok("errors: NoSuchBucket, NoSuchKey, SignatureDoesNotMatch, BucketNotEmpty");
 
-for (const k of ["dir/hello.txt", "dir/streamed.bin", "dir/copy.txt", "images/big.img", "images/explicit.img"])
-  await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: k }));
+await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: "dir/hello.txt" }));
+const del = await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: ["dir/streamed.bin", "dir/copy.txt", "images/big.img", "images/explicit.img"].map((Key) => ({ Key })) } }));
+assert.equal(del.Deleted.length, 4);
+assert.equal((await s3.send(new ListObjectsV2Command({ Bucket: bucket }))).KeyCount, 0);
 await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
-ok("DeleteObject, DeleteBucket");
+ok("DeleteObject, DeleteObjects (4 keys), DeleteBucket");
 console.log(`${step} passed, 0 failed`);
