@@ -274,6 +274,9 @@ TEST_F(S3ServerTest, ListingPagesV1AndV2) {
   EXPECT_EQ(between(r.body, "<Key>", "</Key>"), "a/2");
   EXPECT_EQ(between(r.body, "<KeyCount>", "</KeyCount>"), "1");
   EXPECT_EQ(codeOf(send(request(alice_, "GET", "/pics?list-type=2&continuation-token=%25%25"))), "InvalidArgument");
+  auto acl = send(request(alice_, "GET", "/pics?acl"));
+  EXPECT_EQ(acl.status, 501);
+  EXPECT_EQ(codeOf(acl), "NotImplemented");
 }
 
 TEST_F(S3ServerTest, MultipartCompleteFailsCleanlyOnQuota) {

@@ -94,8 +94,23 @@ std::string virtualBucket(const std::string& hostHeader, const std::vector<std::
   return {};
 }
 
+// Sub-resources of S3 this repository does not keep: answered
+// NotImplemented rather than mistaken for the plain GET/PUT they ride on.
+bool unsupportedSubresource(const Ctx& c) {
+  static const char* kNames[] = {"acl", "tagging", "versioning", "versions", "versionId", "policy", "cors", "lifecycle",
+                                 "website", "logging", "notification", "replication", "encryption", "object-lock",
+                                 "retention", "legal-hold", "restore", "select", "torrent", "accelerate",
+                                 "requestPayment", "analytics", "metrics", "inventory", "intelligent-tiering",
+                                 "ownershipControls", "publicAccessBlock", "attributes"};
+  for (const char* n : kNames)
+    if (c.has(n)) return true;
+  return false;
+}
+
 api::Response dispatch(Ctx& c) {
   const std::string& m = c.req.method;
+  if (unsupportedSubresource(c))
+    return errorAnswer(c, aws::awsError("NotImplemented", "A header or query you provided implies functionality that is not implemented."));
   if (c.bucket.empty()) {
     if (m == "GET") return listBuckets(c);
     return errorAnswer(c, aws::awsError("MethodNotAllowed", "The specified method is not allowed against this resource."));
