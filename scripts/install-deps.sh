@@ -27,7 +27,8 @@ PKGS=(
   # namespace; curl reads /metrics in the remote tests
   openssh-client openssh-server curl
   # the S3/EC2 request signatures (issue 10): HMAC, SHA-256, MD5 from OpenSSL;
-  # node and npm run the AWS SDK for JavaScript against the S3 server
+  # nodejs (with npm) runs the AWS SDK for JavaScript against the S3 server
+  # (tests/e2e/cloud_s3_sdk.sh; Debian's own nodejs lacks npm: that test then SKIPs)
   libssl-dev nodejs
 )
 missing=()
