@@ -187,18 +187,18 @@ api::Response S3Server::handle(api::Request& req) {
   vo.service = "s3";
   vo.now = impl_->now();
   vo.v2Bucket = vbucket;
-  auto lookup = [this](const std::string& accessKey) -> Result<aws::Credentials> {
+  std::optional<User> who;
+  auto lookup = [this, &who](const std::string& accessKey) -> Result<aws::Credentials> {
     auto u = impl_->cloud.userByAccessKey(accessKey);
     if (!u) return aws::awsError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.");
     if (u->disabled) return aws::awsError("AccessDenied", "Access Denied: the user is disabled");
+    who = *u;
     return aws::Credentials{u->secretKey, u->id, u->name};
   };
   auto auth = aws::verifyRequest(sr, lookup, vo);
   if (!auth) return errorAnswer(c, auth.error());
   c.auth = std::move(*auth);
-  auto user = impl_->cloud.userByAccessKey(c.auth.accessKey);
-  if (!user) return errorAnswer(c, user.error());
-  c.user = std::move(*user);
+  c.user = std::move(*who);
   c.admin = isAdmin(impl_->opts.adminsFile, c.user.name);
   // A signature over a body not read yet is checked before anything else
   // happens: an upload's body goes to a staging file first, any other
