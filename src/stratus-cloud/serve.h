@@ -1,6 +1,7 @@
 // `stratus-cloud serve`: the service in the foreground until SIGTERM/SIGINT:
 // the REST API for cloud-client (TCP, default 127.0.0.1:8443, and a unix
-// socket under ROOT/run/stratus-cloud), and one timer thread that enforces
+// socket under ROOT/run/stratus-cloud), the S3 repository (port 8888 of
+// the first listen address, or --s3-listen; cloud/s3/s3_server.h), and one timer thread that enforces
 // leases and checks the nodes once a second.
 #pragma once
 
