@@ -29,6 +29,10 @@ PKGS=(
   # stratus-cloud's optional PostgreSQL database (issue 9): libpq to build
   # against; the server so the tests can start their own (initdb, pg_ctl)
   libpq-dev postgresql
+  # the S3/EC2 request signatures (issue 10): HMAC, SHA-256, MD5 from OpenSSL;
+  # nodejs (with npm) runs the AWS SDK for JavaScript against the S3 server
+  # (tests/e2e/cloud_s3_sdk.sh; Debian's own nodejs lacks npm: that test then SKIPs)
+  libssl-dev nodejs
 )
 missing=()
 for p in "${PKGS[@]}"; do

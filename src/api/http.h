@@ -49,6 +49,7 @@ inline constexpr const char* kStreamErrorTrailer = "Stratus-Error";
 struct Request {
   std::string method;  // "GET", "POST", ...
   std::string path;    // percent-decoded per segment, without the query
+  std::string target;  // the request-target as sent (still encoded), for signature checks
   std::map<std::string, std::string> query;   // decoded; "?inactive" is {"inactive", ""}
   std::map<std::string, std::string> params;  // path parameters: {key} -> value
   std::string contentType;
@@ -110,6 +111,10 @@ struct Response {
   // answer is the error response instead; after, the chunked body ends with
   // the kStreamErrorTrailer trailer carrying the error.
   std::function<Status(BodyWriter&)> stream;
+  // Set: the answer's Content-Length. A streamed body of known length (an
+  // S3 object) then goes without chunked encoding, under `status`; with an
+  // empty `body` and no `stream` it is a HEAD answer's announced length.
+  std::optional<std::uint64_t> contentLength;
 };
 
 Response jsonResponse(int status, const nlohmann::json& j);
@@ -145,6 +150,9 @@ class Router {
   // with a JSON error body. Exceptions become 500 internal-error.
   Response dispatch(Request& req) const;
   std::vector<RouteInfo> routes() const;
+  // Runs `h` for every request no route matches, instead of answering 404
+  // (the S3 server: object keys hold '/', so no pattern can name them).
+  void setFallback(Handler h, bool streamsBody);
 
  private:
   struct Route {
@@ -156,6 +164,8 @@ class Router {
   };
   const Route* match(const std::string& method, const std::vector<std::string>& segs, bool& pathKnown) const;
   std::vector<Route> routes_;
+  Handler fallback_;
+  bool fallbackStreams_ = false;
 };
 
 // Splits "/a/b%20c?x=1&y" into a decoded path and query map; false when the

@@ -161,9 +161,15 @@ const Router::Route* Router::match(const std::string& method, const std::vector<
   return best;
 }
 
+void Router::setFallback(Handler h, bool streamsBody) {
+  fallback_ = std::move(h);
+  fallbackStreams_ = streamsBody;
+}
+
 bool Router::streamsBody(const std::string& method, const std::string& path) const {
   bool known = false;
   const Route* r = match(method, splitPath(path), known);
+  if (!r && fallback_) return fallbackStreams_;
   return r && r->streamsBody;
 }
 
@@ -171,6 +177,13 @@ Response Router::dispatch(Request& req) const {
   auto segs = splitPath(req.path);
   bool pathKnown = false;
   const Route* best = match(req.method, segs, pathKnown);
+  if (!best && fallback_) {
+    try {
+      return fallback_(req);
+    } catch (const std::exception& e) {
+      return errorResponse(Error(ErrorCode::InternalError, std::string("unhandled exception: ") + e.what()));
+    }
+  }
   if (!best) {
     Response resp = errorResponse(Error(ErrorCode::Unsupported,
                                         pathKnown ? "method " + req.method + " not allowed on " + req.path

@@ -319,6 +319,7 @@ struct Server::Impl {
         req.headers[name] = std::string(field.value());
       }
       Response resp;
+      req.target = target;
       bool targetOk = parseTarget(target, req.path, req.query);
       if (targetOk && router.streamsBody(req.method, req.path)) {
         http::request_parser<http::buffer_body> body{std::move(head)};
@@ -485,11 +486,71 @@ struct Server::Impl {
     bool started_ = false;
   };
 
-  bool streamResponse(detail::FdStream& stream, Response& resp, unsigned version, bool keepAlive) {
-    std::string head = version == 10 ? "HTTP/1.0 200 OK\r\n" : "HTTP/1.1 200 OK\r\n";
+  // A status line and headers written by hand (streamed and HEAD answers).
+  static std::string headLines(const Response& resp, unsigned version) {
+    std::string head = version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    head += std::to_string(resp.status) + " " +
+            std::string(http::obsolete_reason(static_cast<http::status>(resp.status))) + "\r\n";
     head += "Server: stratusd\r\n";
     if (!resp.contentType.empty()) head += "Content-Type: " + resp.contentType + "\r\n";
     for (auto& [k, v] : resp.headers) head += k + ": " + v + "\r\n";
+    return head;
+  }
+
+  // A streamed body of known length: plain bytes after a Content-Length.
+  class LengthWriter final : public BodyWriter {
+   public:
+    LengthWriter(detail::FdStream& s, std::string head, std::uint64_t length)
+        : stream_(s), head_(std::move(head)), left_(length) {}
+    Status write(std::string_view data) override {
+      if (!begin()) return lost();
+      if (data.size() > left_) return Error(ErrorCode::InternalError, "streamed body longer than its Content-Length");
+      if (!stream_.writeAll(data.data(), data.size())) return lost();
+      left_ -= data.size();
+      return okStatus();
+    }
+    bool begin() {
+      if (started_) return true;
+      started_ = true;
+      return stream_.writeAll(head_.data(), head_.size());
+    }
+    bool started() const { return started_; }
+    bool complete() const { return left_ == 0; }
+
+   private:
+    static Error lost() { return Error(ErrorCode::ConnectFailed, "the client closed the connection"); }
+    detail::FdStream& stream_;
+    std::string head_;
+    std::uint64_t left_;
+    bool started_ = false;
+  };
+
+  bool streamKnownLength(detail::FdStream& stream, Response& resp, unsigned version, bool keepAlive) {
+    std::string head = headLines(resp, version);
+    head += "Content-Length: " + std::to_string(*resp.contentLength) + "\r\n";
+    if (!keepAlive) head += "Connection: close\r\n";
+    head += "\r\n";
+    LengthWriter w(stream, std::move(head), *resp.contentLength);
+    Status st = resp.stream(w);
+    if (!w.started()) {
+      if (st.ok() && *resp.contentLength == 0) return w.begin() && keepAlive;
+      Response err = st.ok() ? errorResponse(Error(ErrorCode::InternalError, "streamed body shorter than announced"))
+                             : errorResponse(st.error());
+      stats.errors.fetch_add(1);
+      return writeResponse(stream, err, version, keepAlive);
+    }
+    // Past the header a failure can only be told by closing the connection
+    // before the announced length.
+    if (!st.ok() || !w.complete()) {
+      stats.errors.fetch_add(1);
+      return false;
+    }
+    return true;
+  }
+
+  bool streamResponse(detail::FdStream& stream, Response& resp, unsigned version, bool keepAlive) {
+    if (resp.contentLength) return streamKnownLength(stream, resp, version, keepAlive);
+    std::string head = headLines(resp, version);
     head += "Transfer-Encoding: chunked\r\nTrailer: " + std::string(kStreamErrorTrailer) + "\r\n";
     if (!keepAlive) head += "Connection: close\r\n";
     head += "\r\n";
@@ -510,6 +571,14 @@ struct Server::Impl {
   }
 
   bool writeResponse(detail::FdStream& stream, Response& resp, unsigned version, bool keepAlive) {
+    if (resp.contentLength && resp.body.empty()) {
+      // HEAD: the length of the body a GET would send, and no body.
+      std::string head = headLines(resp, version);
+      head += "Content-Length: " + std::to_string(*resp.contentLength) + "\r\n";
+      if (!keepAlive) head += "Connection: close\r\n";
+      head += "\r\n";
+      return stream.writeAll(head.data(), head.size());
+    }
     http::response<http::string_body> res{static_cast<http::status>(resp.status), version};
     res.set(http::field::server, "stratusd");
     if (!resp.contentType.empty()) res.set(http::field::content_type, resp.contentType);

@@ -79,6 +79,46 @@ CREATE TABLE scheduler_state (
 );
 INSERT INTO scheduler_state (id, last_node_id) VALUES (1, 0);
 )sql"},
+      // The S3 image repository (Cumulus): buckets are directories, each
+      // object's bytes a file named in `file`; everything else lives here.
+      // owner_id NULL: the shared bucket `common`.
+      {3, R"sql(
+CREATE TABLE s3_buckets (
+  name TEXT PRIMARY KEY,
+  owner_id INTEGER REFERENCES users(id),
+  created INTEGER NOT NULL
+);
+CREATE TABLE s3_objects (
+  bucket TEXT NOT NULL REFERENCES s3_buckets(name),
+  object_key TEXT NOT NULL,
+  file TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  etag TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  modified BIGINT NOT NULL,
+  PRIMARY KEY (bucket, object_key)
+);
+CREATE INDEX s3_objects_owner ON s3_objects(owner_id);
+CREATE TABLE s3_uploads (
+  upload_id TEXT PRIMARY KEY,
+  bucket TEXT NOT NULL REFERENCES s3_buckets(name),
+  object_key TEXT NOT NULL,
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  content_type TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  created BIGINT NOT NULL
+);
+CREATE TABLE s3_parts (
+  upload_id TEXT NOT NULL REFERENCES s3_uploads(upload_id) ON DELETE CASCADE,
+  part_number INTEGER NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  etag TEXT NOT NULL,
+  modified BIGINT NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+);
+)sql"},
   };
   return kSchema;
 }

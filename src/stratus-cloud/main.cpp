@@ -106,6 +106,8 @@ int main(int argc, char** argv) {
   cloudadmin::ServeOptions serveOpts;
   std::string strategy = "greedy-fill";
   serveCmd->add_option("--listen", serveOpts.listen, "Serve on ADDR[:PORT] (default 127.0.0.1:8443; repeatable)");
+  serveCmd->add_option("--s3-listen", serveOpts.s3Listen,
+                       "Serve S3 on ADDR[:PORT] (default: the first --listen address, port 8888; repeatable)");
   serveCmd->add_option("--grace-seconds", serveOpts.graceSeconds,
                        "Seconds between a lease's end (shutdown) and the instance's destruction")
       ->default_val(600);

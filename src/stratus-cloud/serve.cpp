@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "cloud/cloud_service.h"
 #include "cloud/rest_api.h"
+#include "cloud/s3/s3_server.h"
 #include "daemon/test_node.h"
 
 namespace stratus::cloudadmin {
@@ -42,6 +43,36 @@ cloud::NodeConnector connector(const std::string& root) {
     if (!n) return std::move(n).error();
     return std::shared_ptr<daemon::NodeService>(std::move(*n));
   };
+}
+
+// The S3 repository (Cumulus) on its own port: ADDR:8888 of the first
+// --listen address unless --s3-listen says otherwise.
+struct S3Service {
+  std::unique_ptr<cloud::s3::S3Server> repo;
+  std::unique_ptr<api::Server> server;
+};
+
+Result<S3Service> startS3(const ServeOptions& o, cloud::CloudStore& store, api::ServerOptions ao) {
+  cloud::s3::S3Options so;
+  so.dataDir = o.root + "/var/lib/stratus-cloud/s3";
+  so.adminsFile = o.root + "/etc/stratus-cloud/s3-admins";
+  auto repo = cloud::s3::S3Server::open(store, so);
+  if (!repo) return std::move(repo).error();
+  ao.socketPath = o.root + "/run/stratus-cloud/s3.sock";
+  ao.listen = o.s3Listen;
+  if (ao.listen.empty()) {
+    std::string first = o.listen.empty() ? "127.0.0.1" : o.listen.front();
+    auto colon = first.rfind(':');
+    if (colon != std::string::npos && first.find(']') == std::string::npos && first.find(':') == colon)
+      first = first.substr(0, colon);
+    else if (auto close = first.find("]:"); close != std::string::npos)
+      first = first.substr(0, close + 1);
+    ao.listen = {first + ":8888"};
+  }
+  auto server = api::Server::start(cloud::s3::makeS3Router(**repo), ao);
+  if (!server) return std::move(server).error();
+  for (const auto& a : (*server)->tcpAddresses()) spdlog::info("S3 repository serving on http://{}", a);
+  return S3Service{std::move(*repo), std::move(*server)};
 }
 
 }  // namespace
@@ -85,6 +116,11 @@ int serve(const ServeOptions& o) {
     return 1;
   }
   for (const auto& a : (*server)->tcpAddresses()) spdlog::info("stratus-cloud serving on http://{}", a);
+  auto s3 = startS3(o, **store, ao);
+  if (!s3) {
+    spdlog::error("cannot serve S3: {}", s3.error().describe());
+    return 1;
+  }
 
   // Leases and node health, once a second; the timers live in the
   // database, so a restarted service picks up where this one stopped.
@@ -110,6 +146,7 @@ int serve(const ServeOptions& o) {
   }
   cv.notify_all();
   timer.join();
+  s3->server->stop();
   (*server)->stop();
   return 0;
 }

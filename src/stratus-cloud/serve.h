@@ -1,6 +1,7 @@
 // `stratus-cloud serve`: the service in the foreground until SIGTERM/SIGINT:
 // the REST API for cloud-client (TCP, default 127.0.0.1:8443, and a unix
-// socket under ROOT/run/stratus-cloud), and one timer thread that enforces
+// socket under ROOT/run/stratus-cloud), the S3 repository (port 8888 of
+// the first listen address, or --s3-listen; cloud/s3/s3_server.h), and one timer thread that enforces
 // leases and checks the nodes once a second.
 #pragma once
 
@@ -16,6 +17,7 @@ struct ServeOptions {
   std::string root = "/";
   std::string db;                  // SQLite file or postgresql:// URL; "" -> ROOT/var/lib/stratus-cloud/cloud.db
   std::vector<std::string> listen; // ADDR[:PORT]; default 127.0.0.1:8443
+  std::vector<std::string> s3Listen;  // ADDR[:PORT]; default the first listen address's host, port 8888
   std::int64_t graceSeconds = 600;
   std::string consoleDir;          // on the nodes: instances' serial console logs ("" a pty)
   cloud::PlacementStrategy strategy = cloud::PlacementStrategy::GreedyFill;

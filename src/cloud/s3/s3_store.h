@@ -1,0 +1,92 @@
+// The S3 repository's records in the service database (migration 3):
+// buckets and their owners, objects (which file holds the bytes, size, ETag,
+// type, user metadata), multipart uploads and their parts. Files are the
+// caller's (s3_files.h); a row names a file only once it is complete.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cloud/sql_db.h"
+#include "util/error.h"
+
+namespace stratus::cloud::s3 {
+
+struct Bucket {
+  std::string name;
+  std::optional<std::int64_t> ownerId;  // none: the shared bucket
+  std::int64_t created = 0;
+};
+
+struct ObjectInfo {
+  std::string bucket;
+  std::string key;
+  std::string file;  // the data file's name inside the bucket's directory
+  std::int64_t size = 0;
+  std::string etag;  // without quotes
+  std::string contentType;
+  std::string metadata;  // x-amz-meta-* as a JSON object
+  std::int64_t ownerId = 0;
+  std::int64_t modified = 0;
+};
+
+struct Upload {
+  std::string id;
+  std::string bucket;
+  std::string key;
+  std::int64_t ownerId = 0;
+  std::string contentType;
+  std::string metadata;
+  std::int64_t created = 0;
+};
+
+struct Part {
+  int number = 0;
+  std::int64_t size = 0;
+  std::string etag;
+  std::int64_t modified = 0;
+};
+
+class S3Store {
+ public:
+  explicit S3Store(SqlDb& db) : db_(db) {}
+
+  Result<std::optional<Bucket>> bucket(const std::string& name);
+  // Buckets of `userId` and the shared ones, by name.
+  Result<std::vector<Bucket>> visibleBuckets(std::int64_t userId);
+  // BucketAlreadyOwnedByYou / BucketAlreadyExists when taken.
+  Status createBucket(const Bucket& b);
+  // BucketNotEmpty while it holds objects or uploads.
+  Status deleteBucket(const std::string& name);
+
+  Result<std::optional<ObjectInfo>> object(const std::string& bucket, const std::string& key);
+  // Objects whose key starts with `prefix`, in byte order of their keys.
+  Result<std::vector<ObjectInfo>> listObjects(const std::string& bucket, const std::string& prefix);
+  // Stores (or replaces) the object in one transaction after checking the
+  // owner's quota (bytes stored + this - the object it replaces); returns
+  // the replaced object's file, which the caller removes.
+  Result<std::optional<std::string>> putObject(const ObjectInfo& o, std::int64_t quotaBytes);
+  // putObject for a completed multipart upload: the upload and its parts
+  // go in the same transaction (their bytes are the object's now). When it
+  // fails the upload stays, to be completed again or aborted.
+  Result<std::optional<std::string>> completeUpload(const std::string& uploadId, const ObjectInfo& o,
+                                                    std::int64_t quotaBytes);
+  // The removed object's file, none when there was no such object.
+  Result<std::optional<std::string>> deleteObject(const std::string& bucket, const std::string& key);
+  // Bytes a user holds: objects and parts of unfinished uploads.
+  Result<std::int64_t> usage(std::int64_t userId);
+
+  Status createUpload(const Upload& u);
+  Result<std::optional<Upload>> upload(const std::string& id);
+  Result<std::vector<Upload>> listUploads(const std::string& bucket);
+  Status putPart(const std::string& uploadId, const Part& p);
+  Result<std::vector<Part>> parts(const std::string& uploadId);
+  Status deleteUpload(const std::string& id);
+
+ private:
+  SqlDb& db_;
+};
+
+}  // namespace stratus::cloud::s3
