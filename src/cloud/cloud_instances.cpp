@@ -1,5 +1,6 @@
 // CloudStore: instances, their placement and their leases (the parts of
 // the store that the scheduler and the lease timers work on).
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -38,14 +39,28 @@ Instance instanceFrom(const SqlRow& r) {
   return i;
 }
 
+// The NICs of `instances`: a few are looked up by instance (indexed), many
+// in one pass over every lease.
 Status loadNics(SqliteDb& db, std::vector<Instance>& instances) {
   if (instances.empty()) return okStatus();
+  auto add = [](Instance& i, const SqlRow& r) {
+    i.nics.push_back({r.text(1), r.text(2), r.text(3), r.text(4), "", "", "", ""});
+  };
+  constexpr std::size_t kOneByOne = 16;
+  if (instances.size() <= kOneByOne) {
+    for (auto& i : instances)
+      STRATUS_TRY(db.query("SELECT instance_id, pool, ip, mac, hostname FROM nic_leases WHERE instance_id = ? ORDER BY nic",
+                           {i.id}, [&](const SqlRow& r) {
+                             add(i, r);
+                             return true;
+                           }));
+    return okStatus();
+  }
   std::map<std::int64_t, Instance*> byId;
   for (auto& i : instances) byId[i.id] = &i;
   return db.query("SELECT instance_id, pool, ip, mac, hostname FROM nic_leases ORDER BY instance_id, nic", {},
                   [&](const SqlRow& r) {
-                    if (auto it = byId.find(r.integer(0)); it != byId.end())
-                      it->second->nics.push_back({r.text(1), r.text(2), r.text(3), r.text(4), "", "", "", ""});
+                    if (auto it = byId.find(r.integer(0)); it != byId.end()) add(*it->second, r);
                     return true;
                   });
 }
@@ -79,6 +94,7 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     if (!poolByName.count(n)) return Error(ErrorCode::NoNetwork, "no network pool named '" + n + "'");
 
   Instance out;
+  std::map<std::string, std::size_t> hints;  // where the next search of each pool starts, once committed
   Status s = db_->transaction([&]() -> Status {
     if (!req.clientToken.empty()) {
       auto prior = selectInstances(*db_, "WHERE i.owner_id = ? AND i.client_token = ?", {req.ownerId, req.clientToken});
@@ -186,29 +202,67 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     out.id = db_->lastInsertId();
 
     // One slot per NIC: the first of the pool nobody holds.
+    hints.clear();
     for (std::size_t nic = 0; nic < req.networks.size(); ++nic) {
       const NetworkPool& pool = *poolByName[req.networks[nic]];
-      std::set<std::string> taken;
-      STRATUS_TRY(db_->query("SELECT ip FROM nic_leases WHERE pool = ?", {pool.name}, [&](const SqlRow& r) {
-        taken.insert(r.text(0));
-        return true;
-      }));
-      const NetworkSlot* free = nullptr;
-      for (const auto& slot : pool.slots)
-        if (!taken.count(slot.ip)) {
-          free = &slot;
-          break;
-        }
-      if (!free) return Error(ErrorCode::OperationFailed, "operation failed: network pool '" + pool.name + "' has no free slot");
+      auto free = firstFreeSlot(pool, slotHint(pool.name));
+      if (!free) return std::move(free).error();
+      if (!*free) return Error(ErrorCode::OperationFailed, "operation failed: network pool '" + pool.name + "' has no free slot");
+      const NetworkSlot& slot = pool.slots[**free];
       STRATUS_TRY(db_->exec("INSERT INTO nic_leases (pool, ip, instance_id, nic, mac, hostname) VALUES (?, ?, ?, ?, ?, ?)",
-                            {pool.name, free->ip, out.id, static_cast<std::int64_t>(nic), free->mac, free->hostname}));
-      out.nics.push_back({pool.name, free->ip, free->mac, free->hostname, free->gateway, free->netmask, free->broadcast,
+                            {pool.name, slot.ip, out.id, static_cast<std::int64_t>(nic), slot.mac, slot.hostname}));
+      hints[pool.name] = **free + 1;
+      out.nics.push_back({pool.name, slot.ip, slot.mac, slot.hostname, slot.gateway, slot.netmask, slot.broadcast,
                           pool.dns});
     }
     return okStatus();
   });
   if (!s) return std::move(s).error();
+  {
+    std::lock_guard lk(hintMu_);
+    for (const auto& [pool, next] : hints) slotHints_[pool] = next;
+  }
   return out;
+}
+
+std::size_t CloudStore::slotHint(const std::string& pool) {
+  std::lock_guard lk(hintMu_);
+  auto it = slotHints_.find(pool);
+  return it == slotHints_.end() ? 0 : it->second;
+}
+
+// Probes the pool's slots from `from` to the end, then from the start, a
+// batch at a time against the lease table's (pool, ip) key: with slots
+// leased in order, a placement looks at a handful of rows instead of every
+// lease of the pool. The hint only says where to start: what is free is
+// always the database's word.
+Result<std::optional<std::size_t>> CloudStore::firstFreeSlot(const NetworkPool& pool, std::size_t from) {
+  constexpr std::size_t kBatch = 32;
+  const std::size_t n = pool.slots.size();
+  if (from >= n) from = 0;
+  auto probe = [&](std::size_t begin, std::size_t end) -> Result<std::optional<std::size_t>> {
+    for (std::size_t b = begin; b < end; b += kBatch) {
+      std::size_t e = std::min(end, b + kBatch);
+      std::string sql = "SELECT ip FROM nic_leases WHERE pool = ? AND ip IN (";
+      std::vector<SqlValue> args{pool.name};
+      for (std::size_t k = b; k < e; ++k) {
+        sql += k == b ? "?" : ", ?";
+        args.push_back(pool.slots[k].ip);
+      }
+      sql += ")";
+      std::set<std::string> taken;
+      STRATUS_TRY(db_->query(sql, args, [&](const SqlRow& r) {
+        taken.insert(r.text(0));
+        return true;
+      }));
+      for (std::size_t k = b; k < e; ++k)
+        if (!taken.count(pool.slots[k].ip)) return std::optional<std::size_t>(k);
+    }
+    return std::optional<std::size_t>();
+  };
+  auto after = probe(from, n);
+  if (!after || *after) return after;
+  return probe(0, from);
 }
 
 Result<Instance> CloudStore::instance(const std::string& handle) {
@@ -219,9 +273,9 @@ Result<Instance> CloudStore::instance(const std::string& handle) {
 }
 
 Result<std::vector<Instance>> CloudStore::listInstances(std::int64_t ownerId, bool includeDestroyed) {
-  std::string where = "WHERE (? = 0 OR i.owner_id = ?)";
+  std::string where = ownerId ? "WHERE i.owner_id = ?" : "WHERE 1 = 1";
   if (!includeDestroyed) where += " AND i.state != 'Destroyed'";
-  return selectInstances(*db_, where, {ownerId, ownerId});
+  return selectInstances(*db_, where, ownerId ? std::vector<SqlValue>{ownerId} : std::vector<SqlValue>{});
 }
 
 Status CloudStore::setInstanceState(const std::string& handle, const std::string& state) {
@@ -230,6 +284,11 @@ Status CloudStore::setInstanceState(const std::string& handle, const std::string
     if (db_->changes() == 0) return noInstance(handle);
     return okStatus();
   });
+}
+
+Result<bool> CloudStore::changeInstanceState(const std::string& handle, const std::string& from, const std::string& to) {
+  STRATUS_TRY(db_->exec("UPDATE instances SET state = ? WHERE handle = ? AND state = ?", {to, handle, from}));
+  return db_->changes() > 0;
 }
 
 Status CloudStore::setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter) {
@@ -246,6 +305,11 @@ Status CloudStore::releaseInstance(const std::string& handle, const std::string&
     auto i = instance(handle);
     if (!i) return std::move(i).error();
     STRATUS_TRY(db_->exec("DELETE FROM nic_leases WHERE instance_id = ?", {i->id}));
+    {
+      // A freed slot may lie before a pool's hint: search those from the start again.
+      std::lock_guard lk(hintMu_);
+      for (const auto& nic : i->nics) slotHints_.erase(nic.pool);
+    }
     return db_->exec("UPDATE instances SET state = ?, destroy_after = NULL WHERE id = ?", {finalState, i->id});
   });
 }

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -64,8 +65,16 @@ class CloudService {
   ImageRepository& images_;
   NodeLinks& nodes_;
   ServiceOptions opts_;
+  // The pools as loaded, each slot found by pool and IP: requests in
+  // flight share one set, loadPools replaces it whole (10,000 slots are
+  // neither copied per request nor searched one by one).
+  struct PoolSet {
+    std::vector<NetworkPool> pools;
+    std::map<std::string, std::pair<const NetworkPool*, std::map<std::string, const NetworkSlot*>>> byName;
+  };
+  std::shared_ptr<const PoolSet> poolSet();
   std::mutex poolsMu_;
-  std::vector<NetworkPool> pools_;
+  std::shared_ptr<const PoolSet> pools_ = std::make_shared<PoolSet>();
 };
 
 }  // namespace stratus::cloud

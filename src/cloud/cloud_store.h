@@ -5,7 +5,10 @@
 // comes back with all of it. The schema is cloud_schema.cpp's migrations.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,6 +55,10 @@ class CloudStore {
   // ownerId 0: everyone's. Destroyed instances only with includeDestroyed.
   Result<std::vector<Instance>> listInstances(std::int64_t ownerId, bool includeDestroyed = false);
   Status setInstanceState(const std::string& handle, const std::string& state);
+  // Only while it is still `from` (what the caller saw): false when it was
+  // not, e.g. terminated meanwhile (the health check must not bring a
+  // Destroyed instance back as Unknown).
+  Result<bool> changeInstanceState(const std::string& handle, const std::string& from, const std::string& to);
   // The lease: new end (e.g. cloud-client --hours on a running instance),
   // the grace deadline once it is shut down.
   Status setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter);
@@ -67,7 +74,15 @@ class CloudStore {
 
  private:
   explicit CloudStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  // The index of the first slot of `pool` no lease holds, searching from
+  // `from` (wrapping); nullopt when every slot is leased.
+  Result<std::optional<std::size_t>> firstFreeSlot(const NetworkPool& pool, std::size_t from);
+  std::size_t slotHint(const std::string& pool);
   std::unique_ptr<SqliteDb> db_;
+  // Per pool, the slot after the last one this store leased: where the next
+  // search starts (a cache that only saves probes; never trusted for what is free).
+  std::mutex hintMu_;
+  std::map<std::string, std::size_t> slotHints_;
 };
 
 // The schema, version by version (cloud_schema.cpp).

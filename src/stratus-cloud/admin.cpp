@@ -35,8 +35,9 @@ std::string cloudProperties(const cloud::User& u, const std::string& serviceUrl)
          "stratus.secret.access.key=" + u.secretKey + "\n";
 }
 
-int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile) {
-  auto u = store.addUser(name);
+int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile,
+            const cloud::Quotas& quotas) {
+  auto u = store.addUser(name, quotas);
   if (!u) return fail(u.error());
   std::string props = propertiesFile.empty() ? ctx.root + "/etc/stratus-cloud/users/" + name + "/cloud.properties"
                                              : propertiesFile;

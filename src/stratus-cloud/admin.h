@@ -17,7 +17,8 @@ struct Context {
   bool json = false;
 };
 
-int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile);
+int userAdd(cloud::CloudStore& store, const Context& ctx, const std::string& name, const std::string& propertiesFile,
+            const cloud::Quotas& quotas = {});
 int userList(cloud::CloudStore& store, const Context& ctx);
 int userDisable(cloud::CloudStore& store, const std::string& name, bool disabled);
 

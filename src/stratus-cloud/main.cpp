@@ -40,6 +40,15 @@ int main(int argc, char** argv) {
   userAdd->add_option("--properties", properties,
                       "Where to write the user's cloud.properties (default ROOT/etc/stratus-cloud/users/NAME/cloud.properties)");
   userAdd->add_flag("--json", ctx.json, "Print JSON: name, access_key_id, secret_access_key, client_token");
+  cloud::Quotas quotas;  // Nimbus's per-group policy, per user here
+  userAdd->add_option("--max-instances", quotas.instances, "Instances the user may run at once")
+      ->default_val(quotas.instances)->check(CLI::PositiveNumber);
+  userAdd->add_option("--max-vcpus", quotas.vcpus, "vCPUs of all their instances")
+      ->default_val(quotas.vcpus)->check(CLI::PositiveNumber);
+  userAdd->add_option("--max-memory", quotas.memoryMiB, "MiB of memory of all their instances")
+      ->default_val(quotas.memoryMiB)->check(CLI::PositiveNumber);
+  userAdd->add_option("--max-hours", quotas.maxHours, "The longest lease they may ask for, hours")
+      ->default_val(quotas.maxHours)->check(CLI::PositiveNumber);
   auto* userList = user->add_subcommand("list", "List users");
   userList->add_flag("--json", ctx.json, "Print JSON");
   auto* userDisable = user->add_subcommand("disable", "Disable a user: their requests are refused");
@@ -111,7 +120,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& s = **store;
-  if (*userAdd) return cloudadmin::userAdd(s, ctx, userName, properties);
+  if (*userAdd) return cloudadmin::userAdd(s, ctx, userName, properties, quotas);
   if (*userList) return cloudadmin::userList(s, ctx);
   if (*userDisable) return cloudadmin::userDisable(s, userName, true);
   if (*userEnable) return cloudadmin::userDisable(s, userName, false);
