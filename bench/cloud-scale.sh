@@ -19,6 +19,7 @@
 #   CLIENTS     concurrent clients (default 16)
 #   STRATEGY    greedy-fill (default) or round-robin
 #   KEEP        when set, the temp root is kept (its path is printed)
+#   PROFILE     when set, `perf record -g` samples the service during the run phase into this file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -118,12 +119,29 @@ done
 echo "cloud_serve_start $(elapsed "$t") s"
 rss() { awk '/^VmRSS:/ {printf "%.1f", $2/1024}' "/proc/$SVC_PID/status"; }
 threads() { awk '/^Threads:/ {print $2}' "/proc/$SVC_PID/status"; }
+# The first health check opens every simulated node: what they cost alone.
+t=$(now_s)
+for _ in $(seq 1200); do
+  [ "$(sql "SELECT COUNT(*) FROM nodes WHERE last_seen > 0")" = "$NODES" ] && break
+  sleep 0.05
+done
+[ "$(sql "SELECT COUNT(*) FROM nodes WHERE state = 'up' AND last_seen > 0")" = "$NODES" ] ||
+  fail "not every node answered the first health check: $(sql "SELECT state, COUNT(*) FROM nodes GROUP BY state")"
+echo "cloud_nodes_up $(elapsed "$t") s"
+echo "cloud_serve_rss_nodes $(rss) MiB"
+echo "cloud_serve_threads_nodes $(threads) count"
 
 LOAD=("$BIN/cloud-load" --port "$PORT" --tokens "$WORK/tokens" --image tiny --network default
       --instances "$INSTANCES" --clients "$CLIENTS" --node-vcpus "$NODE_VCPUS" --node-memory "$NODE_MEMORY"
       --handles "$WORK/handles")
+PERF_PID=
+if [ -n "${PROFILE:-}" ]; then
+  perf record -F 499 -g -o "$PROFILE" -p "$SVC_PID" >/dev/null 2>&1 &
+  PERF_PID=$!
+fi
 t0=$(now_s)
 "${LOAD[@]}" --phases run || fail "cloud-load run"
+if [ -n "$PERF_PID" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
 echo "cloud_serve_rss_loaded $(rss) MiB"
 echo "cloud_serve_threads_loaded $(threads) count"
 

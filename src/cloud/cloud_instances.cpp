@@ -146,30 +146,22 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     STRATUS_TRY(quota("vCPUs", vcpus, req.vcpus, owner->quotas.vcpus));
     STRATUS_TRY(quota("MiB of memory", mem, req.memoryMiB, owner->quotas.memoryMiB));
 
-    // Nodes and what is placed on them.
-    std::vector<NodeLoad> loads;
-    auto nodes = listNodes();
-    if (!nodes) return std::move(nodes).error();
-    std::map<std::int64_t, std::size_t> index;
-    for (auto& n : *nodes) {
-      index[n.id] = loads.size();
-      loads.push_back({std::move(n), 0, 0});
-    }
-    STRATUS_TRY(db_->query("SELECT node_id, SUM(vcpus), SUM(memory_mib) FROM instances WHERE state NOT IN ('Destroyed', 'Corrupted') AND "
-                           "node_id IS NOT NULL GROUP BY node_id",
-                           {}, [&](const SqlRow& r) {
-                             if (auto it = index.find(r.integer(0)); it != index.end()) {
-                               loads[it->second].usedVcpus = r.integer(1);
-                               loads[it->second].usedMemoryMiB = r.integer(2);
-                             }
-                             return true;
-                           }));
+    // The nodes with room, best first for the strategy (the order
+    // chooseNode decides by); chooseNode checks the few read. Should every
+    // one of them fail its exact checks (a network name that LIKE matched
+    // without regard to case), all nodes with room are read.
     std::int64_t last = 0;
     STRATUS_TRY(db_->query("SELECT last_node_id FROM scheduler_state WHERE id = 1", {}, [&](const SqlRow& r) {
       last = r.integer(0);
       return false;
     }));
-    auto chosen = chooseNode(loads, req, strategy, last);
+    std::vector<NodeLoad> loads;
+    std::optional<std::size_t> chosen;
+    for (std::int64_t limit : {std::int64_t{32}, std::int64_t{-1}}) {
+      STRATUS_TRY(candidateNodes(req, strategy, last, limit, loads));
+      chosen = chooseNode(loads, req, strategy, last);
+      if (chosen || limit < 0 || static_cast<std::int64_t>(loads.size()) < limit) break;
+    }
     if (!chosen) {
       std::string nets;
       for (const auto& n : req.networks) nets += (nets.empty() ? " on network " : ", ") + ("'" + n + "'");
@@ -200,6 +192,8 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
                            out.state, out.hours, out.started, out.terminates,
                            req.clientToken.empty() ? SqlValue(nullptr) : SqlValue(req.clientToken), now}));
     out.id = db_->lastInsertId();
+    STRATUS_TRY(db_->exec("UPDATE nodes SET used_vcpus = used_vcpus + ?, used_memory_mib = used_memory_mib + ? WHERE id = ?",
+                          {out.vcpus, out.memoryMiB, node.id}));
 
     // One slot per NIC: the first of the pool nobody holds.
     hints.clear();
@@ -223,6 +217,48 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     for (const auto& [pool, next] : hints) slotHints_[pool] = next;
   }
   return out;
+}
+
+Status CloudStore::candidateNodes(const InstanceRequest& req, PlacementStrategy strategy, std::int64_t lastNodeId,
+                                  std::int64_t limit, std::vector<NodeLoad>& out) {
+  out.clear();
+  std::string sql =
+      "SELECT id, uri, memory_mib, vcpus, networks, used_vcpus, used_memory_mib FROM nodes "
+      "WHERE state = 'up' AND vcpus - used_vcpus >= ? AND memory_mib - used_memory_mib >= ?";
+  std::vector<SqlValue> args{req.vcpus, req.memoryMiB};
+  for (const auto& net : req.networks) {
+    // ",a,b," holds ",a,": LIKE with its wildcards escaped.
+    std::string pattern = "%,";
+    for (char c : net) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    sql += " AND (',' || networks || ',') LIKE ? ESCAPE '\\'";
+    args.push_back(pattern + ",%");
+  }
+  if (strategy == PlacementStrategy::GreedyFill) {
+    sql += " ORDER BY memory_mib - used_memory_mib, id";
+  } else {
+    sql += " ORDER BY CASE WHEN id > ? THEN 0 ELSE 1 END, id";
+    args.push_back(lastNodeId);
+  }
+  if (limit >= 0) {
+    sql += " LIMIT ?";
+    args.push_back(limit);
+  }
+  return db_->query(sql, args, [&](const SqlRow& r) {
+    NodeLoad l;
+    l.node.id = r.integer(0);
+    l.node.uri = r.text(1);
+    l.node.memoryMiB = r.integer(2);
+    l.node.vcpus = r.integer(3);
+    l.node.networks = splitNames(r.text(4));
+    l.node.state = VmmNode::State::Up;
+    l.usedVcpus = r.integer(5);
+    l.usedMemoryMiB = r.integer(6);
+    out.push_back(std::move(l));
+    return true;
+  });
 }
 
 std::size_t CloudStore::slotHint(const std::string& pool) {
@@ -305,6 +341,11 @@ Status CloudStore::releaseInstance(const std::string& handle, const std::string&
     auto i = instance(handle);
     if (!i) return std::move(i).error();
     STRATUS_TRY(db_->exec("DELETE FROM nic_leases WHERE instance_id = ?", {i->id}));
+    // What it held on its node is free again, once: a second release of a
+    // gone instance gives nothing back twice.
+    if (i->nodeId && i->state != "Destroyed" && i->state != "Corrupted")
+      STRATUS_TRY(db_->exec("UPDATE nodes SET used_vcpus = used_vcpus - ?, used_memory_mib = used_memory_mib - ? WHERE id = ?",
+                            {i->vcpus, i->memoryMiB, i->nodeId}));
     {
       // A freed slot may lie before a pool's hint: search those from the start again.
       std::lock_guard lk(hintMu_);

@@ -14,6 +14,7 @@
 
 #include "cloud/cloud_types.h"
 #include "cloud/network_pool.h"
+#include "cloud/scheduler.h"
 #include "cloud/sqlite_db.h"
 #include "util/error.h"
 
@@ -78,6 +79,10 @@ class CloudStore {
   // `from` (wrapping); nullopt when every slot is leased.
   Result<std::optional<std::size_t>> firstFreeSlot(const NetworkPool& pool, std::size_t from);
   std::size_t slotHint(const std::string& pool);
+  // The up nodes with room for `req` and its networks, in the strategy's
+  // order (at most `limit`; -1: all).
+  Status candidateNodes(const InstanceRequest& req, PlacementStrategy strategy, std::int64_t lastNodeId,
+                        std::int64_t limit, std::vector<NodeLoad>& out);
   std::unique_ptr<SqliteDb> db_;
   // Per pool, the slot after the last one this store leased: where the next
   // search starts (a cache that only saves probes; never trusted for what is free).
