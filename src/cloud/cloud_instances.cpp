@@ -39,40 +39,31 @@ Instance instanceFrom(const SqlRow& r) {
   return i;
 }
 
-// The NICs of `instances`: a few are looked up by instance (indexed), many
-// in one pass over every lease.
-Status loadNics(SqliteDb& db, std::vector<Instance>& instances) {
+// The NICs of the instances that `where` selects (the same WHERE as theirs):
+// only their leases are read, through the lease table's instance index.
+Status loadNics(SqliteDb& db, std::vector<Instance>& instances, const std::string& where,
+                const std::vector<SqlValue>& args) {
   if (instances.empty()) return okStatus();
-  auto add = [](Instance& i, const SqlRow& r) {
-    i.nics.push_back({r.text(1), r.text(2), r.text(3), r.text(4), "", "", "", ""});
-  };
-  constexpr std::size_t kOneByOne = 16;
-  if (instances.size() <= kOneByOne) {
-    for (auto& i : instances)
-      STRATUS_TRY(db.query("SELECT instance_id, pool, ip, mac, hostname FROM nic_leases WHERE instance_id = ? ORDER BY nic",
-                           {i.id}, [&](const SqlRow& r) {
-                             add(i, r);
-                             return true;
-                           }));
-    return okStatus();
-  }
   std::map<std::int64_t, Instance*> byId;
   for (auto& i : instances) byId[i.id] = &i;
-  return db.query("SELECT instance_id, pool, ip, mac, hostname FROM nic_leases ORDER BY instance_id, nic", {},
-                  [&](const SqlRow& r) {
-                    if (auto it = byId.find(r.integer(0)); it != byId.end()) add(*it->second, r);
+  return db.query(std::string("SELECT l.instance_id, l.pool, l.ip, l.mac, l.hostname") + kInstanceFrom +
+                      "JOIN nic_leases l ON l.instance_id = i.id " + where + " ORDER BY l.instance_id, l.nic",
+                  args, [&](const SqlRow& r) {
+                    if (auto it = byId.find(r.integer(0)); it != byId.end())
+                      it->second->nics.push_back({r.text(1), r.text(2), r.text(3), r.text(4), "", "", "", ""});
                     return true;
                   });
 }
 
-Result<std::vector<Instance>> selectInstances(SqliteDb& db, const std::string& where, const std::vector<SqlValue>& args) {
+Result<std::vector<Instance>> selectInstances(SqliteDb& db, const std::string& where, const std::vector<SqlValue>& args,
+                                              bool withNics = true) {
   std::vector<Instance> out;
   STRATUS_TRY(db.query(std::string("SELECT ") + kInstanceColumns + kInstanceFrom + where + " ORDER BY i.id", args,
                        [&](const SqlRow& r) {
                          out.push_back(instanceFrom(r));
                          return true;
                        }));
-  STRATUS_TRY(loadNics(db, out));
+  if (withNics) STRATUS_TRY(loadNics(db, out, where, args));
   return out;
 }
 
@@ -312,6 +303,13 @@ Result<std::vector<Instance>> CloudStore::listInstances(std::int64_t ownerId, bo
   std::string where = ownerId ? "WHERE i.owner_id = ?" : "WHERE 1 = 1";
   if (!includeDestroyed) where += " AND i.state != 'Destroyed'";
   return selectInstances(*db_, where, ownerId ? std::vector<SqlValue>{ownerId} : std::vector<SqlValue>{});
+}
+
+Result<std::vector<Instance>> CloudStore::instancesOnNodes() {
+  // The live ones (the partial index's WHERE first, so the planner can use it).
+  return selectInstances(*db_, "WHERE i.state NOT IN ('Destroyed', 'Corrupted') AND i.node_id IS NOT NULL AND "
+                               "i.state IN ('Running', 'Paused', 'Propagated', 'Unknown')",
+                         {}, false);
 }
 
 Status CloudStore::setInstanceState(const std::string& handle, const std::string& state) {

@@ -225,7 +225,7 @@ std::vector<std::string> CloudService::tick(std::int64_t now) {
 void CloudService::checkNodes(std::int64_t now) {
   auto nodes = store_.listNodes();
   if (!nodes) return;
-  auto instances = store_.listInstances(0);
+  auto instances = store_.instancesOnNodes();
   if (!instances) return;
   std::map<std::int64_t, std::vector<const Instance*>> onNode;
   for (const auto& i : *instances) onNode[i.nodeId].push_back(&i);

@@ -55,6 +55,9 @@ class CloudStore {
   Result<Instance> instance(const std::string& handle);
   // ownerId 0: everyone's. Destroyed instances only with includeDestroyed.
   Result<std::vector<Instance>> listInstances(std::int64_t ownerId, bool includeDestroyed = false);
+  // What the health check compares with the nodes' guests: instances on a
+  // node that are Running, Paused, Propagated or Unknown; without their NICs.
+  Result<std::vector<Instance>> instancesOnNodes();
   Status setInstanceState(const std::string& handle, const std::string& state);
   // Only while it is still `from` (what the caller saw): false when it was
   // not, e.g. terminated meanwhile (the health check must not bring a
