@@ -1,5 +1,6 @@
 // CloudStore: instances, their placement and their leases (the parts of
 // the store that the scheduler and the lease timers work on).
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -38,26 +39,31 @@ Instance instanceFrom(const SqlRow& r) {
   return i;
 }
 
-Status loadNics(SqlDb& db, std::vector<Instance>& instances) {
+// The NICs of the instances that `where` selects (the same WHERE as theirs):
+// only their leases are read, through the lease table's instance index.
+Status loadNics(SqlDb& db, std::vector<Instance>& instances, const std::string& where,
+                const std::vector<SqlValue>& args) {
   if (instances.empty()) return okStatus();
   std::map<std::int64_t, Instance*> byId;
   for (auto& i : instances) byId[i.id] = &i;
-  return db.query("SELECT instance_id, pool, ip, mac, hostname FROM nic_leases ORDER BY instance_id, nic", {},
-                  [&](const SqlRow& r) {
+  return db.query(std::string("SELECT l.instance_id, l.pool, l.ip, l.mac, l.hostname") + kInstanceFrom +
+                      "JOIN nic_leases l ON l.instance_id = i.id " + where + " ORDER BY l.instance_id, l.nic",
+                  args, [&](const SqlRow& r) {
                     if (auto it = byId.find(r.integer(0)); it != byId.end())
                       it->second->nics.push_back({r.text(1), r.text(2), r.text(3), r.text(4), "", "", "", ""});
                     return true;
                   });
 }
 
-Result<std::vector<Instance>> selectInstances(SqlDb& db, const std::string& where, const std::vector<SqlValue>& args) {
+Result<std::vector<Instance>> selectInstances(SqlDb& db, const std::string& where, const std::vector<SqlValue>& args,
+                                              bool withNics = true) {
   std::vector<Instance> out;
   STRATUS_TRY(db.query(std::string("SELECT ") + kInstanceColumns + kInstanceFrom + where + " ORDER BY i.id", args,
                        [&](const SqlRow& r) {
                          out.push_back(instanceFrom(r));
                          return true;
                        }));
-  STRATUS_TRY(loadNics(db, out));
+  if (withNics) STRATUS_TRY(loadNics(db, out, where, args));
   return out;
 }
 
@@ -79,6 +85,7 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     if (!poolByName.count(n)) return Error(ErrorCode::NoNetwork, "no network pool named '" + n + "'");
 
   Instance out;
+  std::map<std::string, std::size_t> hints;  // where the next search of each pool starts, once committed
   Status s = db_->transaction([&]() -> Status {
     if (!req.clientToken.empty()) {
       auto prior = selectInstances(*db_, "WHERE i.owner_id = ? AND i.client_token = ?", {req.ownerId, req.clientToken});
@@ -130,30 +137,22 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     STRATUS_TRY(quota("vCPUs", vcpus, req.vcpus, owner->quotas.vcpus));
     STRATUS_TRY(quota("MiB of memory", mem, req.memoryMiB, owner->quotas.memoryMiB));
 
-    // Nodes and what is placed on them.
-    std::vector<NodeLoad> loads;
-    auto nodes = listNodes();
-    if (!nodes) return std::move(nodes).error();
-    std::map<std::int64_t, std::size_t> index;
-    for (auto& n : *nodes) {
-      index[n.id] = loads.size();
-      loads.push_back({std::move(n), 0, 0});
-    }
-    STRATUS_TRY(db_->query("SELECT node_id, SUM(vcpus), SUM(memory_mib) FROM instances WHERE state NOT IN ('Destroyed', 'Corrupted') AND "
-                           "node_id IS NOT NULL GROUP BY node_id",
-                           {}, [&](const SqlRow& r) {
-                             if (auto it = index.find(r.integer(0)); it != index.end()) {
-                               loads[it->second].usedVcpus = r.integer(1);
-                               loads[it->second].usedMemoryMiB = r.integer(2);
-                             }
-                             return true;
-                           }));
+    // The nodes with room, best first for the strategy (the order
+    // chooseNode decides by); chooseNode checks the few read. Should every
+    // one of them fail its exact checks (a network name that LIKE matched
+    // without regard to case), all nodes with room are read.
     std::int64_t last = 0;
     STRATUS_TRY(db_->query("SELECT last_node_id FROM scheduler_state WHERE id = 1", {}, [&](const SqlRow& r) {
       last = r.integer(0);
       return false;
     }));
-    auto chosen = chooseNode(loads, req, strategy, last);
+    std::vector<NodeLoad> loads;
+    std::optional<std::size_t> chosen;
+    for (std::int64_t limit : {std::int64_t{32}, std::int64_t{-1}}) {
+      STRATUS_TRY(candidateNodes(req, strategy, last, limit, loads));
+      chosen = chooseNode(loads, req, strategy, last);
+      if (chosen || limit < 0 || static_cast<std::int64_t>(loads.size()) < limit) break;
+    }
     if (!chosen) {
       std::string nets;
       for (const auto& n : req.networks) nets += (nets.empty() ? " on network " : ", ") + ("'" + n + "'");
@@ -187,31 +186,113 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
                              out.id = r.integer(0);
                              return false;
                            }));
+    STRATUS_TRY(db_->exec("UPDATE nodes SET used_vcpus = used_vcpus + ?, used_memory_mib = used_memory_mib + ? WHERE id = ?",
+                          {out.vcpus, out.memoryMiB, node.id}));
 
     // One slot per NIC: the first of the pool nobody holds.
+    hints.clear();
     for (std::size_t nic = 0; nic < req.networks.size(); ++nic) {
       const NetworkPool& pool = *poolByName[req.networks[nic]];
-      std::set<std::string> taken;
-      STRATUS_TRY(db_->query("SELECT ip FROM nic_leases WHERE pool = ?", {pool.name}, [&](const SqlRow& r) {
-        taken.insert(r.text(0));
-        return true;
-      }));
-      const NetworkSlot* free = nullptr;
-      for (const auto& slot : pool.slots)
-        if (!taken.count(slot.ip)) {
-          free = &slot;
-          break;
-        }
-      if (!free) return Error(ErrorCode::OperationFailed, "operation failed: network pool '" + pool.name + "' has no free slot");
+      auto free = firstFreeSlot(pool, slotHint(pool.name));
+      if (!free) return std::move(free).error();
+      if (!*free) return Error(ErrorCode::OperationFailed, "operation failed: network pool '" + pool.name + "' has no free slot");
+      const NetworkSlot& slot = pool.slots[**free];
       STRATUS_TRY(db_->exec("INSERT INTO nic_leases (pool, ip, instance_id, nic, mac, hostname) VALUES (?, ?, ?, ?, ?, ?)",
-                            {pool.name, free->ip, out.id, static_cast<std::int64_t>(nic), free->mac, free->hostname}));
-      out.nics.push_back({pool.name, free->ip, free->mac, free->hostname, free->gateway, free->netmask, free->broadcast,
+                            {pool.name, slot.ip, out.id, static_cast<std::int64_t>(nic), slot.mac, slot.hostname}));
+      hints[pool.name] = **free + 1;
+      out.nics.push_back({pool.name, slot.ip, slot.mac, slot.hostname, slot.gateway, slot.netmask, slot.broadcast,
                           pool.dns});
     }
     return okStatus();
   });
   if (!s) return std::move(s).error();
+  {
+    std::lock_guard lk(hintMu_);
+    for (const auto& [pool, next] : hints) slotHints_[pool] = next;
+  }
   return out;
+}
+
+Status CloudStore::candidateNodes(const InstanceRequest& req, PlacementStrategy strategy, std::int64_t lastNodeId,
+                                  std::int64_t limit, std::vector<NodeLoad>& out) {
+  out.clear();
+  std::string sql =
+      "SELECT id, uri, memory_mib, vcpus, networks, used_vcpus, used_memory_mib FROM nodes "
+      "WHERE state = 'up' AND vcpus - used_vcpus >= ? AND memory_mib - used_memory_mib >= ?";
+  std::vector<SqlValue> args{req.vcpus, req.memoryMiB};
+  for (const auto& net : req.networks) {
+    // ",a,b," holds ",a,": LIKE with its wildcards escaped.
+    std::string pattern = "%,";
+    for (char c : net) {
+      if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+      pattern += c;
+    }
+    sql += " AND (',' || networks || ',') LIKE ? ESCAPE '\\'";
+    args.push_back(pattern + ",%");
+  }
+  if (strategy == PlacementStrategy::GreedyFill) {
+    sql += " ORDER BY memory_mib - used_memory_mib, id";
+  } else {
+    sql += " ORDER BY CASE WHEN id > ? THEN 0 ELSE 1 END, id";
+    args.push_back(lastNodeId);
+  }
+  if (limit >= 0) {
+    sql += " LIMIT ?";
+    args.push_back(limit);
+  }
+  return db_->query(sql, args, [&](const SqlRow& r) {
+    NodeLoad l;
+    l.node.id = r.integer(0);
+    l.node.uri = r.text(1);
+    l.node.memoryMiB = r.integer(2);
+    l.node.vcpus = r.integer(3);
+    l.node.networks = splitNames(r.text(4));
+    l.node.state = VmmNode::State::Up;
+    l.usedVcpus = r.integer(5);
+    l.usedMemoryMiB = r.integer(6);
+    out.push_back(std::move(l));
+    return true;
+  });
+}
+
+std::size_t CloudStore::slotHint(const std::string& pool) {
+  std::lock_guard lk(hintMu_);
+  auto it = slotHints_.find(pool);
+  return it == slotHints_.end() ? 0 : it->second;
+}
+
+// Probes the pool's slots from `from` to the end, then from the start, a
+// batch at a time against the lease table's (pool, ip) key: with slots
+// leased in order, a placement looks at a handful of rows instead of every
+// lease of the pool. The hint only says where to start: what is free is
+// always the database's word.
+Result<std::optional<std::size_t>> CloudStore::firstFreeSlot(const NetworkPool& pool, std::size_t from) {
+  constexpr std::size_t kBatch = 32;
+  const std::size_t n = pool.slots.size();
+  if (from >= n) from = 0;
+  auto probe = [&](std::size_t begin, std::size_t end) -> Result<std::optional<std::size_t>> {
+    for (std::size_t b = begin; b < end; b += kBatch) {
+      std::size_t e = std::min(end, b + kBatch);
+      std::string sql = "SELECT ip FROM nic_leases WHERE pool = ? AND ip IN (";
+      std::vector<SqlValue> args{pool.name};
+      for (std::size_t k = b; k < e; ++k) {
+        sql += k == b ? "?" : ", ?";
+        args.push_back(pool.slots[k].ip);
+      }
+      sql += ")";
+      std::set<std::string> taken;
+      STRATUS_TRY(db_->query(sql, args, [&](const SqlRow& r) {
+        taken.insert(r.text(0));
+        return true;
+      }));
+      for (std::size_t k = b; k < e; ++k)
+        if (!taken.count(pool.slots[k].ip)) return std::optional<std::size_t>(k);
+    }
+    return std::optional<std::size_t>();
+  };
+  auto after = probe(from, n);
+  if (!after || *after) return after;
+  return probe(0, from);
 }
 
 Result<Instance> CloudStore::instance(const std::string& handle) {
@@ -222,9 +303,16 @@ Result<Instance> CloudStore::instance(const std::string& handle) {
 }
 
 Result<std::vector<Instance>> CloudStore::listInstances(std::int64_t ownerId, bool includeDestroyed) {
-  std::string where = "WHERE (? = 0 OR i.owner_id = ?)";
+  std::string where = ownerId ? "WHERE i.owner_id = ?" : "WHERE 1 = 1";
   if (!includeDestroyed) where += " AND i.state != 'Destroyed'";
-  return selectInstances(*db_, where, {ownerId, ownerId});
+  return selectInstances(*db_, where, ownerId ? std::vector<SqlValue>{ownerId} : std::vector<SqlValue>{});
+}
+
+Result<std::vector<Instance>> CloudStore::instancesOnNodes() {
+  // The live ones (the partial index's WHERE first, so the planner can use it).
+  return selectInstances(*db_, "WHERE i.state NOT IN ('Destroyed', 'Corrupted') AND i.node_id IS NOT NULL AND "
+                               "i.state IN ('Running', 'Paused', 'Propagated', 'Unknown')",
+                         {}, false);
 }
 
 Result<std::int64_t> CloudStore::instancesUsingImage(std::int64_t nodeId, const std::string& image,
@@ -247,6 +335,11 @@ Status CloudStore::setInstanceState(const std::string& handle, const std::string
   });
 }
 
+Result<bool> CloudStore::changeInstanceState(const std::string& handle, const std::string& from, const std::string& to) {
+  STRATUS_TRY(db_->exec("UPDATE instances SET state = ? WHERE handle = ? AND state = ?", {to, handle, from}));
+  return db_->changes() > 0;
+}
+
 Status CloudStore::setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter) {
   return db_->transaction([&]() -> Status {
     STRATUS_TRY(db_->exec("UPDATE instances SET terminates = ?, destroy_after = ? WHERE handle = ?",
@@ -261,6 +354,16 @@ Status CloudStore::releaseInstance(const std::string& handle, const std::string&
     auto i = instance(handle);
     if (!i) return std::move(i).error();
     STRATUS_TRY(db_->exec("DELETE FROM nic_leases WHERE instance_id = ?", {i->id}));
+    // What it held on its node is free again, once: a second release of a
+    // gone instance gives nothing back twice.
+    if (i->nodeId && i->state != "Destroyed" && i->state != "Corrupted")
+      STRATUS_TRY(db_->exec("UPDATE nodes SET used_vcpus = used_vcpus - ?, used_memory_mib = used_memory_mib - ? WHERE id = ?",
+                            {i->vcpus, i->memoryMiB, i->nodeId}));
+    {
+      // A freed slot may lie before a pool's hint: search those from the start again.
+      std::lock_guard lk(hintMu_);
+      for (const auto& nic : i->nics) slotHints_.erase(nic.pool);
+    }
     return db_->exec("UPDATE instances SET state = ?, destroy_after = NULL WHERE id = ?", {finalState, i->id});
   });
 }

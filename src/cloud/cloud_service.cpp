@@ -73,28 +73,37 @@ daemon::ModifyScope liveAndConfig() {
 Status CloudService::loadPools() {
   auto p = loadNetworkPools(opts_.poolsDir);
   if (!p) return std::move(p).error();
+  auto set = std::make_shared<PoolSet>();
+  set->pools = std::move(*p);
+  for (const auto& pool : set->pools) {
+    auto& [poolPtr, slots] = set->byName[pool.name];
+    poolPtr = &pool;
+    for (const auto& slot : pool.slots) slots[slot.ip] = &slot;
+  }
   std::lock_guard lk(poolsMu_);
-  pools_ = std::move(*p);
+  pools_ = std::move(set);
   return okStatus();
 }
 
-std::vector<NetworkPool> CloudService::pools() {
+std::shared_ptr<const CloudService::PoolSet> CloudService::poolSet() {
   std::lock_guard lk(poolsMu_);
   return pools_;
 }
 
+std::vector<NetworkPool> CloudService::pools() { return poolSet()->pools; }
+
 void CloudService::fillNicDetails(Instance& i) {
-  auto all = pools();
-  for (auto& nic : i.nics)
-    for (const auto& p : all)
-      if (p.name == nic.pool)
-        for (const auto& s : p.slots)
-          if (s.ip == nic.ip) {
-            nic.gateway = s.gateway;
-            nic.netmask = s.netmask;
-            nic.broadcast = s.broadcast;
-            nic.dns = p.dns;
-          }
+  auto set = poolSet();
+  for (auto& nic : i.nics) {
+    auto p = set->byName.find(nic.pool);
+    if (p == set->byName.end()) continue;
+    auto slot = p->second.second.find(nic.ip);
+    if (slot == p->second.second.end()) continue;
+    nic.gateway = slot->second->gateway;
+    nic.netmask = slot->second->netmask;
+    nic.broadcast = slot->second->broadcast;
+    nic.dns = p->second.first->dns;
+  }
 }
 
 Result<Instance> CloudService::run(const User& user, InstanceRequest request, std::int64_t now) {
@@ -102,7 +111,7 @@ Result<Instance> CloudService::run(const User& user, InstanceRequest request, st
   auto image = images_.find(user.id, request.image);
   if (!image) return std::move(image).error();
   request.ownerId = user.id;
-  auto placed = store_.placeInstance(request, opts_.strategy, pools(), now);
+  auto placed = store_.placeInstance(request, opts_.strategy, poolSet()->pools, now);
   if (!placed) return std::move(placed).error();
   Instance inst = std::move(*placed);
   if (inst.state != "Unpropagated") return inst;  // a retried request (same client token)
@@ -357,13 +366,18 @@ std::vector<std::string> CloudService::tick(std::int64_t now) {
 }
 
 void CloudService::checkNodes(std::int64_t now) {
-  (void)now;
   auto nodes = store_.listNodes();
   if (!nodes) return;
-  auto instances = store_.listInstances(0);
+  auto instances = store_.instancesOnNodes();
   if (!instances) return;
+  std::map<std::int64_t, std::vector<const Instance*>> onNode;
+  for (const auto& i : *instances) onNode[i.nodeId].push_back(&i);
+  // A node that answers as it did is written down only once a minute
+  // (last_seen): a thousand nodes must not cost a thousand writes a second.
+  constexpr std::int64_t kSeenEvery = 60;
   for (const auto& node : *nodes) {
     if (node.state == VmmNode::State::Disabled) continue;
+    const auto& placed = onNode[node.id];
     Result<std::vector<daemon::DomainSummary>> guests = Error(ErrorCode::ConnectFailed, "not asked");
     if (auto link = nodes_.get(node.uri)) guests = (*link)->listDomains();
     else guests = std::move(link).error();
@@ -371,23 +385,28 @@ void CloudService::checkNodes(std::int64_t now) {
       nodes_.forget(node.uri);
       if (node.state == VmmNode::State::Up)
         spdlog::warn("node {} is down: {}", node.uri, guests.error().message);
-      (void)store_.setNodeState(node.uri, VmmNode::State::Down, guests.error().message);
-      for (const auto& i : *instances)
-        if (i.nodeId == node.id && (i.state == "Running" || i.state == "Paused" || i.state == "Propagated"))
-          (void)store_.setInstanceState(i.handle, "Unknown");
+      if (node.state != VmmNode::State::Down || node.lastError != guests.error().message)
+        (void)store_.setNodeState(node.uri, VmmNode::State::Down, guests.error().message);
+      for (const Instance* i : placed)
+        if (i->state == "Running" || i->state == "Paused" || i->state == "Propagated")
+          (void)store_.changeInstanceState(i->handle, i->state, "Unknown");
       continue;
     }
     if (node.state == VmmNode::State::Down) spdlog::info("node {} is up again", node.uri);
-    (void)store_.setNodeState(node.uri, VmmNode::State::Up);
-    for (const auto& i : *instances) {
-      if (i.nodeId != node.id || (i.state != "Unknown" && i.state != "Running" && i.state != "Paused")) continue;
+    if (node.state != VmmNode::State::Up || !node.lastError.empty() || now - node.lastSeen >= kSeenEvery)
+      (void)store_.setNodeState(node.uri, VmmNode::State::Up);
+    if (placed.empty()) continue;
+    std::map<std::string, conf::DomainState> seenState;
+    for (const auto& g : *guests) seenState[g.name] = g.state;
+    for (const Instance* i : placed) {
+      if (i->state != "Unknown" && i->state != "Running" && i->state != "Paused") continue;
       std::string seen = "Unknown";
-      for (const auto& g : *guests)
-        if (g.name == i.domain)
-          seen = g.state == conf::DomainState::Running  ? "Running"
-                : g.state == conf::DomainState::Paused ? "Paused"
-                                                       : "Unknown";
-      if (seen != i.state) (void)store_.setInstanceState(i.handle, seen);
+      if (auto g = seenState.find(i->domain); g != seenState.end())
+        seen = g->second == conf::DomainState::Running  ? "Running"
+               : g->second == conf::DomainState::Paused ? "Paused"
+                                                        : "Unknown";
+      // Compared and set: an instance terminated since the list was read stays Destroyed.
+      if (seen != i->state) (void)store_.changeInstanceState(i->handle, i->state, seen);
     }
   }
 }

@@ -80,12 +80,20 @@ class CloudService {
   ImageRepository& images_;
   NodeLinks& nodes_;
   ServiceOptions opts_;
+  // The pools as loaded, each slot found by pool and IP: requests in
+  // flight share one set, loadPools replaces it whole (10,000 slots are
+  // neither copied per request nor searched one by one).
+  struct PoolSet {
+    std::vector<NetworkPool> pools;
+    std::map<std::string, std::pair<const NetworkPool*, std::map<std::string, const NetworkSlot*>>> byName;
+  };
+  std::shared_ptr<const PoolSet> poolSet();
   std::mutex poolsMu_;
   // One upload of a base per node and image at a time (key: node URI + base
   // name); the second launch waits and then finds it there.
   std::mutex basesMu_;
   std::map<std::string, std::shared_ptr<std::mutex>> baseLocks_;
-  std::vector<NetworkPool> pools_;
+  std::shared_ptr<const PoolSet> pools_ = std::make_shared<PoolSet>();
 };
 
 }  // namespace stratus::cloud

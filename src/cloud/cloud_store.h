@@ -5,12 +5,16 @@
 // comes back with all of it. The schema is cloud_schema.cpp's migrations.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cloud/cloud_types.h"
 #include "cloud/network_pool.h"
+#include "cloud/scheduler.h"
 #include "cloud/sql_db.h"
 #include "util/error.h"
 
@@ -55,12 +59,19 @@ class CloudStore {
   Result<Instance> instance(const std::string& handle);
   // ownerId 0: everyone's. Destroyed instances only with includeDestroyed.
   Result<std::vector<Instance>> listInstances(std::int64_t ownerId, bool includeDestroyed = false);
+  // What the health check compares with the nodes' guests: instances on a
+  // node that are Running, Paused, Propagated or Unknown; without their NICs.
+  Result<std::vector<Instance>> instancesOnNodes();
   Status setInstanceState(const std::string& handle, const std::string& state);
   // Instances started from an image named `image` (anyone's: a user's own
   // image may share a common one's name, so this may count too many, never
   // too few) on node `nodeId` that still hold a disk there, `except` not
   // counted: is the node's cached base of that image still needed?
   Result<std::int64_t> instancesUsingImage(std::int64_t nodeId, const std::string& image, const std::string& except);
+  // Only while it is still `from` (what the caller saw): false when it was
+  // not, e.g. terminated meanwhile (the health check must not bring a
+  // Destroyed instance back as Unknown).
+  Result<bool> changeInstanceState(const std::string& handle, const std::string& from, const std::string& to);
   // The lease: new end (e.g. cloud-client --hours on a running instance),
   // the grace deadline once it is shut down.
   Status setLease(const std::string& handle, std::int64_t terminates, std::int64_t destroyAfter);
@@ -76,7 +87,19 @@ class CloudStore {
 
  private:
   explicit CloudStore(std::unique_ptr<SqlDb> db) : db_(std::move(db)) {}
+  // The index of the first slot of `pool` no lease holds, searching from
+  // `from` (wrapping); nullopt when every slot is leased.
+  Result<std::optional<std::size_t>> firstFreeSlot(const NetworkPool& pool, std::size_t from);
+  std::size_t slotHint(const std::string& pool);
+  // The up nodes with room for `req` and its networks, in the strategy's
+  // order (at most `limit`; -1: all).
+  Status candidateNodes(const InstanceRequest& req, PlacementStrategy strategy, std::int64_t lastNodeId,
+                        std::int64_t limit, std::vector<NodeLoad>& out);
   std::unique_ptr<SqlDb> db_;
+  // Per pool, the slot after the last one this store leased: where the next
+  // search starts (a cache that only saves probes; never trusted for what is free).
+  std::mutex hintMu_;
+  std::map<std::string, std::size_t> slotHints_;
 };
 
 // The schema, version by version (cloud_schema.cpp).

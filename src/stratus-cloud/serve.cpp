@@ -17,7 +17,7 @@
 #include "cloud/cloud_service.h"
 #include "cloud/rest_api.h"
 #include "cloud/s3/s3_server.h"
-#include "daemon/test_node.h"
+#include "cloud/simulated_nodes.h"
 
 namespace stratus::cloudadmin {
 
@@ -25,17 +25,14 @@ namespace {
 
 std::int64_t unixNow() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
-// test:///... nodes are simulated in this process (scale tests); every
-// other URI is a stratusd reached over its API with the service's tokens
-// (ROOT/etc/stratus-cloud/remotes, lines HOST TOKEN).
-cloud::NodeConnector connector(const std::string& root) {
-  return [remotes = root + "/etc/stratus-cloud/remotes"](
+// test:///... nodes are simulated in this process, one host per distinct
+// URI (simulated_nodes.h); every other URI is a stratusd reached over its
+// API with the service's tokens (ROOT/etc/stratus-cloud/remotes, lines
+// HOST TOKEN).
+cloud::NodeConnector connector(const std::string& root, cloud::SimulatedNodes& simulated) {
+  return [remotes = root + "/etc/stratus-cloud/remotes", &simulated](
              const std::string& uri) -> Result<std::shared_ptr<daemon::NodeService>> {
-    if (uri.rfind("test:", 0) == 0) {
-      auto n = daemon::openTestNode("test:///default");
-      if (!n) return std::move(n).error();
-      return std::shared_ptr<daemon::NodeService>(std::move(*n));
-    }
+    if (uri.rfind("test:", 0) == 0) return simulated.get(uri);
     api::RemoteOptions ro;
     ro.remotesFile = remotes;
     ro.ioTimeout = std::chrono::seconds(60);
@@ -92,7 +89,8 @@ int serve(const ServeOptions& o) {
     return 1;
   }
   cloud::ImageRepository images(**store, o.root + "/var/lib/stratus-cloud/images");
-  cloud::NodeLinks links(connector(o.root));
+  cloud::SimulatedNodes simulated;  // outlives links and the service that use them
+  cloud::NodeLinks links(connector(o.root, simulated));
   cloud::ServiceOptions so;
   so.strategy = o.strategy;
   so.graceSeconds = o.graceSeconds;
