@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <mutex>
 #include <random>
 #include <sstream>
 
@@ -168,7 +170,9 @@ TEST_F(StorageOverApi, CtrlCEndsAnUploadOnBothSides) {
   Daemon d(dir_);
   ASSERT_TRUE(d.up());
   ASSERT_TRUE(d.run("vol-create-as default-pool v 16M").ok);
-  d.node.onUploadChunk = [] { std::raise(SIGINT); };
+  // Once: a piece already in flight when the CLI gave up would otherwise
+  // raise it again after the CLI put back the default action, killing the test.
+  d.node.onUploadChunk = [once = std::make_shared<std::once_flag>()] { std::call_once(*once, [] { std::raise(SIGINT); }); };
   auto r = d.run("vol-upload v in.bin --pool default-pool");
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.err, "error: cannot upload to volume v\nerror: operation aborted: transfer cancelled by the user\n");
@@ -211,7 +215,9 @@ TEST_F(StorageOverApi, CtrlCEndsADownloadOnBothSides) {
   ASSERT_TRUE(d.up());
   ASSERT_TRUE(d.run("vol-create-as default-pool v 16M").ok);
   d.node.putContent("default-pool", "v", randomBytes(16u << 20, 4));
-  d.node.onDownloadPiece = [] { std::raise(SIGINT); };
+  // Once: a piece already in flight when the CLI gave up would otherwise
+  // raise it again after the CLI put back the default action, killing the test.
+  d.node.onDownloadPiece = [once = std::make_shared<std::once_flag>()] { std::call_once(*once, [] { std::raise(SIGINT); }); };
   auto r = d.run("vol-download v out.bin --pool default-pool");
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.err, "error: cannot download from volume v\nerror: operation aborted: transfer cancelled by the user\n");

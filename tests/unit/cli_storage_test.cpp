@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <mutex>
 #include <functional>
 #include <future>
 #include <random>
@@ -340,7 +342,9 @@ TEST_F(CliStorage, SparseFilesKeepTheirHoles) {
 TEST_F(CliStorage, CtrlCCancelsAnUpload) {
   std::ofstream("in.bin", std::ios::binary) << randomBytes(4u << 20, 5);
   auto node = std::make_unique<apitest::StorageNode>();
-  node->onUploadChunk = [] { std::raise(SIGINT); };
+  // Once: a piece already in flight when the CLI gave up would otherwise
+  // raise it again after the CLI put back the default action, killing the test.
+  node->onUploadChunk = [once = std::make_shared<std::once_flag>()] { std::call_once(*once, [] { std::raise(SIGINT); }); };
   auto r = run(std::move(node), "vol-create-as default-pool v 8M; vol-upload v in.bin --pool default-pool", false,
                false, [](apitest::StorageNode& n) { EXPECT_EQ(n.uploadDataBytes, 1u << 20); });
   EXPECT_FALSE(r.ok);
