@@ -104,7 +104,7 @@ void printInstance(const Json& i, bool json) {
 
 int main(int argc, char** argv) {
   CLI::App app{"cloud-client: run and manage workspaces (instances) on a Stratus cloud"};
-  std::string confFile, name, sourcefile, handle, newname;
+  std::string confFile, name, sourcefile, handle, newname, clientToken;
   std::vector<std::string> networks;
   double hours = 1;
   int count = 1;
@@ -131,6 +131,8 @@ int main(int argc, char** argv) {
   app.add_option("--vcpus", vcpus, "vCPUs")->check(CLI::PositiveNumber);
   app.add_option("--handle", handle, "A workspace's handle (vm-...)");
   app.add_option("--newname", newname, "The new image's name for --save");
+  app.add_option("--client-token", clientToken,
+                 "Makes --run idempotent: a retry with the same token returns the workspaces it started");
   app.add_flag("--json", json, "Print JSON: one object per workspace or image");
   CLI11_PARSE(app, argc, argv);
 
@@ -192,6 +194,7 @@ int main(int argc, char** argv) {
     if (name.empty()) return fail("--run needs --name IMAGE");
     Json req{{"image", name}, {"hours", hours}, {"count", count}, {"memory_mib", memory}, {"vcpus", vcpus},
              {"networks", networks}};
+    if (!clientToken.empty()) req["client_token"] = clientToken;
     if (!json)
       std::printf("Launching workspace.\n\nWorkspace Factory Service:\n    %s\n\n", svc.conf().serviceUrl.c_str());
     std::fflush(stdout);  // shown while the service works, not after

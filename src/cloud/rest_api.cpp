@@ -53,9 +53,11 @@ Json instanceJson(const Instance& i) {
   for (const auto& n : i.nics)
     nics.push_back({{"network", n.pool}, {"ip", n.ip}, {"mac", n.mac}, {"hostname", n.hostname},
                     {"gateway", n.gateway}, {"netmask", n.netmask}, {"dns", n.dns}});
+  // A workspace that is gone is "Cancelled" in Nimbus's words (the store
+  // says Destroyed).
   return Json{{"handle", i.handle},
               {"name", i.image},
-              {"state", i.state},
+              {"state", i.state == "Destroyed" ? std::string("Cancelled") : i.state},
               {"ip", i.nics.empty() ? "" : i.nics[0].ip},
               {"hostname", i.nics.empty() ? "" : i.nics[0].hostname},
               {"node", i.nodeUri},

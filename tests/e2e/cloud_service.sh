@@ -52,6 +52,12 @@ out=$(cc --run --name tiny --hours 1 --network default) || fail "--run: $out"
 grep -q "Creating workspace \"vm-" <<<"$out" || fail "--run output: $out"
 grep -q "IP address: 192.168.122.10" <<<"$out" || fail "--run address: $out"
 h1=$(grep -o "vm-[0-9a-f]*" <<<"$out" | head -1)
+# --client-token: a retried --run is the same workspace, not a second one
+again=$(cc --run --name tiny --hours 1 --network default --client-token retry-1 --json) || fail "--run --client-token: $again"
+[ "$(cc --run --name tiny --hours 1 --network default --client-token retry-1 --json | field handle)" = "$(field handle <<<"$again")" ] ||
+  fail "a retried --run with the same client token made another workspace"
+cc --terminate --handle "$(field handle <<<"$again")" >/dev/null || fail "--terminate the retried workspace"
+[ "$(cc --status --handle "$(field handle <<<"$again")" --json | field state)" = Cancelled ] || fail "a terminated workspace is not Cancelled"
 j=$(cc --status --handle "$h1" --json) || fail "--status --json"
 [ "$(field state <<<"$j")" = Running ] || fail "state: $j"
 [ "$(field ip <<<"$j")" = 192.168.122.10 ] || fail "ip: $j"

@@ -126,6 +126,7 @@ TEST_F(CloudRest, UploadRunDescribeExtendTerminate) {
   EXPECT_EQ(call("DELETE", "/v1/instances/" + handle, &bob).status, 404);
   EXPECT_EQ(call("DELETE", "/v1/instances/" + handle, &alice).status, 204);
   EXPECT_EQ(json(call("GET", "/v1/instances", &alice)).size(), 0u);
+  EXPECT_EQ(json(call("GET", "/v1/instances/" + handle, &alice))["state"], "Cancelled");  // Nimbus's word
   EXPECT_EQ(call("DELETE", "/v1/images/tiny", &alice).status, 204);
 }
 
