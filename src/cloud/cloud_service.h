@@ -43,6 +43,17 @@ class CloudService {
   // A new lease end: `hours` from now (cloud-client --hours on a running instance).
   Status extend(const User& user, const std::string& handle, double hours, std::int64_t now);
 
+  // Power verbs (cloud_service_power.cpp; EC2's Stop/Start/RebootInstances).
+  // A stopped instance keeps its node's resources and its slots, and its
+  // lease keeps running: stop powers the guest off (ACPI, then forced
+  // after `graceSeconds`), start boots it again, reboot restarts a running one.
+  Status stop(const User& user, const std::string& handle, bool force, std::int64_t graceSeconds = 30);
+  Status start(const User& user, const std::string& handle);
+  Status reboot(const User& user, const std::string& handle);
+  // The tail of the instance's serial console log on its node ("" when the
+  // node keeps none: consoles on a pty, a simulated node).
+  Result<std::string> consoleOutput(const User& user, const std::string& handle, std::uint64_t maxBytes);
+
   // Enforce leases at `now`: returns "shutdown HANDLE" / "destroy HANDLE"
   // lines for what it did.
   std::vector<std::string> tick(std::int64_t now);

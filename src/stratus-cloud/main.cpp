@@ -87,6 +87,10 @@ int main(int argc, char** argv) {
   serveCmd->add_option("--listen", serveOpts.listen, "Serve on ADDR[:PORT] (default 127.0.0.1:8443; repeatable)");
   serveCmd->add_option("--s3-listen", serveOpts.s3Listen,
                        "Serve S3 on ADDR[:PORT] (default: the first --listen address, port 8888; repeatable)");
+  serveCmd->add_option("--ec2-listen", serveOpts.ec2Listen,
+                       "Serve the EC2 Query API on ADDR[:PORT] (default: the first --listen address, port 8444; repeatable)");
+  serveCmd->add_option("--console-dir", serveOpts.consoleDir,
+                       "Directory on the nodes where instances' serial consoles are logged (default: a pty, no log)");
   serveCmd->add_option("--grace-seconds", serveOpts.graceSeconds,
                        "Seconds between a lease's end (shutdown) and the instance's destruction")
       ->default_val(600);

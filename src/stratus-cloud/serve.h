@@ -17,6 +17,8 @@ struct ServeOptions {
   std::string db;                  // "" -> ROOT/var/lib/stratus-cloud/cloud.db
   std::vector<std::string> listen; // ADDR[:PORT]; default 127.0.0.1:8443
   std::vector<std::string> s3Listen;  // ADDR[:PORT]; default the first listen address's host, port 8888
+  std::vector<std::string> ec2Listen;  // ADDR[:PORT]; default the first listen address's host, port 8444
+  std::string consoleDir;  // on nodes: where instance consoles are logged ("" pty; EC2 GetConsoleOutput reads these)
   std::int64_t graceSeconds = 600;
   cloud::PlacementStrategy strategy = cloud::PlacementStrategy::GreedyFill;
   bool verbose = false;
