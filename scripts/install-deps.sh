@@ -29,6 +29,9 @@ PKGS=(
   # the S3/EC2 request signatures (issue 10): HMAC, SHA-256, MD5 from OpenSSL;
   # node and npm run the AWS SDK for JavaScript against the S3 server
   libssl-dev nodejs
+  # EC2 instances' user data and key pairs reach the guest on a cloud-init
+  # NoCloud seed ISO (volume label cidata)
+  genisoimage
 )
 missing=()
 for p in "${PKGS[@]}"; do

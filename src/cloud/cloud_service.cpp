@@ -76,7 +76,7 @@ void CloudService::fillNicDetails(Instance& i) {
           }
 }
 
-Result<Instance> CloudService::run(const User& user, InstanceRequest request, std::int64_t now) {
+Result<Instance> CloudService::run(const User& user, InstanceRequest request, std::int64_t now, const InstanceSeed* seed) {
   if (user.disabled) return Error(ErrorCode::AuthFailed, "authentication failed: user '" + user.name + "' is disabled");
   auto image = images_.find(user.id, request.image);
   if (!image) return std::move(image).error();
@@ -85,7 +85,7 @@ Result<Instance> CloudService::run(const User& user, InstanceRequest request, st
   if (!placed) return std::move(placed).error();
   Instance inst = std::move(*placed);
   if (inst.state != "Unpropagated") return inst;  // a retried request (same client token)
-  if (auto s = launch(inst, *image); !s) {
+  if (auto s = launch(inst, *image, seed); !s) {
     spdlog::warn("instance {}: start on {} failed: {}", inst.handle, inst.nodeUri, s.error().message);
     (void)store_.releaseInstance(inst.handle, "Corrupted");
     return std::move(s).error();
@@ -94,7 +94,7 @@ Result<Instance> CloudService::run(const User& user, InstanceRequest request, st
   return inst;
 }
 
-Status CloudService::launch(Instance& inst, const Image& image) {
+Status CloudService::launch(Instance& inst, const Image& image, const InstanceSeed* seed) {
   auto node = nodes_.get(inst.nodeUri);
   if (!node) return std::move(node).error();
   auto& n = **node;
@@ -112,6 +112,9 @@ Status CloudService::launch(Instance& inst, const Image& image) {
   // A simulated node (test:///) has simulated disks: nothing to copy.
   if (auto s = n.uploadVolume(*pool, vol, {}, **src); !s && s.error().code != ErrorCode::Unsupported)
     return undo(std::move(s).error());
+  std::string seedVol = seed ? inst.handle + ".seed.iso" : std::string();
+  if (seed)
+    if (auto s = propagateSeed(n, *pool, inst, *seed, seedVol); !s) return undo(std::move(s).error());
   STRATUS_TRY(store_.setInstanceState(inst.handle, "Propagated"));
   inst.state = "Propagated";
   // The node's DHCP hands each NIC its slot's address.
@@ -122,6 +125,7 @@ Status CloudService::launch(Instance& inst, const Image& image) {
   plan.pool = *pool;
   plan.volume = vol;
   plan.format = image.format;
+  plan.seedVolume = seedVol;
   if (!opts_.consoleDir.empty()) plan.consoleLog = opts_.consoleDir + "/" + inst.handle + ".console";
   if (auto d = n.defineDomain(instanceDomainXml(inst, plan), "<instance " + inst.handle + ">"); !d)
     return undo(std::move(d).error());
@@ -145,7 +149,7 @@ void CloudService::clearNode(const Instance& inst) {
       spdlog::warn("instance {}: cannot remove the DHCP entry of {} from network '{}' on {}: {}", inst.handle, nic.ip,
                    nic.pool, inst.nodeUri, s.error().message);
   if (auto pool = diskPool(n))
-    for (const char* fmt : {"qcow2", "raw"}) (void)n.deleteVolume(*pool, inst.handle + "." + fmt);
+    for (const char* fmt : {"qcow2", "raw", "seed.iso"}) (void)n.deleteVolume(*pool, inst.handle + "." + fmt);
 }
 
 Result<Instance> CloudService::owned(const User& user, const std::string& handle) {

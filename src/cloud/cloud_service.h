@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cloud/cloud_init_seed.h"
 #include "cloud/cloud_store.h"
 #include "cloud/image_repository.h"
 #include "cloud/network_pool.h"
@@ -36,7 +37,9 @@ class CloudService {
   Status loadPools();
   std::vector<NetworkPool> pools();
 
-  Result<Instance> run(const User& user, InstanceRequest request, std::int64_t now);
+  // `seed`: a cloud-init NoCloud seed (EC2's UserData and key pair) the
+  // guest finds on a CD-ROM; none for cloud-client's instances.
+  Result<Instance> run(const User& user, InstanceRequest request, std::int64_t now, const InstanceSeed* seed = nullptr);
   Result<Instance> describe(const User& user, const std::string& handle);
   Result<std::vector<Instance>> list(const User& user);
   Status terminate(const User& user, const std::string& handle);
@@ -66,7 +69,10 @@ class CloudService {
  private:
   Result<Instance> owned(const User& user, const std::string& handle);
   // Propagate and start a placed instance; on failure undo what was done.
-  Status launch(Instance& instance, const Image& image);
+  Status launch(Instance& instance, const Image& image, const InstanceSeed* seed);
+  // Builds the seed ISO and puts it in the node's pool as VOLUME.
+  Status propagateSeed(daemon::NodeService& node, const std::string& pool, const Instance& instance,
+                       const InstanceSeed& seed, const std::string& volume);
   // Remove the guest, its disk and DHCP entries from its node (best effort).
   void clearNode(const Instance& instance);
   void fillNicDetails(Instance& instance);

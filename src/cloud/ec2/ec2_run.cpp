@@ -56,19 +56,24 @@ Status runInstances(Ctx& c) {
   auto flavour = findFlavour(*flavours, type);
   if (!flavour) return ec2Error("InvalidParameterValue", "Invalid value '" + type.substr(0, 64) + "' for InstanceType.");
 
+  // The guest's cloud-init seed: the key pair's public key and the user data.
+  InstanceSeed seed;
   std::string keyName = c.p.value("KeyName");
   if (!keyName.empty()) {
     auto keys = c.s.ec2.keyPairs(c.user.id);
     if (!keys) return std::move(keys).error();
-    if (std::none_of(keys->begin(), keys->end(), [&](const KeyPair& k) { return k.name == keyName; }))
-      return ec2Error("InvalidKeyPair.NotFound", "The key pair '" + keyName.substr(0, 64) + "' does not exist");
+    auto k = std::find_if(keys->begin(), keys->end(), [&](const KeyPair& k) { return k.name == keyName; });
+    if (k == keys->end()) return ec2Error("InvalidKeyPair.NotFound", "The key pair '" + keyName.substr(0, 64) + "' does not exist");
+    seed.publicKeys.push_back(k->publicKey);
   }
   std::string userData = c.p.value("UserData");
   if (!userData.empty()) {
     auto decoded = aws::base64Decode(userData);
     if (!decoded) return ec2Error("InvalidParameterValue", "Invalid BASE64 encoding of user data.");
     if (decoded->size() > 16384) return ec2Error("InvalidParameterValue", "User data is limited to 16384 bytes");
+    seed.userData = std::move(*decoded);
   }
+  bool seeded = !keyName.empty() || !userData.empty();
   auto zones = c.s.ec2.zones();
   if (!zones) return std::move(zones).error();
   std::string zone = c.p.value("Placement.AvailabilityZone", zones->front());
@@ -93,7 +98,7 @@ Status runInstances(Ctx& c) {
     r.hours = c.user.quotas.maxHours;  // EC2 has no lease: the longest the user may hold
     r.networks = defaultNetworks(c.s.service);
     if (!token.empty()) r.clientToken = token + "#" + std::to_string(n);
-    auto inst = c.s.service.run(c.user, r, c.s.now());
+    auto inst = c.s.service.run(c.user, r, c.s.now(), seeded ? &seed : nullptr);
     if (!inst) {
       if (n >= **minCount) break;  // MinCount reached: launch what fits
       for (const auto& i : made)

@@ -1,5 +1,7 @@
 #include "cloud/ec2/ec2_store.h"
 
+#include <algorithm>
+
 #include "cloud/ec2/ec2_errors.h"
 
 namespace stratus::cloud::ec2 {
@@ -108,6 +110,21 @@ Result<std::map<std::int64_t, LaunchInfo>> Ec2Store::launches(std::int64_t owner
         return true;
       }));
   return out;
+}
+
+Status validZoneName(const std::string& z) {
+  bool ok = !z.empty() && z.size() <= 64 && std::all_of(z.begin(), z.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+  });
+  if (!ok) return Error(ErrorCode::InvalidArgument, "invalid argument: zone '" + z + "' must be 1-64 lower-case letters, digits or -");
+  return okStatus();
+}
+
+Status Ec2Store::setNodeZone(const std::string& uri, const std::string& zone) {
+  STRATUS_TRY(validZoneName(zone));
+  STRATUS_TRY(db_.exec("UPDATE nodes SET zone = ? WHERE uri = ?", {zone, uri}));
+  if (db_.changes() == 0) return Error(ErrorCode::InvalidArgument, "invalid argument: no node '" + uri + "'");
+  return okStatus();
 }
 
 Result<std::vector<std::string>> Ec2Store::zones() {

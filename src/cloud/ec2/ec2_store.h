@@ -44,6 +44,8 @@ struct ResourceTag {
 };
 
 inline constexpr const char* kDefaultZone = "stratus-1a";
+// Zone names: lower-case letters, digits and '-', 1-64 characters.
+Status validZoneName(const std::string& zone);
 
 class Ec2Store {
  public:
@@ -71,6 +73,8 @@ class Ec2Store {
 
   // The zones nodes are grouped in (nodes.zone), kDefaultZone without nodes.
   Result<std::vector<std::string>> zones();
+  // `stratus-cloud node add URI --zone NAME`.
+  Status setNodeZone(const std::string& uri, const std::string& zone);
 
  private:
   SqliteDb& db_;
