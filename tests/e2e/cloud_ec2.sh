@@ -23,6 +23,9 @@ prop() { sed -n "s/^$2=//p" "$R/$1.properties"; }
 sc --service-url "http://127.0.0.1:$PORT" user add alice --properties "$R/alice.properties" >/dev/null || fail "user add alice"
 sc --service-url "http://127.0.0.1:$PORT" user add bob --properties "$R/bob.properties" >/dev/null || fail "user add bob"
 sc node add test:///default --memory 65536 --vcpus 64 --networks default >/dev/null || fail "node add"
+# a second zone, on a node too small for any flavour (placement stays on the first)
+sc node add test:///zone-b --memory 16 --vcpus 1 --networks default --zone stratus-1b >/dev/null || fail "node add --zone"
+sc node add test:///zone-c --memory 16 --vcpus 1 --zone 'Bad Zone' >/dev/null 2>&1 && fail "node add took a bad zone name"
 mkdir -p "$R/etc/stratus-cloud/network-pools"
 {
   echo 192.168.122.1
@@ -72,6 +75,7 @@ has "$out" "<requestId>" "requestId"
 out=$(curl -sS -G --aws-sigv4 "aws:amz:stratus-1:ec2" --user "$(prop alice stratus.access.key.id):$(prop alice stratus.secret.access.key)" \
   -w '\n%{http_code}' --data "Action=DescribeAvailabilityZones&Version=2016-11-15" "$U/"); expect 200 "$out" "GET DescribeAvailabilityZones"
 has "$out" "<zoneName>stratus-1a</zoneName>" "zones"
+has "$out" "<zoneName>stratus-1b</zoneName>" "zones (node add --zone)"
 # Signature Version 2, as old EC2 tools sign: HMAC-SHA256 over the sorted, encoded parameters.
 out=$(python3 - "$U" "$(prop alice stratus.access.key.id)" "$(prop alice stratus.secret.access.key)" <<'PY'
 import base64, hashlib, hmac, sys, time, urllib.parse, urllib.request
@@ -90,7 +94,7 @@ except urllib.error.HTTPError as e:
 PY
 ); expect 200 "$out" "Signature Version 2"
 has "$out" "<regionName>stratus-1</regionName>" "SigV2 DescribeRegions"
-pass "DescribeRegions (POST SigV4, POST SigV2), DescribeAvailabilityZones (GET SigV4)"
+pass "DescribeRegions (POST SigV4, POST SigV2), DescribeAvailabilityZones (GET SigV4): stratus-1a, stratus-1b"
 
 # ---- images ----
 out=$(ec2 alice DescribeImages); expect 200 "$out" "DescribeImages"
