@@ -104,6 +104,14 @@ out=$(ec2 RebootInstances InstanceId.1="$ID"); grep -q "<return>true</return>" <
 wait_for "[ \$(console_text | grep -c GUEST-READY) -ge 2 ]" 240 || fail "no second boot on the console: $(console_text | tail -5)"
 pass "RebootInstances: the guest booted again"
 
+out=$(ec2 StopInstances InstanceId.1="$ID"); grep -q "<currentState><code>80</code><name>stopped</name>" <<<"$out" || fail "StopInstances: $out"
+console_text | grep -q GUEST-POWERDOWN || fail "the guest was not powered off by ACPI: $(console_text | tail -5)"
+on list --all --name | grep -qx "$HANDLE" || fail "a stopped instance's domain is gone from the node"
+on list --name | grep -qx "$HANDLE" && fail "a stopped instance still runs"
+out=$(ec2 StartInstances InstanceId.1="$ID"); grep -q "<currentState><code>16</code><name>running</name>" <<<"$out" || fail "StartInstances: $out"
+wait_for "[ \$(console_text | grep -c GUEST-READY) -ge 3 ]" 240 || fail "no third boot on the console: $(console_text | tail -5)"
+pass "StopInstances (ACPI power-off, the domain stays defined), StartInstances (boots again)"
+
 out=$(ec2 TerminateInstances InstanceId.1="$ID"); grep -q "<name>terminated</name>" <<<"$out" || fail "TerminateInstances: $out"
 on list --all --name | grep -qx "$HANDLE" && fail "$HANDLE still defined on the node"
 on vol-list default | grep -q "$HANDLE" && fail "volumes of $HANDLE left: $(on vol-list default)"
