@@ -109,7 +109,7 @@ sc image add tiny "$WORK/tiny.img" --common >/dev/null
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 t=$(now_s)
-"$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --strategy "$STRATEGY" >"$WORK/service.log" 2>&1 &
+"$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --s3-listen 127.0.0.1:0 --ec2-listen 127.0.0.1:0 --strategy "$STRATEGY" >"$WORK/service.log" 2>&1 &
 SVC_PID=$!
 for _ in $(seq 400); do
   python3 -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 1)" 2>/dev/null && break

@@ -33,6 +33,9 @@ PKGS=(
   # nodejs (with npm) runs the AWS SDK for JavaScript against the S3 server
   # (tests/e2e/cloud_s3_sdk.sh; Debian's own nodejs lacks npm: that test then SKIPs)
   libssl-dev nodejs
+  # EC2 instances' user data and key pairs reach the guest on a cloud-init
+  # NoCloud seed ISO (volume label cidata)
+  genisoimage
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -22,6 +22,9 @@
 #       tick N cpus=C mem_kib=M disks=vda,vdb ip=ADDR/PREFIX   (ip=none when none)
 #   - on an ACPI power button press prints "GUEST-POWERDOWN" and runs
 #     `poweroff -f`, so QEMU exits;
+#   - when a CD-ROM labelled "cidata" (a cloud-init NoCloud seed) is present,
+#     mounts it and prints its user-data between the lines
+#     "GUEST-USERDATA-BEGIN" and "GUEST-USERDATA-END" (once per boot);
 #   - reads commands from its console (tests drive the guest through
 #     `stratus console`): a line "run ID COMMAND..." runs COMMAND with sh,
 #     prints its output, then "CMD-END ID rc=N".
@@ -33,7 +36,8 @@ GUEST_DIR=${GUEST_DIR:-/var/tmp/stratus-guest}
 DISK_SIZE=${DISK_SIZE:-32M}
 BUSYBOX=${BUSYBOX:-$(command -v busybox || true)}
 # Modules the guest needs; dependencies are added (in load order) below.
-WANTED_MODULES="button evdev virtio_ring virtio virtio_pci virtio_blk virtio_net virtio_balloon pvpanic pvpanic-mmio pvpanic-pci"
+# The IDE CD-ROM path (ata_piix, sr_mod, isofs) reads a cloud-init seed (label cidata).
+WANTED_MODULES="button evdev virtio_ring virtio virtio_pci virtio_blk virtio_net virtio_balloon pvpanic pvpanic-mmio pvpanic-pci ata_piix sr_mod isofs"
 
 die() { echo "make-guest: $*" >&2; exit 1; }
 
@@ -181,6 +185,25 @@ start_dhcp() {
       sh -c "$cmd" 2>&1
       echo "CMD-END $id rc=$?"
   done ) </dev/console &   # (a background list's stdin is /dev/null unless redirected)
+
+# A cloud-init seed on a CD-ROM: its user-data on the console, between
+# markers. In the background: the SCSI scan that finds sr0 is asynchronous,
+# and a guest without a CD must not wait for it.
+( for _ in $(seq 1 100); do
+      for dev in /dev/sr0 /dev/sr1; do
+          [ -b "$dev" ] || continue
+          # the ISO 9660 volume id: 32 bytes at offset 40 of sector 16
+          [ "$(dd if="$dev" bs=1 skip=32808 count=6 2>/dev/null)" = cidata ] || continue
+          mkdir -p /run/seed
+          mount -t iso9660 -o ro "$dev" /run/seed 2>/dev/null || continue
+          if [ -e /run/seed/user-data ]; then
+              { echo "GUEST-USERDATA-BEGIN"; cat /run/seed/user-data; echo; echo "GUEST-USERDATA-END"; } >/dev/console
+              exit 0
+          fi
+          umount /run/seed
+      done
+      sleep 0.1
+  done ) &
 
 online_cpus
 start_dhcp

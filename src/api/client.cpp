@@ -318,6 +318,11 @@ class NodeClient final : public daemon::NodeService {
     if (!device.empty()) target += "?device=" + percentEncode(device);
     return openUpgraded(conn_.endpoint(), target);
   }
+  Result<std::string> consoleLog(const std::string& key, std::uint64_t maxBytes) override {
+    auto r = send("GET", domainPath(key, "/console-log") + "?bytes=" + std::to_string(maxBytes));
+    if (!r.ok()) return r.error();
+    return std::move(r->body);
+  }
 
   // ---- virtual networks ----
   // j[key] of a {"key": [...]} reply; an empty array when the reply has no such

@@ -140,6 +140,40 @@ CREATE INDEX instances_owner ON instances(owner_id, state);
 CREATE INDEX instances_destroy_after ON instances(destroy_after) WHERE destroy_after IS NOT NULL;
 CREATE INDEX nic_leases_instance ON nic_leases(instance_id);
 )sql"},
+      // ---- EC2 Query API (issue 10) ----
+      // Nodes are grouped in availability zones; users' key pairs; tags on
+      // instances and images (by their EC2 ids); what RunInstances asked for
+      // each instance it started (reservation, type, key pair, user data).
+      {5, R"sql(
+ALTER TABLE nodes ADD COLUMN zone TEXT NOT NULL DEFAULT 'stratus-1a';
+CREATE TABLE ec2_key_pairs (
+  id INTEGER PRIMARY KEY,
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  name TEXT NOT NULL,
+  key_type TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  UNIQUE (owner_id, name)
+);
+CREATE TABLE ec2_tags (
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  resource_id TEXT NOT NULL,
+  tag_key TEXT NOT NULL,
+  tag_value TEXT NOT NULL,
+  PRIMARY KEY (owner_id, resource_id, tag_key)
+);
+CREATE TABLE ec2_launches (
+  instance_id INTEGER PRIMARY KEY REFERENCES instances(id),
+  reservation_id TEXT NOT NULL,
+  instance_type TEXT NOT NULL,
+  key_name TEXT NOT NULL,
+  user_data TEXT NOT NULL,
+  zone TEXT NOT NULL,
+  launch_index INTEGER NOT NULL
+);
+)sql"},
+      // ---- end of the EC2 Query API block ----
   };
   return kSchema;
 }

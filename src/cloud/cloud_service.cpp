@@ -106,7 +106,7 @@ void CloudService::fillNicDetails(Instance& i) {
   }
 }
 
-Result<Instance> CloudService::run(const User& user, InstanceRequest request, std::int64_t now) {
+Result<Instance> CloudService::run(const User& user, InstanceRequest request, std::int64_t now, const InstanceSeed* seed) {
   if (user.disabled) return Error(ErrorCode::AuthFailed, "authentication failed: user '" + user.name + "' is disabled");
   auto image = images_.find(user.id, request.image);
   if (!image) return std::move(image).error();
@@ -115,7 +115,7 @@ Result<Instance> CloudService::run(const User& user, InstanceRequest request, st
   if (!placed) return std::move(placed).error();
   Instance inst = std::move(*placed);
   if (inst.state != "Unpropagated") return inst;  // a retried request (same client token)
-  if (auto s = launch(inst, *image); !s) {
+  if (auto s = launch(inst, *image, seed); !s) {
     spdlog::warn("instance {}: start on {} failed: {}", inst.handle, inst.nodeUri, s.error().message);
     (void)store_.releaseInstance(inst.handle, "Corrupted");
     return std::move(s).error();
@@ -124,7 +124,7 @@ Result<Instance> CloudService::run(const User& user, InstanceRequest request, st
   return inst;
 }
 
-Status CloudService::launch(Instance& inst, const Image& image) {
+Status CloudService::launch(Instance& inst, const Image& image, const InstanceSeed* seed) {
   auto node = nodes_.get(inst.nodeUri);
   if (!node) return std::move(node).error();
   auto& n = **node;
@@ -145,6 +145,9 @@ Status CloudService::launch(Instance& inst, const Image& image) {
   } else if (auto s = propagate(n, *pool, vol, image); !s) {
     return undo(std::move(s).error());
   }
+  std::string seedVol = seed ? inst.handle + ".seed.iso" : std::string();
+  if (seed)
+    if (auto s = propagateSeed(n, *pool, inst, *seed, seedVol); !s) return undo(std::move(s).error());
   STRATUS_TRY(store_.setInstanceState(inst.handle, "Propagated"));
   inst.state = "Propagated";
   // The node's DHCP hands each NIC its slot's address.
@@ -155,6 +158,7 @@ Status CloudService::launch(Instance& inst, const Image& image) {
   plan.pool = *pool;
   plan.volume = vol;
   plan.format = image.format;
+  plan.seedVolume = seedVol;
   if (!opts_.consoleDir.empty()) plan.consoleLog = opts_.consoleDir + "/" + inst.handle + ".console";
   if (auto d = n.defineDomain(instanceDomainXml(inst, plan), "<instance " + inst.handle + ">"); !d)
     return undo(std::move(d).error());
@@ -205,7 +209,7 @@ void CloudService::clearNode(const Instance& inst) {
                    nic.pool, inst.nodeUri, s.error().message);
   auto pool = diskPool(n);
   if (!pool) return;
-  for (const char* fmt : {"qcow2", "raw"}) (void)n.deleteVolume(*pool, inst.handle + "." + fmt);
+  for (const char* fmt : {"qcow2", "raw", "seed.iso"}) (void)n.deleteVolume(*pool, inst.handle + "." + fmt);
   // The last clone of a qcow2 image on this node takes the base with it.
   auto img = images_.find(inst.ownerId, inst.image);
   if (!img || img->format != "qcow2") return;

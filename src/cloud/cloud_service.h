@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "cloud/cloud_init_seed.h"
 #include "cloud/cloud_store.h"
 #include "cloud/image_repository.h"
 #include "cloud/network_pool.h"
@@ -41,7 +42,9 @@ class CloudService {
   Status loadPools();
   std::vector<NetworkPool> pools();
 
-  Result<Instance> run(const User& user, InstanceRequest request, std::int64_t now);
+  // `seed`: a cloud-init NoCloud seed (EC2's UserData and key pair) the
+  // guest finds on a CD-ROM; none for cloud-client's instances.
+  Result<Instance> run(const User& user, InstanceRequest request, std::int64_t now, const InstanceSeed* seed = nullptr);
   Result<Instance> describe(const User& user, const std::string& handle);
   Result<std::vector<Instance>> list(const User& user);
   Status terminate(const User& user, const std::string& handle);
@@ -53,6 +56,16 @@ class CloudService {
   // IMAGE-HANDLE), then the instance is terminated. A failed copy starts
   // the guest again and the instance stays Running.
   Result<Image> save(const User& user, const std::string& handle, std::string newName);
+  // Power verbs (cloud_service_power.cpp; EC2's Stop/Start/RebootInstances).
+  // A stopped instance keeps its node's resources and its slots, and its
+  // lease keeps running: stop powers the guest off (ACPI, then forced
+  // after `graceSeconds`), start boots it again, reboot restarts a running one.
+  Status stop(const User& user, const std::string& handle, bool force, std::int64_t graceSeconds = 30);
+  Status start(const User& user, const std::string& handle);
+  Status reboot(const User& user, const std::string& handle);
+  // The tail of the instance's serial console log on its node ("" when the
+  // node keeps none: consoles on a pty, a simulated node).
+  Result<std::string> consoleOutput(const User& user, const std::string& handle, std::uint64_t maxBytes);
 
   // Enforce leases at `now`: returns "shutdown HANDLE" / "destroy HANDLE"
   // lines for what it did.
@@ -66,7 +79,10 @@ class CloudService {
  private:
   Result<Instance> owned(const User& user, const std::string& handle);
   // Propagate and start a placed instance; on failure undo what was done.
-  Status launch(Instance& instance, const Image& image);
+  Status launch(Instance& instance, const Image& image, const InstanceSeed* seed);
+  // Builds the seed ISO and puts it in the node's pool as VOLUME.
+  Status propagateSeed(daemon::NodeService& node, const std::string& pool, const Instance& instance,
+                       const InstanceSeed& seed, const std::string& volume);
   // Remove the guest, its disk and DHCP entries from its node (best effort),
   // and the node's cached base of a qcow2 image no other instance there uses.
   void clearNode(const Instance& instance);

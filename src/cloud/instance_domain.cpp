@@ -48,6 +48,21 @@ std::string instanceDomainXml(const Instance& i, const DomainPlan& plan) {
   auto tgt = disk.append_child("target");
   tgt.append_attribute("dev") = "vda";
   tgt.append_attribute("bus") = "virtio";
+  if (!plan.seedVolume.empty()) {
+    auto cd = devs.append_child("disk");
+    cd.append_attribute("type") = "volume";
+    cd.append_attribute("device") = "cdrom";
+    auto cdrv = cd.append_child("driver");
+    cdrv.append_attribute("name") = "qemu";
+    cdrv.append_attribute("type") = "raw";
+    auto csrc = cd.append_child("source");
+    csrc.append_attribute("pool") = plan.pool.c_str();
+    csrc.append_attribute("volume") = plan.seedVolume.c_str();
+    auto ctgt = cd.append_child("target");
+    ctgt.append_attribute("dev") = "hdc";
+    ctgt.append_attribute("bus") = "ide";
+    cd.append_child("readonly");
+  }
   for (const auto& nic : i.nics) {
     auto n = devs.append_child("interface");
     n.append_attribute("type") = "network";

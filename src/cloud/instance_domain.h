@@ -16,6 +16,9 @@ struct DomainPlan {
   std::string format = "qcow2";
   std::string type = "qemu";     // kvm where the node has it
   std::string consoleLog;        // path on the node; "" for a pty console
+  // The cloud-init seed ISO's volume in the same pool ("" none): a
+  // read-only IDE CD-ROM, so guests without virtio drivers read it too.
+  std::string seedVolume;
 };
 
 std::string instanceDomainXml(const Instance& instance, const DomainPlan& plan);

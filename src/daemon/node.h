@@ -134,6 +134,7 @@ class Node final : public NodeService {
                   bool maximum) override;
   Result<std::unique_ptr<EventSubscription>> subscribeEvents(EventCallback cb) override;
   Result<int> openConsole(const std::string& key, const std::string& device) override;
+  Result<std::string> consoleLog(const std::string& key, std::uint64_t maxBytes) override;
   Status injectNmi(const std::string& key) override;
   // node_devices.cpp
   Status attachDevice(const std::string& key, const std::string& xml, const std::string& sourceName,

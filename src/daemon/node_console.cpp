@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "daemon/node_impl.h"
+#include "util/fd.h"
 
 namespace stratus::daemon {
 
@@ -42,6 +43,43 @@ Result<int> Node::openConsole(const std::string& key, const std::string& device)
     (void)::tcsetattr(fd, TCSANOW, &t);
   }
   return fd;
+}
+
+Result<std::string> Node::consoleLog(const std::string& key, std::uint64_t maxBytes) {
+  std::string path;
+  {
+    std::shared_lock lk(impl_->mu);
+    auto d = impl_->find(key);
+    if (!d) return noDomainError(key);
+    const conf::DomainDef* def = d->live ? &*d->live : d->config ? &*d->config : nullptr;
+    if (def)
+      for (const auto& c : def->devices.serials)
+        if (c.type == "file" && !c.sources.empty() && !c.sources.front().path.empty()) {
+          path = c.sources.front().path;
+          break;
+        }
+  }
+  if (path.empty()) return Error(ErrorCode::Unsupported, "Operation not supported: the domain has no file-backed serial console");
+  int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0) {
+    if (errno == ENOENT) return std::string();  // the guest has not written yet
+    return systemError("cannot open console log " + path, errno);
+  }
+  UniqueFd fd(raw);
+  off_t end = ::lseek(fd.get(), 0, SEEK_END);
+  if (end < 0) return systemError("cannot size console log " + path, errno);
+  off_t from = static_cast<std::uint64_t>(end) > maxBytes ? end - static_cast<off_t>(maxBytes) : 0;
+  std::string out(static_cast<std::size_t>(end - from), '\0');
+  std::size_t got = 0;
+  while (got < out.size()) {
+    ssize_t n = ::pread(fd.get(), out.data() + got, out.size() - got, from + static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return systemError("cannot read console log " + path, errno);
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  out.resize(got);
+  return out;
 }
 
 }  // namespace stratus::daemon

@@ -216,6 +216,13 @@ class NodeService {
   virtual Result<int> openConsole(const std::string& key, const std::string& device) {
     return Error(ErrorCode::Unsupported, "Operation not supported: this connection has no consoles");
   }
+  // The last `maxBytes` the guest wrote to its first file-backed serial
+  // port (<serial type='file'>), for the cloud's GetConsoleOutput; "" while
+  // the file does not exist yet. Unsupported for a guest whose console is
+  // not a file.
+  virtual Result<std::string> consoleLog(const std::string& key, std::uint64_t maxBytes) {
+    return Error(ErrorCode::Unsupported, "Operation not supported: this connection has no console logs");
+  }
 
   // ---- statistics, tuning, device queries ----
   // dommemstat, memtune, vcpuinfo, vcpupin, emulatorpin, domblkstat,

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "cloud/cloud_store.h"
+#include "cloud/ec2/ec2_store.h"
 #include "stratus-cloud/admin.h"
 #include "stratus-cloud/serve.h"
 
@@ -77,6 +78,8 @@ int main(int argc, char** argv) {
   nodeAdd->add_option("--memory", n.memoryMiB, "Memory for guests, MiB")->required();
   nodeAdd->add_option("--vcpus", n.vcpus, "vCPUs for guests")->required();
   nodeAdd->add_option("--networks", networks, "Network pools it serves, comma separated");
+  std::string zone;
+  nodeAdd->add_option("--zone", zone, "The availability zone it belongs to in the EC2 API (default stratus-1a)");
   nodeAdd->add_flag("--json", ctx.json, "Print JSON");
   auto* nodeList = node->add_subcommand("list", "List nodes with their state");
   nodeList->add_flag("--json", ctx.json, "Print JSON");
@@ -108,12 +111,14 @@ int main(int argc, char** argv) {
   serveCmd->add_option("--listen", serveOpts.listen, "Serve on ADDR[:PORT] (default 127.0.0.1:8443; repeatable)");
   serveCmd->add_option("--s3-listen", serveOpts.s3Listen,
                        "Serve S3 on ADDR[:PORT] (default: the first --listen address, port 8888; repeatable)");
+  serveCmd->add_option("--ec2-listen", serveOpts.ec2Listen,
+                       "Serve the EC2 Query API on ADDR[:PORT] (default: the first --listen address, port 8444; repeatable)");
   serveCmd->add_option("--grace-seconds", serveOpts.graceSeconds,
                        "Seconds between a lease's end (shutdown) and the instance's destruction")
       ->default_val(600);
   serveCmd->add_option("--console-dir", serveOpts.consoleDir,
                        "A directory on the nodes where each instance's serial console is logged "
-                       "(DIR/HANDLE.console; default: a pty on the node)");
+                       "(DIR/HANDLE.console, which EC2's GetConsoleOutput reads; default: a pty on the node)");
   serveCmd->add_option("--strategy", strategy, "Placement: greedy-fill or round-robin")
       ->check(CLI::IsMember({"greedy-fill", "round-robin"}))
       ->default_val("greedy-fill");
@@ -146,7 +151,20 @@ int main(int argc, char** argv) {
   if (*userEnable) return cloudadmin::userDisable(s, userName, false);
   if (*nodeAdd) {
     n.networks = cloud::splitNames(networks);
-    return cloudadmin::nodeAdd(s, ctx, n);
+    if (!zone.empty()) {
+      if (auto v = cloud::ec2::validZoneName(zone); !v) {
+        std::fprintf(stderr, "error: %s\n", v.error().message.c_str());
+        return 1;
+      }
+    }
+    int rc = cloudadmin::nodeAdd(s, ctx, n);
+    if (rc == 0 && !zone.empty()) {
+      if (auto z = cloud::ec2::Ec2Store(s.db()).setNodeZone(n.uri, zone); !z) {
+        std::fprintf(stderr, "error: %s\n", z.error().describe().c_str());
+        return 1;
+      }
+    }
+    return rc;
   }
   if (*nodeList) return cloudadmin::nodeList(s, ctx);
   if (*nodeDisable) return cloudadmin::nodeSetState(s, uri, cloud::VmmNode::State::Disabled);

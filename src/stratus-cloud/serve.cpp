@@ -16,6 +16,7 @@
 #include "api/server.h"
 #include "cloud/cloud_service.h"
 #include "cloud/rest_api.h"
+#include "cloud/ec2/ec2_server.h"
 #include "cloud/s3/s3_server.h"
 #include "cloud/simulated_nodes.h"
 
@@ -72,6 +73,36 @@ Result<S3Service> startS3(const ServeOptions& o, cloud::CloudStore& store, api::
   return S3Service{std::move(*repo), std::move(*server)};
 }
 
+// The EC2 Query API on its own port: ADDR:8444 of the first --listen
+// address unless --ec2-listen says otherwise.
+struct Ec2Service {
+  std::unique_ptr<cloud::ec2::Ec2Server> api;
+  std::unique_ptr<api::Server> server;
+};
+
+Result<Ec2Service> startEc2(const ServeOptions& o, cloud::CloudService& service, cloud::CloudStore& store,
+                            cloud::ImageRepository& images, api::ServerOptions ao) {
+  cloud::ec2::Ec2Options eo;
+  eo.flavoursFile = o.root + "/etc/stratus-cloud/flavours";
+  eo.s3DataDir = o.root + "/var/lib/stratus-cloud/s3";
+  auto ec2 = std::make_unique<cloud::ec2::Ec2Server>(service, store, images, eo);
+  ao.socketPath = o.root + "/run/stratus-cloud/ec2.sock";
+  ao.listen = o.ec2Listen;
+  if (ao.listen.empty()) {
+    std::string first = o.listen.empty() ? "127.0.0.1" : o.listen.front();
+    auto colon = first.rfind(':');
+    if (colon != std::string::npos && first.find(']') == std::string::npos && first.find(':') == colon)
+      first = first.substr(0, colon);
+    else if (auto close = first.find("]:"); close != std::string::npos)
+      first = first.substr(0, close + 1);
+    ao.listen = {first + ":8444"};
+  }
+  auto server = api::Server::start(cloud::ec2::makeEc2Router(*ec2), ao);
+  if (!server) return std::move(server).error();
+  for (const auto& a : (*server)->tcpAddresses()) spdlog::info("EC2 Query API serving on http://{}", a);
+  return Ec2Service{std::move(ec2), std::move(*server)};
+}
+
 }  // namespace
 
 int serve(const ServeOptions& o) {
@@ -119,6 +150,11 @@ int serve(const ServeOptions& o) {
     spdlog::error("cannot serve S3: {}", s3.error().describe());
     return 1;
   }
+  auto ec2 = startEc2(o, service, **store, images, ao);
+  if (!ec2) {
+    spdlog::error("cannot serve the EC2 Query API: {}", ec2.error().describe());
+    return 1;
+  }
 
   // Leases and node health, once a second; the timers live in the
   // database, so a restarted service picks up where this one stopped.
@@ -144,6 +180,7 @@ int serve(const ServeOptions& o) {
   }
   cv.notify_all();
   timer.join();
+  ec2->server->stop();
   s3->server->stop();
   (*server)->stop();
   return 0;

@@ -18,8 +18,9 @@ struct ServeOptions {
   std::string db;                  // SQLite file or postgresql:// URL; "" -> ROOT/var/lib/stratus-cloud/cloud.db
   std::vector<std::string> listen; // ADDR[:PORT]; default 127.0.0.1:8443
   std::vector<std::string> s3Listen;  // ADDR[:PORT]; default the first listen address's host, port 8888
+  std::vector<std::string> ec2Listen;  // ADDR[:PORT]; default the first listen address's host, port 8444
+  std::string consoleDir;  // on nodes: where instance consoles are logged ("" pty; EC2 GetConsoleOutput reads these)
   std::int64_t graceSeconds = 600;
-  std::string consoleDir;          // on the nodes: instances' serial console logs ("" a pty)
   cloud::PlacementStrategy strategy = cloud::PlacementStrategy::GreedyFill;
   bool verbose = false;
 };

@@ -68,7 +68,7 @@ pass "PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 127.0.0.1:
 sc() { "$BIN/stratus-cloud" --root "$R" --db "$DB" "$@"; }
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_service() {
-  "$BIN/stratus-cloud" --root "$R" serve --db "$DB" --listen "127.0.0.1:$PORT" --s3-listen 127.0.0.1:0 >>"$E2E_TMP/service.log" 2>&1 &
+  "$BIN/stratus-cloud" --root "$R" serve --db "$DB" --listen "127.0.0.1:$PORT" --s3-listen 127.0.0.1:0 --ec2-listen 127.0.0.1:0 >>"$E2E_TMP/service.log" 2>&1 &
   SVC_PID=$!
   wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT), 1)' 2>/dev/null" 20 ||
     { cat "$E2E_TMP/service.log" >&2; fail "stratus-cloud serve --db postgresql://... did not come up"; }
@@ -109,7 +109,7 @@ pass "service SIGKILLed and restarted on PostgreSQL: $h still there"
 # no process places a seventh (one writer at a time: pg_advisory_xact_lock).
 PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # its own root (its unix socket), as on another host; the database is shared
-"$BIN/stratus-cloud" --root "$R/second" serve --db "$DB" --listen "127.0.0.1:$PORT2" --s3-listen 127.0.0.1:0 >>"$E2E_TMP/service2.log" 2>&1 &
+"$BIN/stratus-cloud" --root "$R/second" serve --db "$DB" --listen "127.0.0.1:$PORT2" --s3-listen 127.0.0.1:0 --ec2-listen 127.0.0.1:0 >>"$E2E_TMP/service2.log" 2>&1 &
 SVC2_PID=$!
 wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT2), 1)' 2>/dev/null" 20 ||
   { cat "$E2E_TMP/service2.log" >&2; fail "a second stratus-cloud serve on the same database did not come up"; }

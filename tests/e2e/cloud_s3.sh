@@ -25,7 +25,7 @@ sc --service-url "http://127.0.0.1:$PORT" user add bob --properties "$R/bob.prop
 sc --service-url "http://127.0.0.1:$PORT" user add root --properties "$R/root.properties" >/dev/null || fail "user add root"
 mkdir -p "$R/etc/stratus-cloud"
 echo root > "$R/etc/stratus-cloud/s3-admins"
-"$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --s3-listen "127.0.0.1:$S3PORT" >>"$E2E_TMP/service.log" 2>&1 &
+"$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --s3-listen "127.0.0.1:$S3PORT" --ec2-listen 127.0.0.1:0 >>"$E2E_TMP/service.log" 2>&1 &
 SVC_PID=$!
 wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $S3PORT), 1)' 2>/dev/null" 20 ||
   { cat "$E2E_TMP/service.log" >&2; fail "stratus-cloud serve did not open the S3 port"; }

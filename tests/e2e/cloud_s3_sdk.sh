@@ -10,10 +10,8 @@ AWS_DIR=$(cd "$(dirname "$0")/aws" && pwd)
 command -v node >/dev/null && command -v npm >/dev/null ||
   { echo "SKIP: node and npm are not installed (Debian package nodejs; scripts/install-deps.sh)"; exit 0; }
 # The SDK from the npm registry, as package-lock.json pins it (kept between runs).
-if [ ! -d "$AWS_DIR/node_modules/@aws-sdk/client-s3" ]; then
-  (cd "$AWS_DIR" && npm ci --no-audit --no-fund >"$E2E_TMP/npm.log" 2>&1) ||
-    { cat "$E2E_TMP/npm.log" >&2; fail "npm ci in $AWS_DIR failed"; }
-fi
+source "$AWS_DIR/sdk.sh"
+aws_sdk_install "$AWS_DIR" "$E2E_TMP/npm.log" || { cat "$E2E_TMP/npm.log" >&2; fail "npm ci in $AWS_DIR failed"; }
 R=$E2E_TMP/cloud
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
@@ -23,7 +21,7 @@ trap '[ -n "$SVC_PID" ] && { kill -KILL "$SVC_PID" 2>/dev/null; wait "$SVC_PID" 
 "$BIN/stratus-cloud" --root "$R" --service-url "http://127.0.0.1:$PORT" user add sdkuser --properties "$R/sdk.properties" >/dev/null ||
   fail "user add"
 prop() { sed -n "s/^$1=//p" "$R/sdk.properties"; }
-"$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --s3-listen "127.0.0.1:$S3PORT" >>"$E2E_TMP/service.log" 2>&1 &
+"$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --s3-listen "127.0.0.1:$S3PORT" --ec2-listen 127.0.0.1:0 >>"$E2E_TMP/service.log" 2>&1 &
 SVC_PID=$!
 wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $S3PORT), 1)' 2>/dev/null" 20 ||
   { cat "$E2E_TMP/service.log" >&2; fail "stratus-cloud serve did not open the S3 port"; }

@@ -19,8 +19,8 @@ stop_service() {
 trap 'stop_service KILL; e2e_cleanup' EXIT
 start_service() {
   # the binary itself in the background (not the sc function's subshell): $! must be its PID
-  # --s3-listen port 0: any free port, so a service elsewhere on 8888 does not stop this one
-  "$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --s3-listen 127.0.0.1:0 --grace-seconds 2 >>"$E2E_TMP/service.log" 2>&1 &
+  # --s3-listen/--ec2-listen port 0: any free port, so a service elsewhere on 8888/8444 does not stop this one
+  "$BIN/stratus-cloud" --root "$R" serve --listen "127.0.0.1:$PORT" --s3-listen 127.0.0.1:0 --ec2-listen 127.0.0.1:0 --grace-seconds 2 >>"$E2E_TMP/service.log" 2>&1 &
   SVC_PID=$!
   wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT), 1)' 2>/dev/null" 20 ||
     { cat "$E2E_TMP/service.log" >&2; fail "stratus-cloud serve did not come up"; }

@@ -39,6 +39,23 @@ TEST(InstanceDomain, MatchesTheGoldenXmlAndTheNodeAcceptsIt) {
   EXPECT_TRUE(parsed->warnings.empty());
 }
 
+TEST(InstanceDomain, WithACloudInitSeedMatchesTheGoldenXml) {
+  DomainPlan plan;
+  plan.volume = "vm-0a1b2c3d.qcow2";
+  plan.seedVolume = "vm-0a1b2c3d.seed.iso";
+  plan.consoleLog = "/var/log/stratus/vm-0a1b2c3d.console";
+  std::string xml = instanceDomainXml(sample(), plan);
+  auto golden = readFile(STRATUS_EXAMPLES_DIR "/instance-domain-seed.xml");
+  ASSERT_TRUE(golden.ok());
+  EXPECT_EQ(xml, *golden);
+  auto parsed = conf::parseDomainXml(xml, "instance.xml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  ASSERT_EQ(parsed->def.devices.disks.size(), 2u);
+  EXPECT_EQ(parsed->def.devices.disks[1].device, "cdrom");
+  EXPECT_TRUE(parsed->def.devices.disks[1].readonly);
+  EXPECT_TRUE(parsed->warnings.empty());
+}
+
 TEST(InstanceDomain, DhcpHostEntry) {
   EXPECT_EQ(dhcpHostXml(sample().nics[0]), "<host mac=\"52:54:00:12:34:56\" name=\"pub02\" ip=\"192.168.0.2\" />");
 }
