@@ -7,7 +7,9 @@
 # resized by ROOT/etc/stratus-cloud/flavours), and reads the guest's
 # console through GetConsoleOutput: the guest found its cloud-init seed CD
 # and printed the user data. Reboot (the console shows a second boot),
-# terminate (the node keeps no guest, disk or seed).
+# terminate (the node keeps no guest, disk or seed). First with curl
+# --aws-sigv4, then the same flow with the official AWS SDK for JavaScript
+# v3 (tests/e2e/aws/ec2_node_sdk.mjs), which also uploads the disk in parts.
 BIN=$1
 SRC=$2
 source "$(dirname "$0")/lib.sh"
@@ -123,5 +125,21 @@ out=$(ec2 TerminateInstances InstanceId.1="$ID"); grep -q "<name>terminated</nam
 on list --all --name | grep -qx "$HANDLE" && fail "$HANDLE still defined on the node"
 on vol-list default | grep -q "$HANDLE" && fail "volumes of $HANDLE left: $(on vol-list default)"
 pass "TerminateInstances: no guest, disk or seed left on the node"
+
+# The same flow with the official AWS SDK for JavaScript v3 (issue 10's
+# "done when"): multipart upload, RegisterImage, RunInstances with UserData,
+# the console proof, tags, reboot, terminate, the errors.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  AWS_DIR=$SRC/tests/e2e/aws
+  source "$AWS_DIR/sdk.sh"
+  aws_sdk_install "$AWS_DIR" "$E2E_TMP/npm.log" || { cat "$E2E_TMP/npm.log" >&2; fail "npm ci in $AWS_DIR failed"; }
+  in_a env NODE_NO_WARNINGS=1 node "$AWS_DIR/ec2_node_sdk.mjs" http://127.0.0.1:8444 http://127.0.0.1:8888 \
+    "$(prop stratus.access.key.id)" "$(prop stratus.secret.access.key)" "$GUEST_DIR/boot.img" 192.168.0.2 ||
+    { tail -n 20 "$E2E_TMP/service.log" >&2; fail "the AWS SDK flow on the real node failed"; }
+  [ -z "$(on list --all --name | grep .)" ] || fail "guests left on the node after the SDK flow: $(on list --all)"
+  pass "the AWS SDK for JavaScript v3: key pair, multipart upload, RegisterImage, RunInstances with UserData, console proof, tags, reboot, terminate, errors"
+else
+  echo "SKIP (part): node and npm are not installed: the AWS SDK flow on the real node"
+fi
 kill -TERM "$SVC_PID"; wait "$SVC_PID" || fail "the service did not stop cleanly"
 SVC_PID=
