@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/host_port.h"
 #include "api/remote.h"
 #include "api/server.h"
 #include "cloud/cloud_service.h"
@@ -43,6 +44,22 @@ cloud::NodeConnector connector(const std::string& root, cloud::SimulatedNodes& s
   };
 }
 
+// Where a front end of its own listens: `given`, else the host of the first
+// --listen address (127.0.0.1 without one) on `port`.
+Result<std::vector<std::string>> listenOr(const std::vector<std::string>& given, const std::vector<std::string>& listen,
+                                          std::uint16_t port, std::string_view option) {
+  if (!given.empty()) return given;
+  api::HostPort hp;
+  hp.host = "127.0.0.1";
+  if (!listen.empty()) {
+    auto first = api::parseHostPort(listen.front(), "--listen");
+    if (!first) return Error(first.error().code, first.error().message + " (the default of " + std::string(option) + ")");
+    hp.host = first->host;
+  }
+  hp.port = port;
+  return std::vector<std::string>{hp.str()};
+}
+
 // The S3 repository (Cumulus) on its own port: ADDR:8888 of the first
 // --listen address unless --s3-listen says otherwise.
 struct S3Service {
@@ -57,16 +74,9 @@ Result<S3Service> startS3(const ServeOptions& o, cloud::CloudStore& store, api::
   auto repo = cloud::s3::S3Server::open(store, so);
   if (!repo) return std::move(repo).error();
   ao.socketPath = o.root + "/run/stratus-cloud/s3.sock";
-  ao.listen = o.s3Listen;
-  if (ao.listen.empty()) {
-    std::string first = o.listen.empty() ? "127.0.0.1" : o.listen.front();
-    auto colon = first.rfind(':');
-    if (colon != std::string::npos && first.find(']') == std::string::npos && first.find(':') == colon)
-      first = first.substr(0, colon);
-    else if (auto close = first.find("]:"); close != std::string::npos)
-      first = first.substr(0, close + 1);
-    ao.listen = {first + ":8888"};
-  }
+  auto listen = listenOr(o.s3Listen, o.listen, 8888, "--s3-listen");
+  if (!listen) return std::move(listen).error();
+  ao.listen = std::move(*listen);
   auto server = api::Server::start(cloud::s3::makeS3Router(**repo), ao);
   if (!server) return std::move(server).error();
   for (const auto& a : (*server)->tcpAddresses()) spdlog::info("S3 repository serving on http://{}", a);
@@ -87,16 +97,9 @@ Result<Ec2Service> startEc2(const ServeOptions& o, cloud::CloudService& service,
   eo.s3DataDir = o.root + "/var/lib/stratus-cloud/s3";
   auto ec2 = std::make_unique<cloud::ec2::Ec2Server>(service, store, images, eo);
   ao.socketPath = o.root + "/run/stratus-cloud/ec2.sock";
-  ao.listen = o.ec2Listen;
-  if (ao.listen.empty()) {
-    std::string first = o.listen.empty() ? "127.0.0.1" : o.listen.front();
-    auto colon = first.rfind(':');
-    if (colon != std::string::npos && first.find(']') == std::string::npos && first.find(':') == colon)
-      first = first.substr(0, colon);
-    else if (auto close = first.find("]:"); close != std::string::npos)
-      first = first.substr(0, close + 1);
-    ao.listen = {first + ":8444"};
-  }
+  auto listen = listenOr(o.ec2Listen, o.listen, 8444, "--ec2-listen");
+  if (!listen) return std::move(listen).error();
+  ao.listen = std::move(*listen);
   auto server = api::Server::start(cloud::ec2::makeEc2Router(*ec2), ao);
   if (!server) return std::move(server).error();
   for (const auto& a : (*server)->tcpAddresses()) spdlog::info("EC2 Query API serving on http://{}", a);
