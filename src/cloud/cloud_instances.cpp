@@ -156,6 +156,7 @@ Result<Instance> CloudStore::placeInstance(const InstanceRequest& req, Placement
     if (!chosen) {
       std::string nets;
       for (const auto& n : req.networks) nets += (nets.empty() ? " on network " : ", ") + ("'" + n + "'");
+      if (!req.zone.empty()) nets += " in zone '" + req.zone + "'";
       return Error(ErrorCode::OperationFailed, "operation failed: no node has room for " + std::to_string(req.vcpus) +
                                                    " vCPU(s) and " + std::to_string(req.memoryMiB) + " MiB" + nets);
     }
@@ -220,6 +221,10 @@ Status CloudStore::candidateNodes(const InstanceRequest& req, PlacementStrategy 
       "SELECT id, uri, memory_mib, vcpus, networks, used_vcpus, used_memory_mib FROM nodes "
       "WHERE state = 'up' AND vcpus - used_vcpus >= ? AND memory_mib - used_memory_mib >= ?";
   std::vector<SqlValue> args{req.vcpus, req.memoryMiB};
+  if (!req.zone.empty()) {
+    sql += " AND zone = ?";
+    args.push_back(req.zone);
+  }
   for (const auto& net : req.networks) {
     // ",a,b," holds ",a,": LIKE with its wildcards escaped.
     std::string pattern = "%,";

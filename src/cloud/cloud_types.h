@@ -78,6 +78,7 @@ struct InstanceRequest {
   double hours = 1;
   std::vector<std::string> networks;  // one NIC per network pool, in order
   std::string clientToken;            // idempotency: the same token returns the same instance
+  std::string zone;                   // only nodes of this availability zone ("" any; EC2's Placement)
 };
 
 enum class PlacementStrategy { GreedyFill, RoundRobin };

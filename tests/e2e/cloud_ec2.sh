@@ -150,6 +150,10 @@ has "$out" "<Code>MissingParameter</Code>" "no image"
 out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=1 MaxCount=1 InstanceType=z9.huge); has "$out" "InvalidParameterValue" "bad type"
 out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=1 MaxCount=1 KeyName=nokey); has "$out" "InvalidKeyPair.NotFound" "bad key"
 out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=1 MaxCount=1 Placement.AvailabilityZone=mars-1a); has "$out" "InvalidParameterValue" "bad zone"
+# a zone's nodes only: stratus-1b's one node is too small for any flavour
+out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=1 MaxCount=1 Placement.AvailabilityZone=stratus-1b)
+has "$out" "<Code>InsufficientInstanceCapacity</Code>" "a zone without room"
+has "$out" "in zone &apos;stratus-1b&apos;\|in zone 'stratus-1b'" "the zone in the message"
 out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=1 MaxCount=1 UserData='***'); has "$out" "InvalidParameterValue" "bad user data"
 UD=$(printf '#cloud-config\nhello: world\n' | base64 -w0)
 out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=2 MaxCount=2 InstanceType=t2.micro KeyName=k1 UserData="$UD" ClientToken=tok-1 \

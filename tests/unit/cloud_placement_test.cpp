@@ -124,6 +124,26 @@ TEST_P(CloudPlacementDb, TheSameClientTokenGivesTheSameInstance) {
   EXPECT_NE(c.run(256, {"pub"}, "token-2")->handle, a->handle);
 }
 
+TEST_P(CloudPlacementDb, AZoneAskedForLimitsPlacementToItsNodes) {
+  Cloud c(url());
+  c.node("big-a", 8192);
+  c.node("small-b", 512);
+  ASSERT_TRUE(c.store->db().exec("UPDATE nodes SET zone = 'stratus-1b' WHERE uri = 'small-b'").ok());
+  auto r = ask(256);
+  r.ownerId = c.alice.id;
+  r.zone = "stratus-1b";
+  auto first = c.store->placeInstance(r, PlacementStrategy::GreedyFill, {pool("pub", 3)}, 1000);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_EQ(first->nodeUri, "small-b");  // greedy-fill alone would pick it too: fill it
+  EXPECT_EQ(c.store->placeInstance(r, PlacementStrategy::GreedyFill, {pool("pub", 3)}, 1000)->nodeUri, "small-b");
+  auto full = c.store->placeInstance(r, PlacementStrategy::GreedyFill, {pool("pub", 3)}, 1000);
+  ASSERT_FALSE(full.ok());  // big-a has room, but not in that zone
+  EXPECT_EQ(full.error().message,
+            "operation failed: no node has room for 1 vCPU(s) and 256 MiB on network 'pub' in zone 'stratus-1b'");
+  r.zone.clear();
+  EXPECT_EQ(c.store->placeInstance(r, PlacementStrategy::GreedyFill, {pool("pub", 3)}, 1000)->nodeUri, "big-a");
+}
+
 TEST_P(CloudPlacementDb, QuotasAndBadRequestsAreRefused) {
   Cloud c(url());
   c.node("n1", 16384);

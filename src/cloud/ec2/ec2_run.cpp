@@ -76,8 +76,9 @@ Status runInstances(Ctx& c) {
   bool seeded = !keyName.empty() || !userData.empty();
   auto zones = c.s.ec2.zones();
   if (!zones) return std::move(zones).error();
-  std::string zone = c.p.value("Placement.AvailabilityZone", zones->front());
-  if (std::find(zones->begin(), zones->end(), zone) == zones->end())
+  // A zone asked for: only its nodes (the scheduler's filter); none: any node.
+  std::string zone = c.p.value("Placement.AvailabilityZone", "");
+  if (!zone.empty() && std::find(zones->begin(), zones->end(), zone) == zones->end())
     return ec2Error("InvalidParameterValue", "Invalid availability zone: [" + zone.substr(0, 64) + "]");
   std::string token = c.p.value("ClientToken");
   if (token.size() > 64) return ec2Error("InvalidParameterValue", "ClientToken is at most 64 characters");
@@ -98,6 +99,7 @@ Status runInstances(Ctx& c) {
     r.hours = c.user.quotas.maxHours;  // EC2 has no lease: the longest the user may hold
     r.networks = defaultNetworks(c.s.service);
     if (!token.empty()) r.clientToken = token + "#" + std::to_string(n);
+    r.zone = zone;
     auto inst = c.s.service.run(c.user, r, c.s.now(), seeded ? &seed : nullptr);
     if (!inst) {
       if (n >= **minCount) break;  // MinCount reached: launch what fits
@@ -106,7 +108,9 @@ Status runInstances(Ctx& c) {
           spdlog::warn("RunInstances: cannot undo {}: {}", i.handle, s.error().message);
       return runError(inst.error());
     }
-    LaunchInfo info{inst->id, reservation, flavour->name, keyName, userData, zone, n};
+    auto placedZone = c.s.ec2.nodeZone(inst->nodeUri);
+    if (!placedZone) return std::move(placedZone).error();
+    LaunchInfo info{inst->id, reservation, flavour->name, keyName, userData, *placedZone, n};
     STRATUS_TRY(c.s.ec2.recordLaunch(info));
     if (!tags->empty()) STRATUS_TRY(c.s.ec2.setTags(c.user.id, {instanceIdOf(inst->handle)}, *tags));
     made.push_back(std::move(*inst));

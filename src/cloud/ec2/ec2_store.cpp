@@ -137,4 +137,13 @@ Result<std::vector<std::string>> Ec2Store::zones() {
   return out;
 }
 
+Result<std::string> Ec2Store::nodeZone(const std::string& uri) {
+  std::string zone = kDefaultZone;
+  STRATUS_TRY(db_.query("SELECT zone FROM nodes WHERE uri = ?", {uri}, [&](const SqlRow& r) {
+    zone = r.text(0);
+    return false;
+  }));
+  return zone;
+}
+
 }  // namespace stratus::cloud::ec2

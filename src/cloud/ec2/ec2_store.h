@@ -73,6 +73,8 @@ class Ec2Store {
 
   // The zones nodes are grouped in (nodes.zone), kDefaultZone without nodes.
   Result<std::vector<std::string>> zones();
+  // The zone of the node at `uri`.
+  Result<std::string> nodeZone(const std::string& uri);
   // `stratus-cloud node add URI --zone NAME`.
   Status setNodeZone(const std::string& uri, const std::string& zone);
 
