@@ -62,6 +62,7 @@ Status ConfigStore::saveStatus(const StoredStatus& st) {
   root.append_attribute("id") = st.id;
   root.append_child("driverstate").text().set(st.driverState.c_str());
   if (!st.migration.empty()) root.append_child("migration").text().set(st.migration.c_str());
+  if (!st.savePart.empty()) root.append_child("savepart").text().set(st.savePart.c_str());
   conf::FormatOptions fo;
   fo.securityInfo = true;
   return writeStatusDocument(join(statusDir_, st.live.name + ".xml"), doc, root, conf::formatDomainXml(st.live, fo));
@@ -102,6 +103,7 @@ std::vector<StoredStatus> ConfigStore::loadStatuses(std::vector<LoadProblem>& pr
     st.id = root.attribute("id").as_int();
     st.driverState = root.child_value("driverstate");
     st.migration = root.child_value("migration");
+    st.savePart = root.child_value("savepart");
     auto parsed = conf::parseDomainXml(childXml(root, "domain"), path);
     if (!parsed) return problems.push_back({path, parsed.error().describe()});
     st.live = std::move(parsed->def);

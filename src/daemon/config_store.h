@@ -31,6 +31,8 @@ struct StoredStatus {
   // A migration the guest was in: "out" (sending), "out-done" (sent, the
   // destination not yet confirmed), "in" (arriving); "" none.
   std::string migration;
+  // The partial file of a save under way ("" none).
+  std::string savePart;
 };
 
 struct LoadProblem {

@@ -15,6 +15,24 @@
 
 namespace stratus::daemon {
 
+namespace {
+
+// A save the previous daemon did not finish never finishes now (the guest
+// resumes, or is gone): its partial file goes. Only our own partial names
+// (save's FILE.stratus-part, managed save's NAME.save.part) are removed,
+// whatever a status file says.
+void removeSavePart(const StoredStatus& st) {
+  const std::string& p = st.savePart;
+  auto endsWith = [&p](std::string_view tail) {
+    return p.size() > tail.size() && p.compare(p.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (p.empty() || !(endsWith(".stratus-part") || endsWith(".save.part"))) return;
+  if (::unlink(p.c_str()) == 0)
+    spdlog::info("domain '{}': removed {} of a save the previous daemon did not finish", st.live.name, p);
+}
+
+}  // namespace
+
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Node::~Node() {
@@ -64,6 +82,7 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
     }
     // Guests that were running under the previous daemon.
     for (auto& st : impl->store->loadStatuses(problems)) {
+      removeSavePart(st);
       auto d = impl->find(st.live.name);
       if (!d) {
         d = std::make_shared<DomainObj>();  // a transient domain

@@ -53,6 +53,9 @@ struct DomainObj {
   bool autostart = false;
   bool removed = false;          // undefined while someone waited for its job
   bool expectingStop = false;    // we are stopping it: an exit event is not a crash
+  // The partial file a save in progress writes (in the status file too):
+  // a daemon that dies mid-save leaves it for the next one to remove.
+  std::string savePart;
   bool hasManagedSave = false;
   std::string managedSaveImage;  // in-memory nodes keep the image here
   // The long operation (save, restore) running under the job, for
@@ -172,7 +175,8 @@ struct Node::Impl {
   void refreshLive(DomainObj& d);
 
   // ---- save images (node_save.cpp) ----
-  Status saveTo(Job& job, int fd, const SaveOptions& opts);
+  // `partFile`: the file behind `fd` until it is renamed ("": in memory).
+  Status saveTo(Job& job, int fd, const SaveOptions& opts, const std::string& partFile);
   Status restoreManaged(Job& job, bool paused);
   Status removeManagedImage(Job& job);
   // Restore the image open at fd (header read, positioned at the state)

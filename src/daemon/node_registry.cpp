@@ -119,6 +119,7 @@ void Node::Impl::writeStatus(const DomainObj& d) {
   st.id = d.id;
   if (d.instance) st.driverState = d.instance->reattachState();
   st.migration = migrationMark(d);
+  st.savePart = d.savePart;
   if (auto s = store->saveStatus(st); !s)
     spdlog::error("domain '{}': cannot write status: {}", d.name, s.error().describe());
 }

@@ -39,7 +39,7 @@ void dropCache(int fd, bool bypass) {
 
 }  // namespace
 
-Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
+Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts, const std::string& partFile) {
   auto& d = job.dom();
   std::shared_ptr<drivers::Instance> inst;
   conf::DomainDef def;
@@ -70,15 +70,27 @@ Status Node::Impl::saveTo(Job& job, int fd, const SaveOptions& opts) {
   STRATUS_TRY(writeAll(fd, head, "cannot write save image"));
 
   auto op = beginOperation(d, "save");
-  if (!wasPaused) {
-    // Recorded before QEMU pauses: a daemon that dies from here on leaves a
-    // status that makes the next one cancel the save and resume the guest.
-    {
-      std::unique_lock lk(mu);
+  // Recorded before QEMU pauses: a daemon that dies from here on leaves a
+  // status that makes the next one cancel the save, resume the guest and
+  // remove the partial file.
+  {
+    std::unique_lock lk(mu);
+    d.savePart = partFile;
+    if (!wasPaused) {
       d.state = conf::DomainState::Paused;
       d.reason = r::PausedSave;
-      writeStatus(d);
     }
+    writeStatus(d);
+  }
+  struct ForgetPart {
+    Node::Impl& impl;
+    DomainObj& d;
+    ~ForgetPart() {
+      std::unique_lock lk(impl.mu);
+      d.savePart.clear();
+    }
+  } forgetPart{*this, d};
+  if (!wasPaused) {
     if (auto s = inst->pause(); !s) {
       std::unique_lock lk(mu);
       if (d.instance == inst) {
@@ -136,7 +148,7 @@ Status Node::saveDomain(const std::string& key, const std::string& file, const S
   UniqueFd f;
   f.reset(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
   if (f.get() < 0) return systemError("cannot create save image " + file, errno);
-  auto s = impl_->saveTo(*job, f.get(), opts);
+  auto s = impl_->saveTo(*job, f.get(), opts, tmp);
   if (s && ::fsync(f.get()) != 0) s = systemError("cannot sync save image " + file, errno);
   if (s && ::rename(tmp.c_str(), file.c_str()) != 0) s = systemError("cannot rename save image " + file, errno);
   if (!s) ::unlink(tmp.c_str());
@@ -227,7 +239,7 @@ Status Node::managedSave(const std::string& key, const SaveOptions& opts) {
     f.reset(::memfd_create("stratus-managed-save", MFD_CLOEXEC));  // in-memory node
   }
   if (f.get() < 0) return systemError("cannot create managed save image", errno);
-  auto s = impl_->saveTo(*job, f.get(), opts);
+  auto s = impl_->saveTo(*job, f.get(), opts, tmp);
   if (s && impl_->store) {
     if (::fsync(f.get()) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0)
       s = systemError("cannot store managed save image " + path, errno);

@@ -180,8 +180,9 @@ rc=0; wait "$BG_PID" || rc=$?; BG_PID=
 start_daemon
 [ "$(state vm1)" = "running (save canceled)" ] || fail "after the daemon restart: $(state vm1)"
 [ ! -e "$E2E_TMP/crash.save" ] || fail "an interrupted save left its image under the final name"
+[ ! -e "$E2E_TMP/crash.save.stratus-part" ] || fail "the next daemon left the interrupted save's partial file"
 wait_for "[ \$(last_tick vm1) -gt $before ]" 30 || fail "guest does not tick after the interrupted save"
-pass "daemon SIGKILLed during a save: the next daemon cancels the migration, the guest runs on"
+pass "daemon SIGKILLed during a save: the next daemon cancels the migration and removes the partial file, the guest runs on"
 
 # ---- save --xml stores the given definition; restore --xml starts with another ----
 st dumpxml vm1 --security-info | sed 's|</domain>|<description>saved with --xml</description></domain>|' > "$E2E_TMP/vm1-save.xml"
