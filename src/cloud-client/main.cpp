@@ -150,9 +150,13 @@ int main(int argc, char** argv) {
         std::printf("%s\n", i.dump().c_str());
         continue;
       }
-      std::printf("[Image] '%s'%s  Size: %lld bytes  Format: %s\n", i.value("name", "").c_str(),
+      std::printf("[Image] '%s'%s  Size: %lld bytes  Format: %s", i.value("name", "").c_str(),
                   i.value("common", false) ? " (common)" : "", static_cast<long long>(i.value("size", 0LL)),
                   i.value("format", "").c_str());
+      // Where the bytes are in the S3 repository (port 8888), for S3 clients.
+      if (auto loc = i.value("location", ""); !loc.empty()) std::printf("  Location: s3://%s", loc.c_str());
+      std::printf("\n");
+      if (auto problem = i.value("problem", ""); !problem.empty()) std::printf("        Cannot boot: %s\n", problem.c_str());
     }
     return 0;
   }
@@ -180,6 +184,7 @@ int main(int argc, char** argv) {
     if (bar && shown >= 0) std::fprintf(stderr, "\n");
     if (!r) return fail(r.error().message);
     if (json) std::printf("%s\n", r->dump().c_str());
+    else if (auto loc = r->value("location", ""); !loc.empty()) std::printf("\nDone: stored as s3://%s\n", loc.c_str());
     else std::printf("\nDone.\n");
     return 0;
   }

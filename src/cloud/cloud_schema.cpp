@@ -174,6 +174,37 @@ CREATE TABLE ec2_launches (
 );
 )sql"},
       // ---- end of the EC2 Query API block ----
+      // One store for images and S3 objects (issue 10): an image is an
+      // object of the repository (s3_bucket, s3_key) registered under a name;
+      // s3_etag is the object's ETag when it was registered, so an object
+      // replaced or deleted since is seen, not booted. Rows without s3_bucket
+      // are images of the earlier directory store (path). Objects of the
+      // shared bucket put there by the service itself (common images) have
+      // no owner: s3_objects.owner_id may be NULL now (a rebuild, as SQLite
+      // cannot drop a NOT NULL).
+      {6, R"sql(
+ALTER TABLE images ADD COLUMN s3_bucket TEXT;
+ALTER TABLE images ADD COLUMN s3_key TEXT;
+ALTER TABLE images ADD COLUMN s3_etag TEXT;
+CREATE INDEX images_object ON images(s3_bucket, s3_key);
+CREATE TABLE s3_objects_v6 (
+  bucket TEXT NOT NULL REFERENCES s3_buckets(name),
+  object_key TEXT NOT NULL,
+  file TEXT NOT NULL,
+  size_bytes BIGINT NOT NULL,
+  etag TEXT NOT NULL,
+  content_type TEXT NOT NULL,
+  metadata TEXT NOT NULL,
+  owner_id INTEGER REFERENCES users(id),
+  modified BIGINT NOT NULL,
+  PRIMARY KEY (bucket, object_key)
+);
+INSERT INTO s3_objects_v6 (bucket, object_key, file, size_bytes, etag, content_type, metadata, owner_id, modified)
+  SELECT bucket, object_key, file, size_bytes, etag, content_type, metadata, owner_id, modified FROM s3_objects;
+DROP TABLE s3_objects;
+ALTER TABLE s3_objects_v6 RENAME TO s3_objects;
+CREATE INDEX s3_objects_owner ON s3_objects(owner_id);
+)sql"},
   };
   return kSchema;
 }

@@ -110,6 +110,8 @@ Result<Instance> CloudService::run(const User& user, InstanceRequest request, st
   if (user.disabled) return Error(ErrorCode::AuthFailed, "authentication failed: user '" + user.name + "' is disabled");
   auto image = images_.find(user.id, request.image);
   if (!image) return std::move(image).error();
+  if (!image->problem.empty())
+    return Error(ErrorCode::OperationInvalid, "operation invalid: image '" + image->name + "' cannot boot: " + image->problem);
   request.ownerId = user.id;
   auto placed = store_.placeInstance(request, opts_.strategy, poolSet()->pools, now);
   if (!placed) return std::move(placed).error();

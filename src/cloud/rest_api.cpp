@@ -42,8 +42,10 @@ Result<User> authenticate(CloudStore& store, const api::Request& req) {
 }
 
 Json imageJson(const Image& i) {
-  return Json{{"name", i.name}, {"common", i.ownerId == 0}, {"format", i.format}, {"size", i.sizeBytes},
-              {"created", iso8601(i.created)}};
+  Json j{{"name", i.name}, {"common", i.ownerId == 0}, {"format", i.format}, {"size", i.sizeBytes},
+         {"created", iso8601(i.created)}, {"location", i.location()}};
+  if (!i.problem.empty()) j["problem"] = i.problem;
+  return j;
 }
 
 }  // namespace
@@ -122,7 +124,7 @@ api::Router makeCloudRouter(CloudService& service, CloudStore& store, ImageRepos
                  }));
 
   r.add("DELETE", "/v1/images/{name}", authed([&images](api::Request& req, const User& u) {
-          if (auto s = images.remove(u.id, req.param("name")); !s) return api::errorResponse(s.error());
+          if (auto s = images.remove(u.id, req.param("name"), /*deleteObject=*/true); !s) return api::errorResponse(s.error());
           return api::noContent();
         }));
 

@@ -170,7 +170,7 @@ int nodeRemove(cloud::CloudStore& store, const std::string& uri) {
   return 0;
 }
 
-std::string imageDir(const Context& ctx) { return ctx.root + "/var/lib/stratus-cloud/images"; }
+std::string imageDir(const Context& ctx) { return cloud::repositoryDir(ctx.root); }
 
 namespace {
 Result<std::int64_t> ownerId(cloud::CloudStore& store, const std::string& user) {

@@ -69,7 +69,7 @@ struct S3Service {
 
 Result<S3Service> startS3(const ServeOptions& o, cloud::CloudStore& store, api::ServerOptions ao) {
   cloud::s3::S3Options so;
-  so.dataDir = o.root + "/var/lib/stratus-cloud/s3";
+  so.dataDir = cloud::repositoryDir(o.root);
   so.adminsFile = o.root + "/etc/stratus-cloud/s3-admins";
   auto repo = cloud::s3::S3Server::open(store, so);
   if (!repo) return std::move(repo).error();
@@ -94,7 +94,6 @@ Result<Ec2Service> startEc2(const ServeOptions& o, cloud::CloudService& service,
                             cloud::ImageRepository& images, api::ServerOptions ao) {
   cloud::ec2::Ec2Options eo;
   eo.flavoursFile = o.root + "/etc/stratus-cloud/flavours";
-  eo.s3DataDir = o.root + "/var/lib/stratus-cloud/s3";
   auto ec2 = std::make_unique<cloud::ec2::Ec2Server>(service, store, images, eo);
   ao.socketPath = o.root + "/run/stratus-cloud/ec2.sock";
   auto listen = listenOr(o.ec2Listen, o.listen, 8444, "--ec2-listen");
@@ -122,7 +121,7 @@ int serve(const ServeOptions& o) {
     spdlog::error("{}", store.error().describe());
     return 1;
   }
-  cloud::ImageRepository images(**store, o.root + "/var/lib/stratus-cloud/images");
+  cloud::ImageRepository images(**store, cloud::repositoryDir(o.root));
   cloud::SimulatedNodes simulated;  // outlives links and the service that use them
   cloud::NodeLinks links(connector(o.root, simulated));
   cloud::ServiceOptions so;

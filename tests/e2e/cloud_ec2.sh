@@ -124,6 +124,43 @@ out=$(ec2 bob DescribeImages ImageId.1="$MINE"); expect 400 "$out" "bob sees ali
 has "$out" "InvalidAMIID.NotFound" "bob sees alice's image"
 pass "DescribeImages ($TINY common), RegisterImage from S3 ($MINE), duplicates and other users refused"
 
+# ---- one store: cloud-client's images are S3 objects, S3 objects are images ----
+out=$(ec2 alice DescribeImages ImageId.1="$MINE"); has "$out" "<imageLocation>alice-images/disk.qcow2</imageLocation>" "RegisterImage keeps the object's place"
+cc() { "$BIN/cloud-client" --conf "$R/$1.properties" "${@:2}"; }
+head -c 131072 /dev/urandom >"$E2E_TMP/up.img"
+out=$(cc alice --transfer --sourcefile "$E2E_TMP/up.img") || fail "cloud-client --transfer: $out"
+LOC=$(grep -o 's3://images-[0-9]*/up.img' <<<"$out") || fail "--transfer does not say where the image is: $out"
+BUCKET=$(cut -d/ -f3 <<<"$LOC")
+s3 alice -o "$E2E_TMP/up.back" "http://127.0.0.1:$S3PORT/$BUCKET/up.img" >/dev/null
+cmp -s "$E2E_TMP/up.img" "$E2E_TMP/up.back" || fail "GetObject of $LOC is not the transferred file"
+out=$(s3 alice "http://127.0.0.1:$S3PORT/$BUCKET?list-type=2"); has "$out" "<Key>up.img</Key>" "ListObjectsV2 of $BUCKET"
+out=$(cc alice --list); has "$out" "Location: $LOC" "cloud-client --list"
+out=$(s3 bob -X PUT "http://127.0.0.1:$S3PORT/$BUCKET"); expect 403 "$out" "bob takes alice's image bucket"
+# An object put with S3 into the image bucket runs by its key.
+out=$(s3 alice -T "$E2E_TMP/up.img" "http://127.0.0.1:$S3PORT/$BUCKET/by-s3.img"); expect 200 "$out" "PutObject into $BUCKET"
+out=$(cc alice --run --name by-s3.img --hours 1) || fail "cloud-client --run of an S3 object: $out"
+has "$out" "Running: 'vm-" "cloud-client --run of an S3 object"
+H=$(grep -o "Running: 'vm-[0-9a-f]*" <<<"$out" | cut -d"'" -f2)
+cc alice --terminate --handle "$H" >/dev/null || fail "cloud-client --terminate $H"
+out=$(ec2 alice DescribeImages Filter.1.Name=name Filter.1.Value.1=by-s3.img); has "$out" "<imageLocation>$BUCKET/by-s3.img</imageLocation>" "the S3 object registered"
+# An object deleted behind its image: listed as failed, refused at launch.
+out=$(s3 alice -T "$E2E_TMP/up.img" "http://127.0.0.1:$S3PORT/alice-images/gone.img"); expect 200 "$out" "PutObject gone.img"
+out=$(ec2 alice RegisterImage Name=gone ImageLocation=alice-images/gone.img); expect 200 "$out" "RegisterImage gone"
+GONE=$(xval imageId "$out")
+out=$(s3 alice -X DELETE "http://127.0.0.1:$S3PORT/alice-images/gone.img"); expect 204 "$out" "DeleteObject gone.img"
+out=$(ec2 alice DescribeImages ImageId.1="$GONE"); has "$out" "<imageState>failed</imageState>" "an image without its object"
+has "$out" "was deleted from bucket" "the reason"
+out=$(ec2 alice RunInstances ImageId="$GONE" MinCount=1 MaxCount=1); expect 400 "$out" "RunInstances of an image without its object"
+has "$out" "InvalidAMIID.Unavailable" "RunInstances of an image without its object"
+# cloud-client --delete takes the object along; DeregisterImage leaves it.
+cc alice --delete --name up.img >/dev/null || fail "cloud-client --delete"
+out=$(s3 alice -I "http://127.0.0.1:$S3PORT/$BUCKET/up.img"); expect 404 "$out" "the deleted image's object"
+out=$(ec2 alice DeregisterImage ImageId="$MINE"); expect 200 "$out" "DeregisterImage"
+out=$(s3 alice -I "http://127.0.0.1:$S3PORT/alice-images/disk.qcow2"); expect 200 "$out" "the deregistered image's object"
+out=$(ec2 alice RegisterImage Name=mine ImageLocation=alice-images/disk.qcow2); expect 200 "$out" "RegisterImage again"
+MINE=$(xval imageId "$out")
+pass "one store: --transfer is object $LOC, an S3 object runs by its key, a deleted object's image fails, --delete removes the object"
+
 # ---- key pairs ----
 out=$(ec2 alice CreateKeyPair KeyName=k1); expect 200 "$out" "CreateKeyPair"
 has "$out" "BEGIN RSA PRIVATE KEY" "CreateKeyPair material"

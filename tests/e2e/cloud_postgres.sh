@@ -108,7 +108,10 @@ pass "service SIGKILLed and restarted on PostgreSQL: $h still there"
 # at each: the node has room for exactly six (3840 MiB free, 640 each), and
 # no process places a seventh (one writer at a time: pg_advisory_xact_lock).
 PORT2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# its own root (its unix socket), as on another host; the database is shared
+# its own root (its unix socket), as on another host; the database is shared,
+# and so is the image repository (on another host: shared storage mounted there)
+mkdir -p "$R/second/var/lib/stratus-cloud"
+ln -s "$R/var/lib/stratus-cloud/s3" "$R/second/var/lib/stratus-cloud/s3"
 "$BIN/stratus-cloud" --root "$R/second" serve --db "$DB" --listen "127.0.0.1:$PORT2" --s3-listen 127.0.0.1:0 --ec2-listen 127.0.0.1:0 >>"$E2E_TMP/service2.log" 2>&1 &
 SVC2_PID=$!
 wait_for "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT2), 1)' 2>/dev/null" 20 ||

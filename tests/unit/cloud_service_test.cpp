@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "cloud/cloud_service.h"
+#include "cloud/s3/s3_store.h"
 #include "daemon/node.h"
 #include "drivers/test/test_driver.h"
 #include "storage/command.h"
@@ -176,8 +177,19 @@ TEST_F(CloudServiceTest, AFailedSaveLeavesTheInstanceRunningAndNoPartialImage) {
   ASSERT_FALSE(bad.ok());
   EXPECT_FALSE(images->find(alice.id, "fresh").ok());
   for (const auto& e : std::filesystem::recursive_directory_iterator(root.str() + "/images"))
-    EXPECT_EQ(e.path().string().find(".part-"), std::string::npos) << e.path();
+    EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << e.path();
   EXPECT_EQ(service->save(alice, "vm-nope", "x").error().code, ErrorCode::NoDomain);
+}
+
+TEST_F(CloudServiceTest, AnImageWhoseObjectWasDeletedDoesNotBoot) {
+  s3::S3Store objects(store->db());
+  auto file = objects.deleteObject(s3::kCommonBucket, "tiny");
+  ASSERT_TRUE(file.ok() && *file);
+  auto i = service->run(alice, request(), 1000);
+  ASSERT_FALSE(i.ok());
+  EXPECT_EQ(i.error().message,
+            "operation invalid: image 'tiny' cannot boot: its object 'tiny' was deleted from bucket 'common'");
+  EXPECT_TRUE(store->listInstances(alice.id, true)->empty()) << "nothing placed";
 }
 
 TEST_F(CloudServiceTest, Qcow2ImagesGoToANodeOnceAndInstancesGetClones) {

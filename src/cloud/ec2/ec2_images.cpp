@@ -1,5 +1,6 @@
 // DescribeImages, RegisterImage (a disk image the user put in the S3
-// repository becomes one of their images) and DeregisterImage.
+// repository becomes one of their images, the object itself, no copy) and
+// DeregisterImage (the object stays).
 #include <filesystem>
 
 #include "cloud/ec2/ec2_context.h"
@@ -17,7 +18,7 @@ bool imageMatches(const Image& img, const std::string& id, const std::map<std::s
   if (f.name == "image-id") verdict = any(id);
   else if (f.name == "name") verdict = any(img.name);
   else if (f.name == "is-public") verdict = any(img.ownerId == 0 ? "true" : "false");
-  else if (f.name == "state") verdict = any("available");
+  else if (f.name == "state") verdict = any(img.problem.empty() ? "available" : "failed");
   else if (f.name.rfind("tag:", 0) == 0) {
     auto t = tags.find(f.name.substr(4));
     verdict = t != tags.end() && any(t->second);
@@ -66,8 +67,14 @@ Status describeImages(Ctx& c) {
     if (!pass) continue;
     auto item = set.append_child("item");
     addText(item, "imageId", id);
-    addText(item, "imageLocation", (img.ownerId == 0 ? "common/" : owner + "/") + img.name);
-    addText(item, "imageState", "available");
+    addText(item, "imageLocation",
+            img.bucket.empty() ? (img.ownerId == 0 ? "common/" : owner + "/") + img.name : img.location());
+    addText(item, "imageState", img.problem.empty() ? "available" : "failed");
+    if (!img.problem.empty()) {
+      auto reason = item.append_child("stateReason");
+      addText(reason, "code", "Client.InvalidImage");
+      addText(reason, "message", "The image " + img.problem);
+    }
     addText(item, "imageOwnerId", owner);
     addText(item, "creationDate", isoTime(img.created));
     addBool(item, "isPublic", img.ownerId == 0);
@@ -105,10 +112,9 @@ Status registerImage(Ctx& c) {
   auto object = objects.object(bucketName, key);
   if (!object) return std::move(object).error();
   if (!*object) return ec2Error("InvalidManifest", "No object '" + key + "' in bucket '" + bucketName + "'");
-  std::string file = c.s.opts.s3DataDir + "/" + bucketName + "/" + (*object)->file;
-  // ImageRepository::add copies the bytes in, so a later PutObject or
-  // DeleteObject of the same key leaves the image alone.
-  auto img = c.s.images.add(c.user.id, *name, file);
+  // The object itself becomes the image (no copy): replacing or deleting
+  // it later makes the image unavailable, as an S3 bundle's AMI on AWS.
+  auto img = c.s.images.registerObject(c.user.id, *name, bucketName, key);
   if (!img) {
     const auto& e = img.error();
     if (e.code == ErrorCode::DomainExists)
@@ -130,7 +136,7 @@ Status deregisterImage(Ctx& c) {
   if (!img) return std::move(img).error();
   if (img->ownerId != c.user.id)
     return ec2Error("UnauthorizedOperation", "You are not authorized to deregister the shared image " + *id);
-  STRATUS_TRY(c.s.images.remove(c.user.id, img->name));
+  STRATUS_TRY(c.s.images.remove(c.user.id, img->name, /*deleteObject=*/false));
   STRATUS_TRY(c.s.ec2.deleteTags(c.user.id, {*id}, {}));
   addBool(c.root, "return", true);
   return okStatus();

@@ -49,6 +49,8 @@ Status runInstances(Ctx& c) {
                                                  std::to_string(**maxCount) + ")");
   auto image = visibleImage(c, *imageId);
   if (!image) return std::move(image).error();
+  if (!image->problem.empty())
+    return ec2Error("InvalidAMIID.Unavailable", "The image id '[" + *imageId + "]' is no longer available: the image " + image->problem);
 
   auto flavours = loadFlavours(c.s.opts.flavoursFile);
   if (!flavours) return ec2Error("InternalError", "the flavour table is broken: " + flavours.error().describe());

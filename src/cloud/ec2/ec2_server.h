@@ -20,7 +20,6 @@ namespace stratus::cloud::ec2 {
 struct Ec2Options {
   std::string region = "stratus-1";
   std::string flavoursFile;  // ROOT/etc/stratus-cloud/flavours
-  std::string s3DataDir;     // ROOT/var/lib/stratus-cloud/s3: where RegisterImage finds objects
   std::string keygen = "ssh-keygen";
   // How long StopInstances lets a guest power off by itself before forcing it.
   std::int64_t stopGraceSeconds = 30;

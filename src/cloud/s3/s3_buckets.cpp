@@ -4,6 +4,7 @@
 
 #include "cloud/aws/aws_error.h"
 #include "cloud/aws/crypto.h"
+#include "cloud/image_repository.h"
 #include "cloud/s3/s3_context.h"
 #include "cloud/s3/s3_xml.h"
 
@@ -32,6 +33,11 @@ api::Response listBuckets(Ctx& c) {
 api::Response createBucket(Ctx& c) {
   if (!validBucketName(c.bucket))
     return errorResponseFor(c, aws::awsError("InvalidBucketName", "The specified bucket is not valid."));
+  // images-ID holds user ID's images (image_repository.h): no one else's.
+  if (c.bucket.rfind("images-", 0) == 0 && c.bucket != ImageRepository::imageBucket(c.user.id))
+    return errorResponseFor(c, aws::awsError("AccessDenied", "Access Denied: bucket names images-ID are reserved for the "
+                                                             "images of user ID; yours is " +
+                                                                 ImageRepository::imageBucket(c.user.id)));
   // The body (a CreateBucketConfiguration naming a region) says nothing we keep.
   auto body = readSmallBody(c, 64 * 1024);
   if (!body) return errorResponseFor(c, body.error());

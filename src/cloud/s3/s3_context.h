@@ -98,7 +98,6 @@ Result<std::string> readSmallBody(Ctx& c, std::size_t limit);
 Result<ReceivedFile> receiveBody(Ctx& c, const std::string& dir, std::int64_t freedBytes = 0);
 // tmp -> DIR/NAME (fsynced before): the file appears whole or not at all.
 Status publishFile(const std::string& tmpPath, const std::string& finalPath);
-std::string newDataFileName();
 
 }  // namespace stratus::cloud::s3
 

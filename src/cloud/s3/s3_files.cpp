@@ -59,8 +59,6 @@ Status checkHeaderDigests(const Ctx& c, const std::string& body) {
 
 }  // namespace
 
-std::string newDataFileName() { return "o-" + randomHex(16); }
-
 Result<std::string> readSmallBody(Ctx& c, std::size_t limit) {
   if (c.body) return *c.body;
   std::string body;

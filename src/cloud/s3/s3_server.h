@@ -17,6 +17,7 @@
 
 #include "api/http.h"
 #include "cloud/cloud_store.h"
+#include "cloud/s3/s3_store.h"
 #include "util/error.h"
 
 namespace stratus::cloud::s3 {
@@ -30,8 +31,6 @@ struct S3Options {
   std::int64_t minPartSize = 5 << 20;  // all parts but the last, as S3
   std::function<std::int64_t()> clock;  // unix seconds; null: the system clock
 };
-
-inline constexpr const char* kCommonBucket = "common";
 
 class S3Server {
  public:

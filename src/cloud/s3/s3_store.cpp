@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cloud/aws/aws_error.h"
+#include "util/random.h"
 
 namespace stratus::cloud::s3 {
 
@@ -25,6 +26,8 @@ SqlValue ownerValue(const std::optional<std::int64_t>& id) {
   return nullptr;
 }
 }  // namespace
+
+std::string newDataFileName() { return "o-" + randomHex(16); }
 
 Result<std::optional<Bucket>> S3Store::bucket(const std::string& name) {
   std::optional<Bucket> out;
@@ -129,7 +132,8 @@ Result<std::optional<std::string>> S3Store::putObject(const ObjectInfo& o, std::
                         "file = excluded.file, size_bytes = excluded.size_bytes, etag = excluded.etag, content_type = "
                         "excluded.content_type, metadata = excluded.metadata, owner_id = excluded.owner_id, "
                         "modified = excluded.modified",
-                    {o.bucket, o.key, o.file, o.size, o.etag, o.contentType, o.metadata, o.ownerId, o.modified});
+                    {o.bucket, o.key, o.file, o.size, o.etag, o.contentType, o.metadata,
+                     ownerValue(o.ownerId ? std::optional<std::int64_t>(o.ownerId) : std::nullopt), o.modified});
   });
   if (!st) return std::move(st).error();
   return replaced;

@@ -14,6 +14,9 @@
 
 namespace stratus::cloud::s3 {
 
+// The shared bucket: common images, readable by every user.
+inline constexpr const char* kCommonBucket = "common";
+
 struct Bucket {
   std::string name;
   std::optional<std::int64_t> ownerId;  // none: the shared bucket
@@ -28,9 +31,12 @@ struct ObjectInfo {
   std::string etag;  // without quotes
   std::string contentType;
   std::string metadata;  // x-amz-meta-* as a JSON object
-  std::int64_t ownerId = 0;
+  std::int64_t ownerId = 0;  // 0: the service's own (a common image it stored)
   std::int64_t modified = 0;
 };
+
+// A new name for an object's data file inside its bucket's directory.
+std::string newDataFileName();
 
 struct Upload {
   std::string id;
