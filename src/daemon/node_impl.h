@@ -193,9 +193,15 @@ struct Node::Impl {
                                             const MigrateOptions& opts);
   // The status file's word for the domain's migration ("" none).
   static std::string migrationMark(const DomainObj& d);
+  // The session's watchdog thread: once its deadline passes without a
+  // keepalive, expireIncoming (destination) or expireOutgoing (source).
+  void startMigrationWatchdog(const std::shared_ptr<MigrationSession>& session, const std::string& name);
   // Incoming guests whose orchestrator went quiet are removed from here.
   void expireIncoming(const std::string& name, const std::shared_ptr<MigrationSession>& session);
-  // Stop every incoming keepalive watchdog (node shutdown).
+  // A migration begun here whose orchestrator never came to perform it
+  // (it died between begin and perform) ends as a failed one.
+  void expireOutgoing(const std::string& name, const std::shared_ptr<MigrationSession>& session);
+  // Stop every keepalive watchdog (node shutdown).
   void stopMigrationWatchdogs();
 
   // ---- operations with progress (node_jobs.cpp) ----

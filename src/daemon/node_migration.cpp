@@ -127,12 +127,32 @@ Result<MigrationBegin> Node::migrateBegin(const std::string& key, const MigrateO
   session->side = MigrationSession::Side::Out;
   session->options = o;
   session->op = impl_->beginOperation(d, "migration-out");
+  session->keepaliveTimeout = o.keepaliveTimeoutSeconds ? std::chrono::seconds(o.keepaliveTimeoutSeconds)
+                                                        : impl_->cfg.migrationKeepaliveTimeout;
   {
     std::unique_lock lk(impl_->mu);
     d.migration = session;
     impl_->writeStatus(d);
   }
+  // Perform (or a confirm) must follow within the keepalive timeout: an
+  // orchestrator that dies before it leaves no domain "being migrated".
+  impl_->startMigrationWatchdog(session, d.name);
   return b;
+}
+
+void Node::Impl::expireOutgoing(const std::string& name, const std::shared_ptr<MigrationSession>& session) {
+  spdlog::warn("migration of '{}': begun but not performed within {} s; ending it here", name,
+               session->keepaliveTimeout.count());
+  // On the worker thread: confirm joins this watchdog.
+  events.defer([this, name, session] {
+    std::shared_ptr<MigrationSession> current;
+    {
+      std::shared_lock lk(mu);
+      if (auto d = find(name)) current = d->migration;
+    }
+    if (current != session) return;  // performed or confirmed meanwhile
+    (void)self->migrateConfirm(name, false, session->options);
+  });
 }
 
 Result<MigrationOutcome> Node::migratePerform(const std::string& key, const PreparedMigration& to,
@@ -163,11 +183,15 @@ Result<MigrationOutcome> Node::Impl::performMigration(const std::string& key, co
     session = *s;
     if (session->performed)
       return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: the guest was already sent");
-    if (session->options.offline) return MigrationOutcome{};
-    if (!d.active()) return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
     inst = d.instance;
     speedMiB = o.bandwidthMiB ? o.bandwidthMiB : d.migrationSpeedMiB;
     downtimeMs = d.migrationDowntimeMs;
+  }
+  session->stopWatchdog();  // the orchestrator came: from here on, perform's own failures end it
+  if (session->options.offline) return MigrationOutcome{};
+  {
+    std::shared_lock lk(mu);
+    if (!d.active()) return Error(ErrorCode::OperationInvalid, "Requested operation is not valid: domain is not running");
   }
   drivers::MigrationParams params;
   params.live = o.live;
@@ -255,6 +279,7 @@ Status Node::migrateConfirm(const std::string& key, bool ok, const MigrateOption
     session = *s;
     inst = d.instance;
   }
+  session->stopWatchdog();
   const bool offline = session->options.offline;
   Status result = okStatus();
   if (ok && !offline && session->outcome.postcopy && inst) {

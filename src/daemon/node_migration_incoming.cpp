@@ -309,10 +309,14 @@ Result<PreparedMigration> Node::migratePrepare(const MigrationBegin& b, const Mi
     impl_->writeStatus(*d);
   }
   // The watchdog: no keepalive for keepaliveTimeout -> the guest goes.
+  impl_->startMigrationWatchdog(session, d->name);
+  return p;
+}
+
+void Node::Impl::startMigrationWatchdog(const std::shared_ptr<MigrationSession>& session, const std::string& name) {
   session->keepalive();
   std::weak_ptr<MigrationSession> weak = session;
-  std::string name = d->name;
-  session->watchdog = std::thread([impl = impl_.get(), weak, name] {
+  session->watchdog = std::thread([this, weak, name] {
     for (;;) {
       auto s = weak.lock();
       if (!s) return;
@@ -321,13 +325,13 @@ Result<PreparedMigration> Node::migratePrepare(const MigrationBegin& b, const Mi
       auto deadline = s->deadline;
       if (std::chrono::steady_clock::now() >= deadline) {
         lk.unlock();
-        impl->expireIncoming(name, s);
+        if (s->side == MigrationSession::Side::In) expireIncoming(name, s);
+        else expireOutgoing(name, s);
         return;
       }
       s->keepaliveCv.wait_until(lk, deadline, [&] { return s->ended || s->deadline != deadline; });
     }
   });
-  return p;
 }
 
 void Node::Impl::expireIncoming(const std::string& name, const std::shared_ptr<MigrationSession>& session) {

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "daemon/migration_orchestrator.h"
 #include "daemon/node.h"
@@ -276,6 +277,27 @@ TEST_F(NodeMigration, AnIncomingGuestWithoutKeepalivesIsRemoved) {
   EXPECT_EQ(dst->lookupDomain("g").error().code, ErrorCode::NoDomain);
   ASSERT_TRUE(src->migrateConfirm("g", false, live()).ok());
   EXPECT_EQ(stateOf(*src, "g"), conf::DomainState::Running);
+}
+
+TEST_F(NodeMigration, ABeginThatIsNeverPerformedEndsAfterTheKeepaliveTimeout) {
+  // The orchestrator dies between begin and perform: the source does not
+  // stay "being migrated" until its daemon restarts.
+  auto o = live();
+  o.keepaliveTimeoutSeconds = 1;
+  ASSERT_TRUE(src->migrateBegin("g", o).ok());
+  EXPECT_EQ(src->suspendDomain("g").error().message, "Requested operation is not valid: domain 'g' is being migrated");
+  // Polled (the source emits no event for it), bounded by a deadline.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (src->domainJobInfo("g", false)->type != "none" && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(src->domainJobInfo("g", false)->type, "none");
+  EXPECT_EQ(stateOf(*src, "g"), conf::DomainState::Running);
+  EXPECT_TRUE(src->suspendDomain("g").ok());
+  PreparedMigration late;
+  late.uri = "tcp:127.0.0.1:49152";
+  auto perform = src->migratePerform("g", late, o);  // the orchestrator, back too late
+  ASSERT_FALSE(perform.ok());
+  EXPECT_EQ(perform.error().message, "Requested operation is not valid: domain 'g' has no outgoing migration");
 }
 
 TEST_F(NodeMigration, OtherJobsWaitForTheMigration) {
