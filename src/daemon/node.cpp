@@ -90,6 +90,11 @@ Result<std::unique_ptr<Node>> Node::open(NodeConfig cfg, std::unique_ptr<drivers
         d->uuid = st.live.uuid;
       }
       d->generation++;
+      // What the status file does not keep: where its volume disks are
+      // (resolved at start; the pools are loaded above). A volume gone
+      // meanwhile leaves the guest running on what it has open.
+      if (auto s = impl->storage->resolveVolumes(st.live); !s)
+        spdlog::warn("domain '{}': {}", st.live.name, s.error().describe());
       auto inst = impl->driver->reattach(st.live, st.id, st.driverState, impl->makeSink(d, d->generation));
       if (!inst) {
         spdlog::info("domain '{}' is no longer running: {}", st.live.name, inst.error().describe());

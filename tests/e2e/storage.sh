@@ -96,6 +96,14 @@ wait_for "serial vm1 | grep -q GUEST-READY" 120 || fail "vm1 did not boot from i
 wait_for "[ \$(last_tick vm1) -ge 2 ]" 30 || fail "vm1 does not tick"
 st dumpxml vm1 | grep -q "<source pool='lab' volume='vm1.qcow2'/>" || fail "live XML lost the volume source"
 st domblklist vm1 | grep -Eq '^ vda +vm1.qcow2' || fail "domblklist: $(st domblklist vm1)"
+# domblkinfo reads the volume's file (Physical: the qcow2 file's size, not
+# the virtual one), also after a daemon restart re-resolved it.
+physical() { st domblkinfo vm1 vda | sed -n 's/^Physical: *//p'; }
+[ "$(physical)" = "$(stat -c %s "$LAB/vm1.qcow2")" ] || fail "domblkinfo Physical $(physical) is not the clone's size"
+kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" || fail "daemon exit with vm1 running"
+start_daemon
+[ "$(st domstate vm1)" = running ] || fail "vm1 not running after a daemon restart: $(st domstate vm1)"
+[ "$(physical)" = "$(stat -c %s "$LAB/vm1.qcow2")" ] || fail "after a restart, domblkinfo Physical $(physical) is not the clone's size"
 # The guest wrote to its clone, not to the base.
 st destroy vm1 >/dev/null || fail "destroy vm1"
 cmp "$GUEST_DIR/boot.img" "$LAB/base.img" || fail "the base volume changed under its clone"
