@@ -54,8 +54,11 @@ for _ in $(seq 400); do "${S[@]}" -q uri >/dev/null 2>&1 && break; sleep 0.025; 
 
 now_us() { local t=${EPOCHREALTIME/./}; echo "$t"; }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m}'; }
-wait_ready() {  # NAME
-  for _ in $(seq 6000); do grep -qs GUEST-READY "$WORK/$1.serial" && return 0; sleep 0.02; done
+# The serial log is appended to across boots: GUEST-READY counts only past
+# the size the log had before this boot's start.
+log_size() { stat -c %s "$WORK/$1.serial" 2>/dev/null || echo 0; }
+wait_ready() {  # NAME SIZE_BEFORE_START
+  for _ in $(seq 6000); do tail -c +$(($2 + 1)) "$WORK/$1.serial" 2>/dev/null | grep -qs GUEST-READY && return 0; sleep 0.02; done
   echo "guest $1 did not boot" >&2; return 1
 }
 ticks() { grep -c '^tick ' "$WORK/$1.serial" 2>/dev/null || true; }
@@ -100,9 +103,9 @@ for fmt in $FORMATS; do
   if [ "$fmt" != raw ] && ! command -v "$fmt" >/dev/null; then echo "# $fmt not installed: skipped"; continue; fi
   lv=0; [ $peer = 1 ] && [ "$fmt" = raw ] && lv=1
   ts=(); tr=(); sz=(); lts=(); ltr=(); lsz=()
-  "${S[@]}" start bsr >/dev/null
-  wait_ready bsr
-  if [ $lv = 1 ]; then "${LV[@]}" start lvb-sr >/dev/null; wait_ready lvb-sr; fi
+  z=$(log_size bsr); "${S[@]}" start bsr >/dev/null
+  wait_ready bsr "$z"
+  if [ $lv = 1 ]; then z=$(log_size lvb-sr); "${LV[@]}" start lvb-sr >/dev/null; wait_ready lvb-sr "$z"; fi
   for ((i = 0; i < N; i++)); do
     f=$WORK/bsr.$fmt.save
     rm -f "$f"
