@@ -89,7 +89,9 @@ if [ $lv_peer = 1 ]; then
   echo "# libvirt peer: $("${LV[@]}" version | tr '\n' ' '); interleaved, N=$N"
   for k in version:sv:lv define_undefine:sb:lb list_all_at_1:sl:ll; do
     IFS=: read -r name s_ l_ <<<"$k"
-    eval "sm=\$(median_ms \"\${$s_[@]}\"); lm=\$(median_ms \"\${$l_[@]}\")"
+    declare -n s_arr=$s_ l_arr=$l_
+    sm=$(median_ms "${s_arr[@]}"); lm=$(median_ms "${l_arr[@]}")
+    unset -n s_arr l_arr
     echo "interleaved_${name}_median $sm ms"
     echo "libvirt_${name}_median $lm ms"
     echo "ratio_$name $(awk -v a="$sm" -v b="$lm" 'BEGIN{printf "%.2f", (b>0)? a/b : 0}') x"

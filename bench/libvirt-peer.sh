@@ -22,7 +22,7 @@
 # Env: STATE (pidfiles and logs, default /run/stratus-libvirt-peer),
 #      SUBREAPER (default ../shared/bench/subreaper.py).
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 STATE=${STATE:-/run/stratus-libvirt-peer}
 SUBREAPER=${SUBREAPER:-$PWD/../shared/bench/subreaper.py}
 URI=qemu:///system

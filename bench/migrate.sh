@@ -25,7 +25,7 @@
 #   LIBVIRT_PEER  auto (default: when libvirtd is installed), 0 (never), 1 (required)
 #   SHARED_BENCH  the shared harness (default ../shared/bench)
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 HERE=$PWD
 BIN=$PWD/${BUILD_DIR:-build}/bin
 MEM_MIB=${MEM_MIB:-256}
@@ -118,15 +118,16 @@ echo "# stratus $(cli stratus A version | tr '\n' ' ')"
 echo "# guest: scripts/guest-xml.sh, ${MEM_MIB} MiB, 1 vCPU, TCG, ticking; N=$N round trips; flags: stratus --live --persistent $EXTRA; libvirt --live --persistent --unsafe"
 
 declare -A SRC=([stratus]=A [libvirt]=A) DST=([stratus]=B [libvirt]=B)
-declare -A WALL=() TOTAL=() DOWN=() GAP=() DATA=() T0=() T1=()
+declare -A WALL=() TOTAL=() DOWN=() GAP=() DATA=()
 for ((i = 0; i < 2 * N; i++)); do
   for m in $MGRS; do
     src=${SRC[$m]}; dst=${DST[$m]}; n=${NAME[$m]}
     sleep 2  # let the guest tick a few times between migrations
     flags="--live --persistent"; [ $m = stratus ] && flags="$flags $EXTRA" || flags="$flags --unsafe"
     t0=$EPOCHREALTIME
+    read -r -a dest <<<"$(dest_args $m $dst)"
     # shellcheck disable=SC2086
-    cli $m $src migrate $flags "$n" $(dest_args $m $dst) >/dev/null 2>"$TH_DIR/migrate.err" ||
+    cli $m $src migrate $flags "$n" "${dest[@]}" >/dev/null 2>"$TH_DIR/migrate.err" ||
       { echo "# $m: migrate $src->$dst failed: $(head -c 400 "$TH_DIR/migrate.err")"; exit 1; }
     t1=$EPOCHREALTIME
     sleep 1.5  # the next tick after the move
@@ -150,10 +151,11 @@ done
 declare -A MED=()
 for m in $MGRS; do
   p=""; [ $m = libvirt ] && p="libvirt_"
-  # shellcheck disable=SC2086
   for k in wall:WALL qemu_total:TOTAL downtime:DOWN tick_gap_extra:GAP; do
-    eval "vals=\${${k#*:}[$m]}"
-    MED[$m.${k%%:*}]=$(median $vals)
+    declare -n col=${k#*:}
+    # shellcheck disable=SC2086
+    MED[$m.${k%%:*}]=$(median ${col[$m]})
+    unset -n col
     echo "${p}migrate_${k%%:*} ${MED[$m.${k%%:*}]} ms"
   done
   # shellcheck disable=SC2086

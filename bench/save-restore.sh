@@ -110,14 +110,14 @@ for fmt in $FORMATS; do
     f=$WORK/bsr.$fmt.save
     rm -f "$f"
     a=$(now_us); "${S[@]}" save bsr "$f" --image-format "$fmt" >/dev/null; b=$(now_us)
-    sz+=($(stat -c %s "$f"))
+    sz+=("$(stat -c %s "$f")")
     c=$(now_us); "${S[@]}" restore "$f" >/dev/null; d=$(now_us)
     ts+=($((b - a))); tr+=($((d - c)))
     if [ $lv = 1 ]; then
       f=$WORK/lvb-sr.save
       rm -f "$f"
       a=$(now_us); "${LV[@]}" save lvb-sr "$f" >/dev/null; b=$(now_us)
-      lsz+=($(stat -c %s "$f"))
+      lsz+=("$(stat -c %s "$f")")
       c=$(now_us); "${LV[@]}" restore "$f" >/dev/null; d=$(now_us)
       lts+=($((b - a))); ltr+=($((d - c)))
     fi
