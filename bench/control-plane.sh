@@ -8,6 +8,11 @@
 #   COUNTS      domain counts for list/dominfo (default "1 100 1000 10000")
 #   VIRSH_PEER  when set to a virsh-compatible command (e.g. "virsh -c test:///default"),
 #               the same single-process steps run through it and the ratio is printed
+#   LIBVIRT_PEER  auto (default: when libvirtd answers on qemu:///system, see
+#               bench/libvirt-peer.sh), 0 (never), 1 (required): version, define +
+#               undefine and list --all, one CLI process each, interleaved with
+#               libvirt's (its QEMU driver, as the baseline's numbers), N times;
+#               `libvirt_*` and `ratio_*` lines
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -54,6 +59,44 @@ done
 echo "define_median $(median_ms "${td[@]}") ms"
 echo "undefine_median $(median_ms "${tu[@]}") ms"
 echo "define_undefine_median $(median_ms "${tb[@]}") ms"
+
+# libvirt in the same run: the same steps, one after the other in each round,
+# so both see the same load. libvirt's domain is a minimal QEMU one (its
+# test driver would live in the virsh process, not in a daemon).
+LIBVIRT_PEER=${LIBVIRT_PEER:-auto}
+LV=(virsh -q -c qemu:///system)
+lv_peer=0
+if [ "$LIBVIRT_PEER" != 0 ] && "${LV[@]}" version >/dev/null 2>&1; then lv_peer=1
+elif [ "$LIBVIRT_PEER" = 1 ]; then echo "libvirtd does not answer on qemu:///system (bench/libvirt-peer.sh up)" >&2; exit 1
+fi
+if [ $lv_peer = 1 ]; then
+  "${LV[@]}" undefine lvb-cp >/dev/null 2>&1 || true
+  printf "<domain type='qemu'><name>lvb-cp</name><uuid>%s</uuid><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os></domain>\n" \
+    "$(cat /proc/sys/kernel/random/uuid)" > "$WORK/lv.xml"
+  sv=(); lv=(); sb=(); lb=(); sl=(); ll=()
+  for ((i = 0; i < N; i++)); do
+    a=$(now_us); "${S[@]}" version >/dev/null; b=$(now_us); sv+=($((b - a)))
+    a=$(now_us); "${LV[@]}" version >/dev/null; b=$(now_us); lv+=($((b - a)))
+    a=$(now_us); "${S[@]}" define "$WORK/one.xml" >/dev/null; "${S[@]}" undefine bench-one >/dev/null; b=$(now_us); sb+=($((b - a)))
+    a=$(now_us); "${LV[@]}" define "$WORK/lv.xml" >/dev/null; "${LV[@]}" undefine lvb-cp >/dev/null; b=$(now_us); lb+=($((b - a)))
+  done
+  "${S[@]}" define "$WORK/one.xml" >/dev/null; "${LV[@]}" define "$WORK/lv.xml" >/dev/null
+  for ((i = 0; i < N; i++)); do
+    a=$(now_us); "${S[@]}" list --all >/dev/null; b=$(now_us); sl+=($((b - a)))
+    a=$(now_us); "${LV[@]}" list --all >/dev/null; b=$(now_us); ll+=($((b - a)))
+  done
+  "${S[@]}" undefine bench-one >/dev/null; "${LV[@]}" undefine lvb-cp >/dev/null
+  echo "# libvirt peer: $("${LV[@]}" version | tr '\n' ' '); interleaved, N=$N"
+  for k in version:sv:lv define_undefine:sb:lb list_all_at_1:sl:ll; do
+    IFS=: read -r name s_ l_ <<<"$k"
+    declare -n s_arr=$s_ l_arr=$l_
+    sm=$(median_ms "${s_arr[@]}"); lm=$(median_ms "${l_arr[@]}")
+    unset -n s_arr l_arr
+    echo "interleaved_${name}_median $sm ms"
+    echo "libvirt_${name}_median $lm ms"
+    echo "ratio_$name $(awk -v a="$sm" -v b="$lm" 'BEGIN{printf "%.2f", (b>0)? a/b : 0}') x"
+  done
+fi
 
 have=0
 for target in $COUNTS; do

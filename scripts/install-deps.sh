@@ -13,7 +13,9 @@ PKGS=(
   libgtest-dev googletest python3
   # hypervisor and the test guest
   qemu-system-x86 qemu-utils busybox-static linux-image-cloud-amd64 cpio
-  # the peer we compare against (virsh -c test:///default), not a dependency
+  # the peer we compare against (virsh -c test:///default), not a dependency;
+  # libvirtd itself (libvirt-daemon-system), the benchmarks' same-run peer, is
+  # installed by bench/libvirt-peer.sh up only (docs/dependencies.md)
   libvirt-clients
   # networking (virtual networks, test namespaces; Open vSwitch for OVS ports)
   iproute2 dnsmasq-base nftables openvswitch-switch
