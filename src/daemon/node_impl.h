@@ -194,13 +194,12 @@ struct Node::Impl {
   // The status file's word for the domain's migration ("" none).
   static std::string migrationMark(const DomainObj& d);
   // The session's watchdog thread: once its deadline passes without a
-  // keepalive, expireIncoming (destination) or expireOutgoing (source).
+  // keepalive, expireMigration.
   void startMigrationWatchdog(const std::shared_ptr<MigrationSession>& session, const std::string& name);
-  // Incoming guests whose orchestrator went quiet are removed from here.
-  void expireIncoming(const std::string& name, const std::shared_ptr<MigrationSession>& session);
-  // A migration begun here whose orchestrator never came to perform it
-  // (it died between begin and perform) ends as a failed one.
-  void expireOutgoing(const std::string& name, const std::shared_ptr<MigrationSession>& session);
+  // A migration whose orchestrator went quiet ends as a failed one: an
+  // incoming guest is removed (finish), one begun here but never performed
+  // (the orchestrator died between begin and perform) is confirmed failed.
+  void expireMigration(const std::string& name, const std::shared_ptr<MigrationSession>& session);
   // Stop every keepalive watchdog (node shutdown).
   void stopMigrationWatchdogs();
 

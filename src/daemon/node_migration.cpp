@@ -140,21 +140,6 @@ Result<MigrationBegin> Node::migrateBegin(const std::string& key, const MigrateO
   return b;
 }
 
-void Node::Impl::expireOutgoing(const std::string& name, const std::shared_ptr<MigrationSession>& session) {
-  spdlog::warn("migration of '{}': begun but not performed within {} s; ending it here", name,
-               session->keepaliveTimeout.count());
-  // On the worker thread: confirm joins this watchdog.
-  events.defer([this, name, session] {
-    std::shared_ptr<MigrationSession> current;
-    {
-      std::shared_lock lk(mu);
-      if (auto d = find(name)) current = d->migration;
-    }
-    if (current != session) return;  // performed or confirmed meanwhile
-    (void)self->migrateConfirm(name, false, session->options);
-  });
-}
-
 Result<MigrationOutcome> Node::migratePerform(const std::string& key, const PreparedMigration& to,
                                               const MigrateOptions& o) {
   drivers::MigrationTarget t;

@@ -325,8 +325,7 @@ void Node::Impl::startMigrationWatchdog(const std::shared_ptr<MigrationSession>&
       auto deadline = s->deadline;
       if (std::chrono::steady_clock::now() >= deadline) {
         lk.unlock();
-        if (s->side == MigrationSession::Side::In) expireIncoming(name, s);
-        else expireOutgoing(name, s);
+        expireMigration(name, s);
         return;
       }
       s->keepaliveCv.wait_until(lk, deadline, [&] { return s->ended || s->deadline != deadline; });
@@ -334,18 +333,24 @@ void Node::Impl::startMigrationWatchdog(const std::shared_ptr<MigrationSession>&
   });
 }
 
-void Node::Impl::expireIncoming(const std::string& name, const std::shared_ptr<MigrationSession>& session) {
-  spdlog::warn("incoming migration of '{}': no word from its source for {} s; removing the incoming guest", name,
-               session->keepaliveTimeout.count());
-  // On the worker thread: finish joins this watchdog.
-  events.defer([this, name, session] {
+void Node::Impl::expireMigration(const std::string& name, const std::shared_ptr<MigrationSession>& session) {
+  const bool incoming = session->side == MigrationSession::Side::In;
+  if (incoming)
+    spdlog::warn("incoming migration of '{}': no word from its source for {} s; removing the incoming guest", name,
+                 session->keepaliveTimeout.count());
+  else
+    spdlog::warn("migration of '{}': begun but not performed within {} s; ending it here", name,
+                 session->keepaliveTimeout.count());
+  // On the worker thread: finish and confirm join this watchdog.
+  events.defer([this, name, session, incoming] {
     std::shared_ptr<MigrationSession> current;
     {
       std::shared_lock lk(mu);
       if (auto d = find(name)) current = d->migration;
     }
-    if (current != session) return;  // finished meanwhile
-    (void)self->migrateFinish(name, false, session->options);
+    if (current != session) return;  // ended meanwhile
+    if (incoming) (void)self->migrateFinish(name, false, session->options);
+    else (void)self->migrateConfirm(name, false, session->options);
   });
 }
 
