@@ -174,6 +174,18 @@ CREATE TABLE ec2_launches (
 );
 )sql"},
       // ---- end of the EC2 Query API block ----
+      // RunInstances' client tokens: the fingerprint of the parameters a
+      // token was first used with, so a retry that changes them is refused
+      // (IdempotentParameterMismatch) before anything is launched.
+      {6, R"sql(
+CREATE TABLE ec2_client_tokens (
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  client_token TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  PRIMARY KEY (owner_id, client_token)
+);
+)sql"},
   };
   return kSchema;
 }
