@@ -186,6 +186,14 @@ CREATE TABLE ec2_client_tokens (
   PRIMARY KEY (owner_id, client_token)
 );
 )sql"},
+      // ListObjects pages in S3's order, the UTF-8 byte order of keys, straight
+      // from the primary key's index: SQLite's default collation (BINARY) is
+      // that order; a PostgreSQL database's default may be a language's
+      // ("en_US.UTF-8" sorts 'a' before 'B'), so the key column gets "C".
+      {7, "", R"sql(
+ALTER TABLE s3_objects ALTER COLUMN object_key TYPE TEXT COLLATE "C";
+ALTER TABLE s3_uploads ALTER COLUMN object_key TYPE TEXT COLLATE "C";
+)sql"},
   };
   return kSchema;
 }
