@@ -17,6 +17,7 @@
 #include "cloud/ec2/ec2_store.h"
 #include "daemon/node.h"
 #include "drivers/test/test_driver.h"
+#include "cloud_test_db.h"
 #include "temp_root.h"
 
 using namespace stratus;
@@ -215,15 +216,24 @@ TEST_F(Ec2Run, RolledBackLaunchKeepsItsToken) {
   EXPECT_EQ(value(fewer.body, "Code"), "IdempotentParameterMismatch") << fewer.body;
 }
 
-// The claim on its own: one transaction decides, per user and token.
-TEST_F(Ec2Run, StoreClaimsTokensOncePerUser) {
-  ec2::Ec2Store s(store->db());
+// The claim on its own, on both database engines: one transaction
+// decides, per user and token.
+class Ec2TokenStore : public stratus::testing::CloudDbTest {};
+
+TEST_P(Ec2TokenStore, ClaimsTokensOncePerUser) {
+  auto store = CloudStore::open(url());
+  ASSERT_TRUE(store) << store.error().describe();
+  User alice = *(*store)->addUser("alice"), bob = *(*store)->addUser("bob");
+  ec2::Ec2Store s((*store)->db());
   EXPECT_EQ(s.claimClientToken(alice.id, "t", "f1", kNow).value(), true);
   EXPECT_EQ(s.claimClientToken(alice.id, "t", "f1", kNow).value(), false);
   auto other = s.claimClientToken(alice.id, "t", "f2", kNow);
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(ec2::ec2Code(other.error()), "IdempotentParameterMismatch");
   EXPECT_EQ(s.claimClientToken(bob.id, "t", "f2", kNow).value(), true);
-  ASSERT_TRUE(s.releaseClientToken(alice.id, "t").ok());
+  auto released = s.releaseClientToken(alice.id, "t");
+  ASSERT_TRUE(released.ok()) << released.error().describe();
   EXPECT_EQ(s.claimClientToken(alice.id, "t", "f2", kNow).value(), true);
 }
+
+STRATUS_DB_ENGINES(Ec2TokenStore);

@@ -141,7 +141,7 @@ Status Ec2Store::releaseClientToken(std::int64_t ownerId, const std::string& tok
   std::string launched = token + "#";
   return db_.exec(
       "DELETE FROM ec2_client_tokens WHERE owner_id = ? AND client_token = ? AND NOT EXISTS (SELECT 1 FROM instances "
-      "WHERE owner_id = ? AND substr(client_token, 1, ?) = ?)",
+      "WHERE owner_id = ? AND substr(client_token, 1, CAST(? AS INTEGER)) = ?)",
       {ownerId, token, ownerId, static_cast<std::int64_t>(launched.size()), launched});
 }
 
