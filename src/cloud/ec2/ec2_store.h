@@ -1,7 +1,8 @@
 // What the EC2 Query API keeps beside the service's own records (schema
 // migration "EC2 Query API" in cloud_schema.cpp): users' key pairs, tags
 // on instances and images, and per instance what RunInstances was asked
-// (reservation, instance type, key pair, user data, zone).
+// (reservation, instance type, key pair, user data, zone); and (migration
+// 6) each RunInstances client token's parameter fingerprint.
 #pragma once
 
 #include <cstdint>
