@@ -88,10 +88,11 @@ int count(const std::string& s, const std::string& what) {
 double msSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
-[[noreturn]] void die(const std::string& what) {
-  std::fprintf(stderr, "s3-list-bench: %s\n", what.c_str());
-  std::exit(1);
-}
+// A failure: main reports it, after the temp dir is removed.
+struct Failure {
+  std::string what;
+};
+[[noreturn]] void die(const std::string& what) { throw Failure{what}; }
 
 // Walks a listing to its end; returns the items (keys and common prefixes) seen and the pages.
 std::pair<int, int> walk(Bench& b, const std::string& query) {
@@ -112,7 +113,7 @@ std::pair<int, int> walk(Bench& b, const std::string& query) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv, std::string& dir) {
   int keys = 20000, dirs = 100;
   std::string url;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -125,7 +126,7 @@ int main(int argc, char** argv) {
   if (keys < 1 || dirs < 1) die("--keys and --dirs must be at least 1");
   char tmpl[] = "/tmp/s3-list-bench.XXXXXX";
   if (!mkdtemp(tmpl)) die("mkdtemp failed");
-  std::string dir = tmpl;
+  dir = tmpl;
   if (url.empty()) url = dir + "/cloud.db";
 
   Bench b;
@@ -194,8 +195,18 @@ int main(int argc, char** argv) {
   }
   std::printf("prefix_page %d pages %.2f ms/page\n", reps, msSince(t) / reps);
 
-  b.server.reset();
-  b.store.reset();
-  fs::remove_all(dir);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  std::string dir;
+  int rc = 1;
+  try {
+    rc = run(argc, argv, dir);
+  } catch (const Failure& f) {
+    std::fprintf(stderr, "s3-list-bench: %s\n", f.what.c_str());
+  }
+  std::error_code ec;
+  if (!dir.empty()) fs::remove_all(dir, ec);
+  return rc;
 }
