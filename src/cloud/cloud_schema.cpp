@@ -205,6 +205,26 @@ DROP TABLE s3_objects;
 ALTER TABLE s3_objects_v6 RENAME TO s3_objects;
 CREATE INDEX s3_objects_owner ON s3_objects(owner_id);
 )sql"},
+      // RunInstances' client tokens: the fingerprint of the parameters a
+      // token was first used with, so a retry that changes them is refused
+      // (IdempotentParameterMismatch) before anything is launched.
+      {7, R"sql(
+CREATE TABLE ec2_client_tokens (
+  owner_id INTEGER NOT NULL REFERENCES users(id),
+  client_token TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  created BIGINT NOT NULL,
+  PRIMARY KEY (owner_id, client_token)
+);
+)sql"},
+      // ListObjects pages in S3's order, the UTF-8 byte order of keys, straight
+      // from the primary key's index: SQLite's default collation (BINARY) is
+      // that order; a PostgreSQL database's default may be a language's
+      // ("en_US.UTF-8" sorts 'a' before 'B'), so the key column gets "C".
+      {8, "", R"sql(
+ALTER TABLE s3_objects ALTER COLUMN object_key TYPE TEXT COLLATE "C";
+ALTER TABLE s3_uploads ALTER COLUMN object_key TYPE TEXT COLLATE "C";
+)sql"},
   };
   return kSchema;
 }

@@ -39,6 +39,7 @@ class PgDb final : public SqlDb {
   std::int64_t changes() const override { return changes_; }
   Status transaction(const std::function<Status()>& body) override;
   const std::string& name() const override { return name_; }
+  SqlEngine engine() const override { return SqlEngine::PostgreSQL; }
 
  protected:
   Status execScript(const std::string& sql) override;

@@ -60,7 +60,8 @@ Status SqlDb::migrate(const std::vector<Migration>& migrations) {
       auto now = schemaVersion();
       if (!now) return std::move(now).error();
       if (m.version <= *now) return okStatus();
-      STRATUS_TRY(execScript(m.sql));
+      const std::string& script = engine() == SqlEngine::PostgreSQL && !m.postgresSql.empty() ? m.postgresSql : m.sql;
+      if (!script.empty()) STRATUS_TRY(execScript(script));
       return exec("INSERT INTO schema_version (version) VALUES (?)", {std::int64_t{m.version}});
     }));
   }

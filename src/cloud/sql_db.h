@@ -33,10 +33,16 @@ class SqlRow {
   virtual bool isNull(int col) const = 0;
 };
 
+enum class SqlEngine { SQLite, PostgreSQL };
+
 // One schema step: version N runs `sql` (several statements allowed).
+// `postgresSql`, when not empty, is what PostgreSQL runs instead: for the
+// rare step only one engine needs and the shared dialect cannot say (an
+// empty `sql` is then a step SQLite skips; the version is recorded anyway).
 struct Migration {
   int version;
   std::string sql;
+  std::string postgresSql = {};
 };
 
 class SqlDb {
@@ -65,6 +71,8 @@ class SqlDb {
   // newer than the program is refused (it would be misread).
   Status migrate(const std::vector<Migration>& migrations);
   Result<int> schemaVersion();
+
+  virtual SqlEngine engine() const = 0;
 
   // What errors and logs call the database: a file path, or the URL with
   // its password left out.

@@ -39,6 +39,7 @@ class SqliteDb final : public SqlDb {
   Status transaction(const std::function<Status()>& body) override;
 
   const std::string& name() const override { return path_; }
+  SqlEngine engine() const override { return SqlEngine::SQLite; }
   const std::string& path() const { return path_; }
 
  protected:

@@ -203,10 +203,17 @@ I1=$(cut -d' ' -f1 <<<"$IDS"); I2=$(cut -d' ' -f2 <<<"$IDS")
 has "$out" "<instanceType>t2.micro</instanceType>" "instance type"
 has "$out" "<keyName>k1</keyName>" "key name"
 has "$out" "<privateIpAddress>192.168.122.10</privateIpAddress>" "address"
-out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=2 MaxCount=2 InstanceType=t2.micro KeyName=k1 UserData="$UD" ClientToken=tok-1)
+# the retry names no zone (where, not what: EC2 does not compare it)
+out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=2 MaxCount=2 InstanceType=t2.micro KeyName=k1 UserData="$UD" ClientToken=tok-1 \
+  TagSpecification.1.ResourceType=instance TagSpecification.1.Tag.1.Key=team TagSpecification.1.Tag.1.Value=blue)
 expect 200 "$out" "RunInstances again"
 [ "$(xval reservationId "$out")" = "$RES" ] || fail "same client token, another reservation: $out"
 has "$out" "<instanceId>$I1</instanceId>" "same token, same instance"
+out=$(ec2 alice RunInstances ImageId="$TINY" MinCount=2 MaxCount=2 InstanceType=m1.small KeyName=k1 UserData="$UD" ClientToken=tok-1 \
+  TagSpecification.1.ResourceType=instance TagSpecification.1.Tag.1.Key=team TagSpecification.1.Tag.1.Value=blue)
+expect 400 "$out" "same token, another instance type"
+has "$out" "<Code>IdempotentParameterMismatch</Code>" "same token, another instance type"
+has "$out" "<RequestID>" "IdempotentParameterMismatch"
 out=$(ec2 alice DescribeInstances); expect 200 "$out" "DescribeInstances"
 [ "$(count '<instanceId>' "$out")" = 2 ] || fail "a retried RunInstances made more instances: $out"
 has "$out" "<code>16</code><name>running</name>" "running state"
@@ -214,7 +221,7 @@ has "$out" "<reservationId>$RES</reservationId>" "reservation"
 has "$out" "<availabilityZone>stratus-1a</availabilityZone>" "placement"
 has "$out" "<key>team</key><value>blue</value>" "TagSpecification"
 has "$out" "<launchTime>" "launchTime"
-pass "RunInstances: $I1 $I2 in $RES (t2.micro, k1, user data), the same ClientToken returns them; input errors refused"
+pass "RunInstances: $I1 $I2 in $RES (t2.micro, k1, user data), the same ClientToken returns them, with another type it is IdempotentParameterMismatch; input errors refused"
 
 # ---- more instances, filters and pagination ----
 out=$(ec2 alice RunInstances ImageId="$MINE" MinCount=5 MaxCount=5); expect 200 "$out" "RunInstances 5"

@@ -33,7 +33,7 @@ class CloudDbTest : public ::testing::TestWithParam<DbEngine> {
     std::string why;
     pg_ = PgTestServer::shared(&why);
     if (!pg_) GTEST_SKIP() << why;
-    auto url = pg_->createDatabase();
+    auto url = pg_->createDatabase(pgDatabaseOptions());
     ASSERT_TRUE(url.ok()) << url.error().describe();
     url_ = *url;
   }
@@ -41,6 +41,9 @@ class CloudDbTest : public ::testing::TestWithParam<DbEngine> {
     if (pg_ && !url_.empty()) pg_->dropDatabase(url_);
   }
   bool postgres() const { return GetParam() == DbEngine::PostgreSQL; }
+  // CREATE DATABASE's options for the PostgreSQL half (the server's
+  // databases are C-locale unless a suite asks for another).
+  virtual std::string pgDatabaseOptions() const { return {}; }
   // Where the test's database is: CloudStore::open / openSqlDb take it, and
   // a second open reaches the same data.
   const std::string& url() const { return url_; }

@@ -263,9 +263,9 @@ Status PgTestServer::admin(const std::string& sql, const std::vector<cloud::SqlV
   return admin_->exec(sql, args);
 }
 
-Result<std::string> PgTestServer::createDatabase() {
+Result<std::string> PgTestServer::createDatabase(const std::string& options) {
   std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(next_++);
-  STRATUS_TRY(admin("CREATE DATABASE " + name));
+  STRATUS_TRY(admin("CREATE DATABASE " + name + (options.empty() ? "" : " " + options)));
   return url(name);
 }
 

@@ -32,8 +32,9 @@ class PgTestServer {
   std::string url(const std::string& dbname) const;
   const std::string& password() const { return password_; }
   int port() const { return port_; }
-  // A new empty database; its URL.
-  Result<std::string> createDatabase();
+  // A new empty database; its URL. `options`: CREATE DATABASE's own
+  // (e.g. TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US').
+  Result<std::string> createDatabase(const std::string& options = {});
   // Drops it, closing whatever connections are still open on it.
   void dropDatabase(const std::string& url);
   // Runs one statement as the superuser on the `postgres` database.

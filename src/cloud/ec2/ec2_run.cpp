@@ -1,8 +1,11 @@
 // RunInstances: an instance type becomes vCPUs and memory (ec2_flavours.h),
 // MinCount..MaxCount instances are placed one by one through the service,
 // each with its slot on the node's network; a ClientToken makes the call
-// idempotent (the same token returns the same reservation).
+// idempotent (the same token returns the same reservation; with other
+// parameters it is refused as IdempotentParameterMismatch).
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
 
 #include "cloud/aws/crypto.h"
 #include "cloud/ec2/ec2_context.h"
@@ -31,6 +34,32 @@ std::vector<std::string> defaultNetworks(CloudService& service) {
     if (p.name == "default") return {p.name};
   if (pools.empty()) return {};
   return {pools.front().name};
+}
+
+// What a client token is bound to: the parameters that decide what is
+// launched, as they take effect (InstanceType's default filled in, tags in
+// key order), each field length-prefixed so no two requests run together.
+// The availability zone is left out, as EC2 leaves it out ("other than the
+// Region or Availability Zone"): it says where, not what.
+std::string runFingerprint(const std::string& imageId, const std::string& type, std::int64_t minCount,
+                           std::int64_t maxCount, const std::string& keyName, const std::string& userData,
+                           std::vector<Tag> tags) {
+  std::string canon;
+  auto field = [&](std::string_view name, std::string_view value) {
+    canon.append(name).append(":").append(std::to_string(value.size())).append(":").append(value).append("\n");
+  };
+  field("ImageId", imageId);
+  field("InstanceType", type);
+  field("MinCount", std::to_string(minCount));
+  field("MaxCount", std::to_string(maxCount));
+  field("KeyName", keyName);
+  field("UserData", userData);
+  std::sort(tags.begin(), tags.end(), [](const Tag& a, const Tag& b) { return a.key < b.key; });
+  for (const auto& t : tags) {
+    field("TagKey", t.key);
+    field("TagValue", t.value.value_or(""));
+  }
+  return aws::toHex(aws::sha256(canon));
 }
 
 }  // namespace
@@ -83,9 +112,22 @@ Status runInstances(Ctx& c) {
   if (!zone.empty() && std::find(zones->begin(), zones->end(), zone) == zones->end())
     return ec2Error("InvalidParameterValue", "Invalid availability zone: [" + zone.substr(0, 64) + "]");
   std::string token = c.p.value("ClientToken");
-  if (token.size() > 64) return ec2Error("InvalidParameterValue", "ClientToken is at most 64 characters");
+  if (token.size() > 64 || std::any_of(token.begin(), token.end(), [](char ch) { return ch < 0x20 || ch == 0x7f; }))
+    return ec2Error("InvalidParameterValue", "ClientToken is at most 64 printable ASCII characters");
   auto tags = c.p.tags("TagSpecification.1.Tag");
   if (!tags) return std::move(tags).error();
+
+  // A token used before: the same parameters answer its reservation below
+  // (the service returns the instances it already made for it); other
+  // parameters are refused here, before anything is launched.
+  bool claimed = false;
+  if (!token.empty()) {
+    auto claim = c.s.ec2.claimClientToken(
+        c.user.id, token, runFingerprint(*imageId, flavour->name, **minCount, **maxCount, keyName, seed.userData, *tags),
+        c.s.now());
+    if (!claim) return std::move(claim).error();
+    claimed = *claim;
+  }
 
   // The reservation: derived from the token when there is one, so a retry
   // that finds its instances names the same reservation.
@@ -108,6 +150,10 @@ Status runInstances(Ctx& c) {
       for (const auto& i : made)
         if (auto s = c.s.service.terminate(c.user, i.handle); !s)
           spdlog::warn("RunInstances: cannot undo {}: {}", i.handle, s.error().message);
+      // Nothing launched: the token is free again, as after a failed EC2 request.
+      if (claimed && n == 0)
+        if (auto s = c.s.ec2.releaseClientToken(c.user.id, token); !s)
+          spdlog::warn("RunInstances: cannot release client token: {}", s.error().message);
       return runError(inst.error());
     }
     auto placedZone = c.s.ec2.nodeZone(inst->nodeUri);

@@ -112,6 +112,39 @@ Result<std::map<std::int64_t, LaunchInfo>> Ec2Store::launches(std::int64_t owner
   return out;
 }
 
+Result<bool> Ec2Store::claimClientToken(std::int64_t ownerId, const std::string& token, const std::string& fingerprint,
+                                        std::int64_t now) {
+  bool claimed = false;
+  Status s = db_.transaction([&]() -> Status {
+    std::optional<std::string> first;
+    STRATUS_TRY(db_.query("SELECT fingerprint FROM ec2_client_tokens WHERE owner_id = ? AND client_token = ?",
+                          {ownerId, token}, [&](const SqlRow& r) {
+                            first = r.text(0);
+                            return false;
+                          }));
+    if (first && *first != fingerprint)
+      return ec2Error("IdempotentParameterMismatch",
+                      "Arguments on this idempotent request are inconsistent with arguments used in previous request(s) "
+                      "with the client token '" + token + "'.");
+    if (first) return okStatus();
+    claimed = true;
+    return db_.exec("INSERT INTO ec2_client_tokens (owner_id, client_token, fingerprint, created) VALUES (?, ?, ?, ?)",
+                    {ownerId, token, fingerprint, now});
+  });
+  if (!s) return std::move(s).error();
+  return claimed;
+}
+
+Status Ec2Store::releaseClientToken(std::int64_t ownerId, const std::string& token) {
+  // Only while no instance carries it (RunInstances names them TOKEN#N): a
+  // placed instance whose start failed stays what a retry finds.
+  std::string launched = token + "#";
+  return db_.exec(
+      "DELETE FROM ec2_client_tokens WHERE owner_id = ? AND client_token = ? AND NOT EXISTS (SELECT 1 FROM instances "
+      "WHERE owner_id = ? AND substr(client_token, 1, CAST(? AS INTEGER)) = ?)",
+      {ownerId, token, ownerId, static_cast<std::int64_t>(launched.size()), launched});
+}
+
 Status validZoneName(const std::string& z) {
   bool ok = !z.empty() && z.size() <= 64 && std::all_of(z.begin(), z.end(), [](char ch) {
     return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';

@@ -1,7 +1,8 @@
 // What the EC2 Query API keeps beside the service's own records (schema
 // migration "EC2 Query API" in cloud_schema.cpp): users' key pairs, tags
 // on instances and images, and per instance what RunInstances was asked
-// (reservation, instance type, key pair, user data, zone).
+// (reservation, instance type, key pair, user data, zone); and (migration
+// 7) each RunInstances client token's parameter fingerprint.
 #pragma once
 
 #include <cstdint>
@@ -70,6 +71,18 @@ class Ec2Store {
   Status recordLaunch(const LaunchInfo& info);
   // By instance row id, for the owner's instances.
   Result<std::map<std::int64_t, LaunchInfo>> launches(std::int64_t ownerId);
+
+  // RunInstances' client token `token` for these parameters (their
+  // fingerprint): true when it is new (claimed now), false when it was used
+  // before with the same parameters; IdempotentParameterMismatch when it was
+  // used with other ones. One transaction, so of two concurrent first uses
+  // one claims and the other compares.
+  Result<bool> claimClientToken(std::int64_t ownerId, const std::string& token, const std::string& fingerprint,
+                                std::int64_t now);
+  // Forgets a claim whose request launched nothing, so it may be retried
+  // with other parameters, as a failed EC2 request may; kept once any
+  // instance carries the token.
+  Status releaseClientToken(std::int64_t ownerId, const std::string& token);
 
   // The zones nodes are grouped in (nodes.zone), kDefaultZone without nodes.
   Result<std::vector<std::string>> zones();

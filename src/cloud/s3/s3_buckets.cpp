@@ -6,6 +6,7 @@
 #include "cloud/aws/crypto.h"
 #include "cloud/image_repository.h"
 #include "cloud/s3/s3_context.h"
+#include "cloud/s3/s3_key_order.h"
 #include "cloud/s3/s3_xml.h"
 
 namespace stratus::cloud::s3 {
@@ -111,35 +112,17 @@ api::Response listObjects(Ctx& c) {
     p.marker = c.q("marker");
     after = p.marker;
   }
-  auto objects = c.s.store.listObjects(c.bucket, p.prefix);
-  if (!objects) return errorResponseFor(c, objects.error());
-  std::string lastKey;  // the last key or common prefix on the page
-  int count = 0;
-  for (auto& o : *objects) {
-    if (!after.empty() && o.key <= after) continue;
-    std::string cp;
-    if (!p.delimiter.empty()) {
-      auto d = o.key.find(p.delimiter, p.prefix.size());
-      if (d != std::string::npos) cp = o.key.substr(0, d + p.delimiter.size());
-    }
-    // A common prefix the page already has (or the token skipped past).
-    if (!cp.empty() && ((!p.commonPrefixes.empty() && p.commonPrefixes.back() == cp) || (!after.empty() && after.rfind(cp, 0) == 0)))
-      continue;
-    if (count == p.maxKeys) {
-      p.truncated = p.maxKeys > 0;  // max-keys=0 asks for nothing, not for an endless walk
-      break;
-    }
-    ++count;
-    if (!cp.empty()) {
-      p.commonPrefixes.push_back(cp);
-      // A page that resumes at a common prefix skips every key under it
-      // (the rule above), as S3's NextMarker does.
-      lastKey = cp;
-    } else {
-      lastKey = o.key;
-      p.contents.push_back(std::move(o));
-    }
-  }
+  // Keys are UTF-8 (PutObject refuses others): a bound that is not could
+  // match nothing, and PostgreSQL would refuse it as text.
+  for (const std::string* v : {&p.prefix, &p.delimiter, &after})
+    if (!validUtf8(*v))
+      return errorResponseFor(c, aws::awsError("InvalidArgument", "The prefix, delimiter and start key of a listing must be UTF-8"));
+  auto page = c.s.store.listPage(c.bucket, ListRequest{p.prefix, p.delimiter, after, p.maxKeys});
+  if (!page) return errorResponseFor(c, page.error());
+  p.contents = std::move(page->contents);
+  p.commonPrefixes = std::move(page->commonPrefixes);
+  p.truncated = page->truncated;
+  std::string lastKey = page->lastItem;  // a common prefix: the next page skips every key under it
   if (p.truncated) p.nextToken = p.v2 ? aws::base64Encode(lastKey) : lastKey;
   return s3Response(c, 200, listObjectsXml(p));
 }

@@ -12,6 +12,7 @@
 #include "cloud/aws/aws_error.h"
 #include "cloud/aws/crypto.h"
 #include "cloud/s3/s3_context.h"
+#include "cloud/s3/s3_key_order.h"
 #include "cloud/s3/s3_xml.h"
 #include "util/random.h"
 
@@ -76,6 +77,8 @@ Status appendFile(int out, const std::string& path) {
 api::Response createUpload(Ctx& c) {
   auto b = writableBucket(c);
   if (!b) return errorResponseFor(c, b.error());
+  if (c.key.size() > 1024) return errorResponseFor(c, aws::awsError("KeyTooLongError", "Your key is too long"));
+  if (!validUtf8(c.key)) return errorResponseFor(c, aws::awsError("InvalidArgument", "Object keys must be UTF-8"));
   Upload u;
   u.id = randomHex(16);
   u.bucket = c.bucket;

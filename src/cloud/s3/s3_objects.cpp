@@ -12,6 +12,7 @@
 #include "cloud/aws/canonical.h"
 #include "cloud/aws/crypto.h"
 #include "cloud/s3/s3_context.h"
+#include "cloud/s3/s3_key_order.h"
 #include "cloud/s3/s3_xml.h"
 
 namespace stratus::cloud::s3 {
@@ -68,6 +69,8 @@ Result<ObjectInfo> storeObject(Ctx& c, const std::string& tmpPath, std::int64_t 
 
 Status validKey(const Ctx& c) {
   if (c.key.size() > 1024) return aws::awsError("KeyTooLongError", "Your key is too long");
+  // S3's keys are UTF-8; listings order and seek by it (s3_key_order.h).
+  if (!validUtf8(c.key)) return aws::awsError("InvalidArgument", "Object keys must be UTF-8");
   return okStatus();
 }
 

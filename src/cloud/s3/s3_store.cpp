@@ -87,20 +87,6 @@ Result<std::optional<ObjectInfo>> S3Store::object(const std::string& bucket, con
   return out;
 }
 
-Result<std::vector<ObjectInfo>> S3Store::listObjects(const std::string& bucket, const std::string& prefix) {
-  std::vector<ObjectInfo> out;
-  // substr() rather than LIKE: a prefix's '%' and '_' are plain characters.
-  STRATUS_TRY(db_.query(std::string("SELECT ") + kObjectColumns +
-                            " FROM s3_objects WHERE bucket = ? AND substr(object_key, 1, ?) = ?",
-                        {bucket, static_cast<std::int64_t>(prefix.size()), prefix}, [&](const SqlRow& r) {
-                          out.push_back(objectFrom(r));
-                          return true;
-                        }));
-  // Byte order, whatever the database's collation.
-  std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
-  return out;
-}
-
 Result<std::int64_t> S3Store::usage(std::int64_t userId) {
   std::int64_t n = 0;
   // CAST: PostgreSQL's SUM of BIGINT is NUMERIC.

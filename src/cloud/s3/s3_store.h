@@ -55,6 +55,23 @@ struct Part {
   std::int64_t modified = 0;
 };
 
+// One page of ListObjects: keys starting with `prefix`, after `after`
+// (start-after, the continuation token's key, the marker; exclusive), at
+// most maxKeys items, where the keys that share a prefix ending in
+// `delimiter` (beyond `prefix`) count once, as that common prefix.
+struct ListRequest {
+  std::string prefix;
+  std::string delimiter;  // none when empty
+  std::string after;      // from the start when empty
+  int maxKeys = 1000;
+};
+struct ListResult {
+  std::vector<ObjectInfo> contents;
+  std::vector<std::string> commonPrefixes;
+  bool truncated = false;  // more items follow
+  std::string lastItem;    // the page's last key or common prefix: where the next one goes on
+};
+
 class S3Store {
  public:
   explicit S3Store(SqlDb& db) : db_(db) {}
@@ -68,8 +85,10 @@ class S3Store {
   Status deleteBucket(const std::string& name);
 
   Result<std::optional<ObjectInfo>> object(const std::string& bucket, const std::string& key);
-  // Objects whose key starts with `prefix`, in byte order of their keys.
-  Result<std::vector<ObjectInfo>> listObjects(const std::string& bucket, const std::string& prefix);
+  // A page of the bucket's keys in S3's order (UTF-8 byte order: the key
+  // column's collation, migration 8) read by keyset seeks on the primary
+  // key's index, never the whole bucket (s3_list.cpp).
+  Result<ListResult> listPage(const std::string& bucket, const ListRequest& r);
   // Stores (or replaces) the object in one transaction after checking the
   // owner's quota (bytes stored + this - the object it replaces); returns
   // the replaced object's file, which the caller removes.

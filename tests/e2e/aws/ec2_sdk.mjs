@@ -76,10 +76,12 @@ assert.equal(first.Instances.length, 3);
 const again = await run("sdk-token-1");
 assert.equal(again.ReservationId, first.ReservationId);
 assert.deepEqual(again.Instances.map((i) => i.InstanceId), first.Instances.map((i) => i.InstanceId));
+await fails(ec2.send(new RunInstancesCommand({ ImageId: reg.ImageId, MinCount: 3, MaxCount: 3, InstanceType: "t3.small",
+  ClientToken: "sdk-token-1" })), "IdempotentParameterMismatch", 400);
 const more = await ec2.send(new RunInstancesCommand({ ImageId: reg.ImageId, MinCount: 4, MaxCount: 4 }));
 assert.equal(more.Instances[0].InstanceType, "m1.small");
 await fails(ec2.send(new RunInstancesCommand({ ImageId: "ami-0000ffff", MinCount: 1, MaxCount: 1 })), "InvalidAMIID.NotFound", 400);
-ok(`RunInstances: ${first.ReservationId} (3, idempotent by ClientToken) and 4 more`);
+ok(`RunInstances: ${first.ReservationId} (3, idempotent by ClientToken; other parameters: IdempotentParameterMismatch) and 4 more`);
 
 let pages = 0, seen = [];
 for await (const page of paginateDescribeInstances({ client: ec2, pageSize: 5 }, {})) {
