@@ -9,9 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cloud/rest_api.h"
-#include "daemon/node.h"
-#include "drivers/test/test_driver.h"
-#include "temp_root.h"
+#include "simulated_cloud.h"
 
 using namespace stratus;
 using namespace stratus::cloud;
@@ -19,38 +17,11 @@ using Json = nlohmann::json;
 
 namespace {
 
-class CloudRest : public ::testing::Test {
+class CloudRest : public stratus::testing::SimulatedCloudTest {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(root.str() + "/pools");
-    std::ofstream(root.str() + "/pools/pub") << "none\npub1 10.0.10.2 none none none\n";
-    store = std::move(CloudStore::open(":memory:")).value();
-    alice = *store->addUser("alice");
-    bob = *store->addUser("bob");
-    images = std::make_unique<ImageRepository>(*store, root.str() + "/images");
-    daemon::NodeConfig cfg;
-    cfg.uri = "test:///default";
-    cfg.defineDefaultNetwork = false;
-    cfg.defineDefaultPool = false;
-    node = std::move(daemon::Node::open(cfg, drivers::makeTestDriver())).value();
-    ASSERT_TRUE(node->defineNetwork("<network><name>pub</name><ip address='10.0.10.1' netmask='255.255.255.0'/></network>",
-                                    "n.xml")
-                    .ok());
-    ASSERT_TRUE(node->startNetwork("pub").ok());
-    ASSERT_TRUE(node->definePool("<pool type='dir'><name>default</name><target><path>/i</path></target></pool>", "p").ok());
-    ASSERT_TRUE(node->startPool("default", {}).ok());
-    links = std::make_unique<NodeLinks>(
-        [this](const std::string&) -> Result<std::shared_ptr<daemon::NodeService>> { return std::shared_ptr<daemon::NodeService>(node); });
-    ServiceOptions o;
-    o.poolsDir = root.str() + "/pools";
-    service = std::make_unique<CloudService>(*store, *images, *links, o);
-    ASSERT_TRUE(service->loadPools().ok());
-    VmmNode n;
-    n.uri = "test:///default";
-    n.memoryMiB = 1024;
-    n.vcpus = 4;
-    n.networks = {"pub"};
-    ASSERT_TRUE(store->addNode(n).ok());
+    startCloud("none\npub1 10.0.10.2 none none none\n", 1024, 4);
+    if (HasFatalFailure()) return;
     router = makeCloudRouter(*service, *store, *images, [] { return std::int64_t{1700000000}; });
   }
 
@@ -64,13 +35,6 @@ class CloudRest : public ::testing::Test {
   }
   static Json json(const api::Response& r) { return Json::parse(r.body); }
 
-  stratus::testing::TempRoot root;
-  std::unique_ptr<CloudStore> store;
-  User alice, bob;
-  std::unique_ptr<ImageRepository> images;
-  std::shared_ptr<daemon::Node> node;
-  std::unique_ptr<NodeLinks> links;
-  std::unique_ptr<CloudService> service;
   api::Router router;
 };
 

@@ -15,10 +15,8 @@
 #include "cloud/ec2/ec2_errors.h"
 #include "cloud/ec2/ec2_server.h"
 #include "cloud/ec2/ec2_store.h"
-#include "daemon/node.h"
-#include "drivers/test/test_driver.h"
 #include "cloud_test_db.h"
-#include "temp_root.h"
+#include "simulated_cloud.h"
 
 using namespace stratus;
 using namespace stratus::cloud;
@@ -27,45 +25,18 @@ namespace {
 
 constexpr std::int64_t kNow = 1700000000;  // 2023-11-14
 
-class Ec2Run : public ::testing::Test {
+class Ec2Run : public stratus::testing::SimulatedCloudTest {
  protected:
   void SetUp() override {
-    std::filesystem::create_directories(root.str() + "/pools");
-    std::ofstream(root.str() + "/pools/pub") << "none\npub1 10.0.10.2 none none none\npub2 10.0.10.3 none none none\n"
-                                             << "pub3 10.0.10.4 none none none\n";
-    store = std::move(CloudStore::open(":memory:")).value();
-    alice = *store->addUser("alice");
-    bob = *store->addUser("bob");
-    images = std::make_unique<ImageRepository>(*store, root.str() + "/images");
+    startCloud("none\npub1 10.0.10.2 none none none\npub2 10.0.10.3 none none none\npub3 10.0.10.4 none none none\n",
+               65536, 64);
+    if (HasFatalFailure()) return;
     std::ofstream(root.str() + "/disk.img") << std::string(4096, 'x');
     auto tiny = images->add(alice.id, "tiny", root.str() + "/disk.img");
     auto other = images->add(alice.id, "other", root.str() + "/disk.img");
     ASSERT_TRUE(tiny && other);
     tinyId = ami(tiny->id);
     otherId = ami(other->id);
-    daemon::NodeConfig cfg;
-    cfg.uri = "test:///default";
-    cfg.defineDefaultNetwork = false;
-    cfg.defineDefaultPool = false;
-    node = std::move(daemon::Node::open(cfg, drivers::makeTestDriver())).value();
-    ASSERT_TRUE(node->defineNetwork("<network><name>pub</name><ip address='10.0.10.1' netmask='255.255.255.0'/></network>",
-                                    "n.xml")
-                    .ok());
-    ASSERT_TRUE(node->startNetwork("pub").ok());
-    ASSERT_TRUE(node->definePool("<pool type='dir'><name>default</name><target><path>/i</path></target></pool>", "p").ok());
-    ASSERT_TRUE(node->startPool("default", {}).ok());
-    links = std::make_unique<NodeLinks>(
-        [this](const std::string&) -> Result<std::shared_ptr<daemon::NodeService>> { return std::shared_ptr<daemon::NodeService>(node); });
-    ServiceOptions o;
-    o.poolsDir = root.str() + "/pools";
-    service = std::make_unique<CloudService>(*store, *images, *links, o);
-    ASSERT_TRUE(service->loadPools().ok());
-    VmmNode n;
-    n.uri = "test:///default";
-    n.memoryMiB = 65536;
-    n.vcpus = 64;
-    n.networks = {"pub"};
-    ASSERT_TRUE(store->addNode(n).ok());
     ec2::Ec2Options eo;
     eo.flavoursFile = root.str() + "/no-flavours";
     eo.clock = [] { return kNow; };
@@ -116,14 +87,7 @@ class Ec2Run : public ::testing::Test {
   }
   std::size_t instancesOf(const User& u) { return service->list(u)->size(); }
 
-  stratus::testing::TempRoot root;
-  std::unique_ptr<CloudStore> store;
-  User alice, bob;
-  std::unique_ptr<ImageRepository> images;
   std::string tinyId, otherId;
-  std::shared_ptr<daemon::Node> node;
-  std::unique_ptr<NodeLinks> links;
-  std::unique_ptr<CloudService> service;
   std::unique_ptr<ec2::Ec2Server> server;
 };
 
