@@ -53,6 +53,16 @@ class CloudDbTest : public ::testing::TestWithParam<DbEngine> {
   std::string url_;
 };
 
+// A CloudDbTest whose PostgreSQL database sorts text like a language
+// (ICU en-US), as a server installed with a language locale does: what
+// must keep S3's byte order of keys is tested there.
+class LanguageSortedDbTest : public CloudDbTest {
+ protected:
+  std::string pgDatabaseOptions() const override {
+    return "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'";
+  }
+};
+
 inline std::string dbEngineName(const ::testing::TestParamInfo<DbEngine>& info) {
   return info.param == DbEngine::SQLite ? "SQLite" : "PostgreSQL";
 }

@@ -47,11 +47,8 @@ class StringBody : public api::BodyReader {
 
 // On both database engines (cloud_test_db.h); PostgreSQL's database sorts
 // text like a language, as s3_store_test.cpp's does.
-class S3ServerTest : public stratus::testing::CloudDbTest {
+class S3ServerTest : public stratus::testing::LanguageSortedDbTest {
  protected:
-  std::string pgDatabaseOptions() const override {
-    return "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'";
-  }
   void SetUp() override {
     CloudDbTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;

@@ -26,11 +26,8 @@ using stratus::testing::CloudDbTest;
 
 constexpr std::int64_t kBig = std::int64_t{1} << 40;
 
-class S3StoreTest : public CloudDbTest {
+class S3StoreTest : public stratus::testing::LanguageSortedDbTest {
  protected:
-  std::string pgDatabaseOptions() const override {
-    return "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'";
-  }
   void SetUp() override {
     CloudDbTest::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
