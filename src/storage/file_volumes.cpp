@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <optional>
 
 #include "storage/command.h"
 #include "storage/qemu_img.h"
@@ -106,7 +107,7 @@ Status applyPermissions(const std::string& path, const conf::StoragePerms& perms
   return okStatus();
 }
 
-Result<conf::VolumeDef> describeFileVolume(const std::string& path, const std::string& name) {
+Result<conf::VolumeDef> describeFileVolume(const std::string& path, const std::string& name, ImageInfoCache* cache) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return systemError("cannot stat volume '" + path + "'", errno);
   conf::VolumeDef v;
@@ -119,7 +120,9 @@ Result<conf::VolumeDef> describeFileVolume(const std::string& path, const std::s
   v.perms.mode = octalMode(st.st_mode);
   v.perms.owner = std::to_string(st.st_uid);
   v.perms.group = std::to_string(st.st_gid);
-  auto info = imageInfo(path);
+  std::optional<ImageInfo> known = cache ? cache->find(path, st) : std::nullopt;
+  Result<ImageInfo> info = known ? Result<ImageInfo>(*known) : imageInfo(path);
+  if (info && cache && !known) cache->store(path, st, *info);
   if (!info) {
     // Unreadable as an image (being written, or locked): list it as raw
     // bytes rather than hide it.
@@ -140,7 +143,7 @@ Result<conf::VolumeDef> describeFileVolume(const std::string& path, const std::s
   return v;
 }
 
-Result<PoolContents> scanDirectoryPool(const std::string& dir) {
+Result<PoolContents> scanDirectoryPool(const std::string& dir, ImageInfoCache* cache) {
   struct statvfs sv {};
   if (::statvfs(dir.c_str(), &sv) != 0) return systemError("cannot statvfs '" + dir + "'", errno);
   PoolContents c;
@@ -157,21 +160,26 @@ Result<PoolContents> scanDirectoryPool(const std::string& dir) {
   }
   ::closedir(d);
   std::sort(names.begin(), names.end());
+  std::vector<std::string> seen;
   for (const auto& n : names) {
     std::string path = dir + "/" + n;
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;  // dangling links, dirs, devices
-    auto v = describeFileVolume(path, n);
+    seen.push_back(path);
+    auto v = describeFileVolume(path, n, cache);
     if (!v) {
       if (v.error().code == ErrorCode::SystemError) continue;  // removed while we looked
       return std::move(v).error();
     }
     c.volumes.push_back(std::move(*v));
   }
+  if (cache) cache->keepOnly(seen);
   return c;
 }
 
-Result<PoolContents> FileVolumePool::refresh(const conf::PoolDef& def) { return scanDirectoryPool(def.target.path); }
+Result<PoolContents> FileVolumePool::refresh(const conf::PoolDef& def) {
+  return scanDirectoryPool(def.target.path, &infoCache_);
+}
 
 Result<conf::VolumeDef> FileVolumePool::createVolume(const conf::PoolDef& def, const conf::VolumeDef& vol,
                                                      const daemon::VolumeCreateOptions& opts) {

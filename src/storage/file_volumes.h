@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "storage/image_info_cache.h"
 #include "storage/pool_backend.h"
 
 namespace stratus::storage {
@@ -14,11 +15,13 @@ namespace stratus::storage {
 // One file as refresh() lists it (name, key = path, type file, format,
 // capacity = virtual size, allocation = st_blocks*512, physical = st_size,
 // backing store, permissions). A file qemu-img cannot read is listed raw.
-Result<conf::VolumeDef> describeFileVolume(const std::string& path, const std::string& name);
+// With `cache`, qemu-img runs only for a file that changed since it last did.
+Result<conf::VolumeDef> describeFileVolume(const std::string& path, const std::string& name,
+                                          ImageInfoCache* cache = nullptr);
 
 // The statvfs numbers and the regular files of `dir` (sub-directories,
 // devices and sockets are not volumes).
-Result<PoolContents> scanDirectoryPool(const std::string& dir);
+Result<PoolContents> scanDirectoryPool(const std::string& dir, ImageInfoCache* cache = nullptr);
 
 // A volume name that is one path component ("a/b", "..", "" refused).
 Status checkVolumeFileName(const std::string& name);
@@ -40,6 +43,9 @@ class FileVolumePool : public PoolBackend {
   Status resizeVolume(const conf::PoolDef& def, const conf::VolumeDef& vol, std::uint64_t capacity,
                       const daemon::VolumeResizeOptions& opts) override;
   Result<VolumeTarget> target(const conf::PoolDef& def, const conf::VolumeDef& vol) override;
+
+ private:
+  ImageInfoCache infoCache_;  // refresh re-reads only the files that changed
 };
 
 }  // namespace stratus::storage

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "storage/command.h"
+#include "storage/file_volumes.h"
+#include "storage/image_info_cache.h"
 #include "storage/pool_backend.h"
 #include "storage_host_support.h"
 #include "util/uuid.h"
@@ -316,6 +318,38 @@ TEST_F(DirPool, ResizeGrowShrink) {
   EXPECT_NE(vmdk.error().message.find("'r.vmdk'"), std::string::npos);
   EXPECT_NE(vmdk.error().message.find("does not support resize"), std::string::npos) << vmdk.error().message;
   EXPECT_EQ(backend->resizeVolume(def, newVol("missing", "raw", 0), MiB, {}).error().code, ErrorCode::NoStorageVolume);
+}
+
+TEST_F(DirPool, RefreshReadsOnlyTheFilesThatChanged) {
+  ASSERT_TRUE(backend->createVolume(def, newVol("old.qcow2", "qcow2", 64 * MiB), {}));
+  ASSERT_TRUE(backend->createVolume(def, newVol("new.qcow2", "qcow2", 64 * MiB), {}));
+  // old.qcow2 was last written an hour ago; new.qcow2 just now.
+  timespec past[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+  ASSERT_EQ(::utimensat(AT_FDCWD, pathOf("old.qcow2").c_str(), past, 0), 0);
+  auto capacityOf = [](const PoolContents& c, const std::string& name) -> std::uint64_t {
+    for (const auto& v : c.volumes)
+      if (v.name == name) return v.capacity;
+    return 0;
+  };
+  ImageInfoCache cache;
+  auto first = scanDirectoryPool(def.target.path, &cache);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(cache.hits(), 0u);
+  auto second = scanDirectoryPool(def.target.path, &cache);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(cache.hits(), 1u) << "old.qcow2 is read once; new.qcow2, racily clean, every time";
+  EXPECT_EQ(capacityOf(*second, "old.qcow2"), 64 * MiB);
+  EXPECT_EQ(capacityOf(*second, "new.qcow2"), 64 * MiB);
+  // A change is seen at once: the file's mtime (and ctime) moved.
+  ASSERT_TRUE(runCommand({"qemu-img", "resize", "-q", pathOf("old.qcow2"), "128M"}));
+  auto third = scanDirectoryPool(def.target.path, &cache);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(cache.hits(), 1u);
+  EXPECT_EQ(capacityOf(*third, "old.qcow2"), 128 * MiB);
+  // Even a rewrite that keeps size and mtime changes the ctime.
+  ASSERT_TRUE(runCommand({"qemu-img", "resize", "-q", pathOf("old.qcow2"), "256M"}));
+  ASSERT_EQ(::utimensat(AT_FDCWD, pathOf("old.qcow2").c_str(), past, 0), 0);
+  EXPECT_EQ(capacityOf(*scanDirectoryPool(def.target.path, &cache), "old.qcow2"), 256 * MiB);
 }
 
 TEST_F(DirPool, WipeZeroesAndKeepsImagesValid) {
