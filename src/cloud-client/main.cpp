@@ -150,9 +150,11 @@ int main(int argc, char** argv) {
         std::printf("%s\n", i.dump().c_str());
         continue;
       }
+      // An object put there with S3 becomes an image (its format checked) when first run.
+      std::string format = i.value("registered", true) ? i.value("format", "") : "checked when first run";
       std::printf("[Image] '%s'%s  Size: %lld bytes  Format: %s", i.value("name", "").c_str(),
                   i.value("common", false) ? " (common)" : "", static_cast<long long>(i.value("size", 0LL)),
-                  i.value("format", "").c_str());
+                  format.c_str());
       // Where the bytes are in the S3 repository (port 8888), for S3 clients.
       if (auto loc = i.value("location", ""); !loc.empty()) std::printf("  Location: s3://%s", loc.c_str());
       std::printf("\n");

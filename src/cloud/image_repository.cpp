@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 #include <optional>
+#include <set>
 
 #include "cloud/aws/aws_error.h"
 #include "cloud/aws/crypto.h"
@@ -306,6 +307,30 @@ Result<Image> ImageRepository::find(std::int64_t user, const std::string& name) 
 
 Result<std::vector<Image>> ImageRepository::list(std::int64_t user) {
   return select("WHERE i.owner_id IS NULL OR i.owner_id = ? ORDER BY i.name, i.owner_id IS NULL", {user});
+}
+
+Result<std::vector<WaitingObject>> ImageRepository::waitingObjects(std::int64_t user) {
+  auto images = list(user);
+  if (!images) return std::move(images).error();
+  std::set<std::string> taken;
+  for (const auto& i : *images) taken.insert(i.name);
+  std::vector<WaitingObject> found;
+  // The user's bucket first: its objects shadow the common bucket's.
+  for (const std::string& bucket : {imageBucket(user), imageBucket(0)}) {
+    STRATUS_TRY(store_.db().query(
+        "SELECT o.object_key, o.size_bytes, o.modified FROM s3_objects o LEFT JOIN images i "
+        "ON i.s3_bucket = o.bucket AND i.s3_key = o.object_key WHERE o.bucket = ? AND i.id IS NULL "
+        "ORDER BY o.object_key LIMIT 1000",
+        {bucket}, [&](const SqlRow& r) {
+          std::string key = r.text(0);
+          if (checkImageName(key) && taken.insert(key).second)
+            found.push_back(WaitingObject{bucket, key, r.integer(1), r.integer(2)});
+          return true;
+        }));
+  }
+  std::sort(found.begin(), found.end(), [](const WaitingObject& a, const WaitingObject& b) { return a.key < b.key; });
+  if (found.size() > 1000) found.resize(1000);
+  return found;
 }
 
 Status ImageRepository::remove(std::int64_t owner, const std::string& name, bool deleteObject) {

@@ -37,6 +37,14 @@ struct Image {
   std::string location() const { return bucket.empty() ? std::string() : bucket + "/" + key; }
 };
 
+// An object of a user's image bucket (or the common bucket) that no image
+// is registered on yet: `cloud-client --run --name KEY` would register it.
+struct WaitingObject {
+  std::string bucket, key;
+  std::int64_t sizeBytes = 0;
+  std::int64_t modified = 0;
+};
+
 // ROOT/var/lib/stratus-cloud/s3: the S3 repository's buckets, one directory each.
 std::string repositoryDir(const std::string& root);
 
@@ -70,6 +78,11 @@ class ImageRepository {
   // is registered now: what an S3 client uploaded there boots by its name.
   Result<Image> find(std::int64_t user, const std::string& name);
   Result<std::vector<Image>> list(std::int64_t user);
+  // The objects find() would register for `user` by their key (keys that
+  // are image names and no image of theirs or a common one has yet; the
+  // user's own bucket first), in key order: what --list shows beside the
+  // images. At most 1000.
+  Result<std::vector<WaitingObject>> waitingObjects(std::int64_t user);
   // A user removes their own; owner 0 removes a common one. With
   // `deleteObject` (cloud-client --delete) its object goes too, unless
   // another image is registered on it or it was replaced since; without

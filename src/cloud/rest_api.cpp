@@ -43,7 +43,7 @@ Result<User> authenticate(CloudStore& store, const api::Request& req) {
 
 Json imageJson(const Image& i) {
   Json j{{"name", i.name}, {"common", i.ownerId == 0}, {"format", i.format}, {"size", i.sizeBytes},
-         {"created", iso8601(i.created)}, {"location", i.location()}};
+         {"created", iso8601(i.created)}, {"location", i.location()}, {"registered", true}};
   if (!i.problem.empty()) j["problem"] = i.problem;
   return j;
 }
@@ -97,8 +97,15 @@ api::Router makeCloudRouter(CloudService& service, CloudStore& store, ImageRepos
   r.add("GET", "/v1/images", authed([&images](api::Request&, const User& u) {
           auto list = images.list(u.id);
           if (!list) return api::errorResponse(list.error());
+          auto waiting = images.waitingObjects(u.id);
+          if (!waiting) return api::errorResponse(waiting.error());
           Json a = Json::array();
           for (const auto& i : *list) a.push_back(imageJson(i));
+          // Objects put into the image buckets with S3: images once run by their key.
+          for (const auto& w : *waiting)
+            a.push_back(Json{{"name", w.key}, {"common", w.bucket == ImageRepository::imageBucket(0)}, {"format", ""},
+                             {"size", w.sizeBytes}, {"created", iso8601(w.modified)}, {"location", w.bucket + "/" + w.key},
+                             {"registered", false}});
           return api::jsonResponse(200, a);
         }));
 

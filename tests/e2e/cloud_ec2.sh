@@ -138,6 +138,7 @@ out=$(cc alice --list); has "$out" "Location: $LOC" "cloud-client --list"
 out=$(s3 bob -X PUT "http://127.0.0.1:$S3PORT/$BUCKET"); expect 403 "$out" "bob takes alice's image bucket"
 # An object put with S3 into the image bucket runs by its key.
 out=$(s3 alice -T "$E2E_TMP/up.img" "http://127.0.0.1:$S3PORT/$BUCKET/by-s3.img"); expect 200 "$out" "PutObject into $BUCKET"
+out=$(cc alice --list); has "$out" "'by-s3.img'  Size: 131072 bytes  Format: checked when first run  Location: s3://$BUCKET/by-s3.img" "--list shows the S3 object"
 out=$(cc alice --run --name by-s3.img --hours 1) || fail "cloud-client --run of an S3 object: $out"
 has "$out" "Running: 'vm-" "cloud-client --run of an S3 object"
 H=$(grep -o "Running: 'vm-[0-9a-f]*" <<<"$out" | cut -d"'" -f2)

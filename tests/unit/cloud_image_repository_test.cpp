@@ -164,12 +164,20 @@ TEST_P(ImageRepositoryDb, ImagesAreObjectsOfTheS3Repository) {
   EXPECT_EQ(taken.error().code, ErrorCode::DomainExists);
   EXPECT_NE(taken.error().message.find("object 'by-s3' is already in bucket"), std::string::npos) << taken.error().message;
 
-  // An object put with S3 boots by its name: registered on first use, no copy.
+  // An object put with S3 waits to be run by its key (listed, not yet an image)...
+  auto waiting = repo.waitingObjects(alice->id);
+  ASSERT_TRUE(waiting.ok()) << waiting.error().describe();
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ(waiting->front().key, "by-s3");
+  EXPECT_EQ(waiting->front().bucket, up->bucket);
+  EXPECT_EQ(waiting->front().sizeBytes, 1 << 20);
+  // ... and boots by its name: registered on first use, no copy.
   auto found = repo.find(alice->id, "by-s3");
   ASSERT_TRUE(found.ok()) << found.error().describe();
   EXPECT_EQ(found->format, "raw");
   EXPECT_EQ(found->path, data + "/" + up->bucket + "/" + (*objects.object(up->bucket, "by-s3"))->file);
   EXPECT_EQ(repo.list(alice->id)->size(), 2u);
+  EXPECT_TRUE(repo.waitingObjects(alice->id)->empty());
   EXPECT_EQ(*objects.usage(alice->id), 2 << 20);  // counted once
   // RegisterImage: another bucket, another name, the same bytes.
   putObject(data, *store, alice->id, "mine", "disks/boot.img", raw);
@@ -220,8 +228,14 @@ TEST_P(ImageRepositoryDb, CommonImagesAreServiceObjectsOfTheSharedBucket) {
   ASSERT_TRUE(obj.ok() && *obj);
   EXPECT_EQ((*obj)->ownerId, 0);  // nobody's quota
   EXPECT_EQ(*objects.usage(bob->id), 0);
-  // What an administrator put in `common` with S3 boots for everyone.
+  // What an administrator put in `common` with S3 boots for everyone; a
+  // key that is no image name is not offered.
   putObject(root.str() + "/s3", *store, 0, s3::kCommonBucket, "alpine", raw);
+  putObject(root.str() + "/s3", *store, 0, s3::kCommonBucket, "dir/not-a-name", raw);
+  auto waiting = repo.waitingObjects(bob->id);
+  ASSERT_TRUE(waiting.ok());
+  ASSERT_EQ(waiting->size(), 1u);
+  EXPECT_EQ(waiting->front().key, "alpine");
   auto alpine = repo.find(bob->id, "alpine");
   ASSERT_TRUE(alpine.ok()) << alpine.error().describe();
   EXPECT_EQ(alpine->ownerId, 0);
