@@ -1,27 +1,19 @@
 // The cloud-init seed's way to the node: built here in a private
 // temporary directory, uploaded into the node's pool as a raw volume next
 // to the instance's disk (clearNode removes it with the disk).
-#include <stdlib.h>
-
 #include <filesystem>
 
 #include "cloud/cloud_service.h"
 #include "daemon/file_volume_source.h"
+#include "util/temp_dir.h"
 
 namespace stratus::cloud {
 
 Status CloudService::propagateSeed(daemon::NodeService& n, const std::string& pool, const Instance& inst,
                                    const InstanceSeed& seed, const std::string& volume) {
-  std::string dir = (std::filesystem::temp_directory_path() / "stratus-seed.XXXXXX").string();
-  if (!::mkdtemp(dir.data())) return Error(ErrorCode::SystemError, "cannot create a directory for the seed of " + inst.handle);
-  struct Cleanup {
-    std::string dir;
-    ~Cleanup() {
-      std::error_code ec;
-      std::filesystem::remove_all(dir, ec);
-    }
-  } cleanup{dir};
-  auto iso = buildSeedIso(inst, seed, dir);
+  auto dir = TempDir::create("stratus-seed");
+  if (!dir) return Error(ErrorCode::SystemError, "cannot create a directory for the seed of " + inst.handle);
+  auto iso = buildSeedIso(inst, seed, dir->path());
   if (!iso) return std::move(iso).error();
   std::error_code ec;
   auto size = std::filesystem::file_size(*iso, ec);

@@ -3,6 +3,7 @@
 // and pagination.
 #include <gtest/gtest.h>
 
+#include "cloud/aws/canonical.h"
 #include "cloud/ec2/ec2_errors.h"
 #include "cloud/ec2/ec2_flavours.h"
 #include "cloud/ec2/ec2_instance_view.h"
@@ -115,7 +116,7 @@ TEST(Ec2Xml, ResponseAndErrorShapes) {
                      "<RequestID>r2</RequestID></Response>"),
             std::string::npos)
       << err;
-  EXPECT_EQ(isoTime(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(aws::formatIsoDate(0), "1970-01-01T00:00:00.000Z");  // EC2's time stamps
 }
 
 TEST(Ec2Flavours, BuiltinsOverridesAndErrors) {

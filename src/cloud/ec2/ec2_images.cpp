@@ -3,6 +3,7 @@
 // DeregisterImage (the object stays).
 #include <filesystem>
 
+#include "cloud/aws/canonical.h"
 #include "cloud/ec2/ec2_context.h"
 #include "cloud/s3/s3_store.h"
 
@@ -76,7 +77,7 @@ Status describeImages(Ctx& c) {
       addText(reason, "message", "The image " + img.problem);
     }
     addText(item, "imageOwnerId", owner);
-    addText(item, "creationDate", isoTime(img.created));
+    addText(item, "creationDate", aws::formatIsoDate(img.created));
     addBool(item, "isPublic", img.ownerId == 0);
     addText(item, "architecture", "x86_64");
     addText(item, "imageType", "machine");

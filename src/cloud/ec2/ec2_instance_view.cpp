@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "cloud/aws/canonical.h"
 #include "cloud/ec2/ec2_errors.h"
 #include "cloud/ec2/ec2_xml.h"
 
@@ -114,7 +115,7 @@ void appendInstanceItem(pugi::xml_node set, const InstanceView& v) {
   addInt(item, "amiLaunchIndex", v.launchIndex);
   item.append_child("productCodes");
   addText(item, "instanceType", v.instanceType);
-  addText(item, "launchTime", isoTime(i.started));
+  addText(item, "launchTime", aws::formatIsoDate(i.started));
   auto placement = item.append_child("placement");
   addText(placement, "availabilityZone", v.zone);
   addText(placement, "groupName", "");

@@ -1,37 +1,20 @@
 // CreateKeyPair (ssh-keygen makes the key; the private half is returned
 // once and never stored), ImportKeyPair, DescribeKeyPairs, DeleteKeyPair.
 // The public key reaches guests through the instance's cloud-init seed.
-#include <stdlib.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "cloud/aws/canonical.h"
 #include "cloud/aws/crypto.h"
 #include "cloud/ec2/ec2_context.h"
 #include "util/process.h"
+#include "util/temp_dir.h"
 
 namespace stratus::cloud::ec2 {
 
 namespace {
-
-// A private directory for ssh-keygen's files, removed on every path out.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "stratus-ec2-key.XXXXXX").string();
-    if (::mkdtemp(pattern.data())) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Result<std::string> readAll(const std::string& path) {
   std::ifstream in(path);
@@ -74,7 +57,7 @@ void keyPairItem(pugi::xml_node parent, const KeyPair& k) {
   addText(parent, "keyFingerprint", k.fingerprint);
   addText(parent, "keyType", k.type);
   addText(parent, "publicKey", k.publicKey);
-  addText(parent, "createTime", isoTime(k.created));
+  addText(parent, "createTime", aws::formatIsoDate(k.created));
 }
 
 }  // namespace
@@ -91,9 +74,9 @@ Status createKeyPair(Ctx& c) {
   if (!existing) return std::move(existing).error();
   if (std::any_of(existing->begin(), existing->end(), [&](const KeyPair& k) { return k.name == *name; }))
     return ec2Error("InvalidKeyPair.Duplicate", "The keypair '" + *name + "' already exists.");
-  TempDir dir;
-  if (dir.path().empty()) return ec2Error("InternalError", "cannot create a temporary directory for the key");
-  std::string file = dir.path() + "/key";
+  auto dir = TempDir::create("stratus-ec2-key");
+  if (!dir) return ec2Error("InternalError", "cannot create a temporary directory for the key");
+  std::string file = dir->path() + "/key";
   std::vector<std::string> argv = {c.s.opts.keygen, "-q", "-t", type, "-N", "", "-C", *name, "-f", file};
   if (type == "rsa") argv.insert(argv.end(), {"-b", "2048", "-m", "PEM"});
   if (auto out = runCapture(argv); !out) return ec2Error("InternalError", "ssh-keygen failed: " + out.error().message);
@@ -126,13 +109,13 @@ Status importKeyPair(Ctx& c) {
       (line.rfind("ssh-rsa ", 0) != 0 && line.rfind("ssh-ed25519 ", 0) != 0))
     return ec2Error("InvalidKey.Format", "Key is not in valid OpenSSH public key format (ssh-rsa or ssh-ed25519)");
   std::string type = line.rfind("ssh-rsa ", 0) == 0 ? "rsa" : "ed25519";
-  TempDir dir;
-  if (dir.path().empty()) return ec2Error("InternalError", "cannot create a temporary directory for the key");
+  auto dir = TempDir::create("stratus-ec2-key");
+  if (!dir) return ec2Error("InternalError", "cannot create a temporary directory for the key");
   {
-    std::ofstream out(dir.path() + "/key.pub");
+    std::ofstream out(dir->path() + "/key.pub");
     out << line << "\n";
   }
-  auto fp = fingerprint(c, dir.path() + "/key.pub", type);
+  auto fp = fingerprint(c, dir->path() + "/key.pub", type);
   if (!fp) return std::move(fp).error();
   auto k = c.s.ec2.addKeyPair(KeyPair{0, c.user.id, *name, type, *fp, line, c.s.now()});
   if (!k) return std::move(k).error();

@@ -1,5 +1,6 @@
 // TerminateInstances, StopInstances, StartInstances, RebootInstances and
 // GetConsoleOutput: the service's verbs on each instance named.
+#include "cloud/aws/canonical.h"
 #include "cloud/aws/crypto.h"
 #include "cloud/ec2/ec2_context.h"
 
@@ -95,7 +96,7 @@ Status getConsoleOutput(Ctx& c) {
   auto text = c.s.service.consoleOutput(c.user, it->instance.handle, 64 * 1024);
   if (!text) return stateError(text.error());
   addText(c.root, "instanceId", *id);
-  addText(c.root, "timestamp", isoTime(c.s.now()));
+  addText(c.root, "timestamp", aws::formatIsoDate(c.s.now()));
   addText(c.root, "output", aws::base64Encode(*text));
   return okStatus();
 }

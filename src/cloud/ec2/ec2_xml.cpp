@@ -1,6 +1,5 @@
 #include "cloud/ec2/ec2_xml.h"
 
-#include <ctime>
 #include <sstream>
 
 namespace stratus::cloud::ec2 {
@@ -44,13 +43,5 @@ std::string errorXml(const std::string& code, const std::string& message, const 
   return xmlText(doc);
 }
 
-std::string isoTime(std::int64_t t) {
-  std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-  return buf;
-}
 
 }  // namespace stratus::cloud::ec2

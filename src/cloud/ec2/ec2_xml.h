@@ -21,7 +21,5 @@ pugi::xml_node addInt(pugi::xml_node parent, const char* name, std::int64_t v);
 // The document as sent (with an XML declaration).
 std::string xmlText(const pugi::xml_document& doc);
 std::string errorXml(const std::string& code, const std::string& message, const std::string& requestId);
-// "2026-11-27T00:00:00.000Z"
-std::string isoTime(std::int64_t unixSeconds);
 
 }  // namespace stratus::cloud::ec2
