@@ -14,6 +14,24 @@ std::string toXml(const pugi::xml_document& doc) {
   return out.str();
 }
 
+// <disk type='volume' device=DEVICE> of `pool`'s volume on target DEV/BUS.
+pugi::xml_node appendVolumeDisk(pugi::xml_node devs, const char* device, const std::string& format,
+                                const std::string& pool, const std::string& volume, const char* dev, const char* bus) {
+  auto disk = devs.append_child("disk");
+  disk.append_attribute("type") = "volume";
+  disk.append_attribute("device") = device;
+  auto drv = disk.append_child("driver");
+  drv.append_attribute("name") = "qemu";
+  drv.append_attribute("type") = format.c_str();
+  auto src = disk.append_child("source");
+  src.append_attribute("pool") = pool.c_str();
+  src.append_attribute("volume") = volume.c_str();
+  auto tgt = disk.append_child("target");
+  tgt.append_attribute("dev") = dev;
+  tgt.append_attribute("bus") = bus;
+  return disk;
+}
+
 }  // namespace
 
 std::string instanceDomainXml(const Instance& i, const DomainPlan& plan) {
@@ -36,33 +54,9 @@ std::string instanceDomainXml(const Instance& i, const DomainPlan& plan) {
   d.append_child("on_reboot").text() = "restart";
   d.append_child("on_crash").text() = "destroy";
   auto devs = d.append_child("devices");
-  auto disk = devs.append_child("disk");
-  disk.append_attribute("type") = "volume";
-  disk.append_attribute("device") = "disk";
-  auto drv = disk.append_child("driver");
-  drv.append_attribute("name") = "qemu";
-  drv.append_attribute("type") = plan.format.c_str();
-  auto src = disk.append_child("source");
-  src.append_attribute("pool") = plan.pool.c_str();
-  src.append_attribute("volume") = plan.volume.c_str();
-  auto tgt = disk.append_child("target");
-  tgt.append_attribute("dev") = "vda";
-  tgt.append_attribute("bus") = "virtio";
-  if (!plan.seedVolume.empty()) {
-    auto cd = devs.append_child("disk");
-    cd.append_attribute("type") = "volume";
-    cd.append_attribute("device") = "cdrom";
-    auto cdrv = cd.append_child("driver");
-    cdrv.append_attribute("name") = "qemu";
-    cdrv.append_attribute("type") = "raw";
-    auto csrc = cd.append_child("source");
-    csrc.append_attribute("pool") = plan.pool.c_str();
-    csrc.append_attribute("volume") = plan.seedVolume.c_str();
-    auto ctgt = cd.append_child("target");
-    ctgt.append_attribute("dev") = "hdc";
-    ctgt.append_attribute("bus") = "ide";
-    cd.append_child("readonly");
-  }
+  appendVolumeDisk(devs, "disk", plan.format, plan.pool, plan.volume, "vda", "virtio");
+  if (!plan.seedVolume.empty())
+    appendVolumeDisk(devs, "cdrom", "raw", plan.pool, plan.seedVolume, "hdc", "ide").append_child("readonly");
   for (const auto& nic : i.nics) {
     auto n = devs.append_child("interface");
     n.append_attribute("type") = "network";
