@@ -312,8 +312,12 @@ Result<std::vector<Image>> ImageRepository::list(std::int64_t user) {
 Result<std::vector<WaitingObject>> ImageRepository::waitingObjects(std::int64_t user) {
   auto images = list(user);
   if (!images) return std::move(images).error();
+  return waitingObjects(user, *images);
+}
+
+Result<std::vector<WaitingObject>> ImageRepository::waitingObjects(std::int64_t user, const std::vector<Image>& visible) {
   std::set<std::string> taken;
-  for (const auto& i : *images) taken.insert(i.name);
+  for (const auto& i : visible) taken.insert(i.name);
   std::vector<WaitingObject> found;
   // The user's bucket first: its objects shadow the common bucket's.
   for (const std::string& bucket : {imageBucket(user), imageBucket(0)}) {

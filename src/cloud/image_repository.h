@@ -83,6 +83,8 @@ class ImageRepository {
   // user's own bucket first), in key order: what --list shows beside the
   // images. At most 1000.
   Result<std::vector<WaitingObject>> waitingObjects(std::int64_t user);
+  // The same for a caller that has list(user) already.
+  Result<std::vector<WaitingObject>> waitingObjects(std::int64_t user, const std::vector<Image>& visible);
   // A user removes their own; owner 0 removes a common one. With
   // `deleteObject` (cloud-client --delete) its object goes too, unless
   // another image is registered on it or it was replaced since; without

@@ -97,7 +97,7 @@ api::Router makeCloudRouter(CloudService& service, CloudStore& store, ImageRepos
   r.add("GET", "/v1/images", authed([&images](api::Request&, const User& u) {
           auto list = images.list(u.id);
           if (!list) return api::errorResponse(list.error());
-          auto waiting = images.waitingObjects(u.id);
+          auto waiting = images.waitingObjects(u.id, *list);
           if (!waiting) return api::errorResponse(waiting.error());
           Json a = Json::array();
           for (const auto& i : *list) a.push_back(imageJson(i));
